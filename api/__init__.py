@@ -1,0 +1,1 @@
+"""Aan Huis web API, web pages and the ``aanhuis`` command line."""

@@ -1,0 +1,1 @@
+"""Benchmarks: the project side by side with its peers, in one run (``make bench``)."""
