@@ -1,9 +1,9 @@
 """The routing problem and its solution, as immutable values.
 
 Times are whole seconds on one horizon chosen by the caller (the scheduler uses seconds since the
-local midnight of the planned day, so a 23- or 25-hour DST day needs no special case). Locations are
-indices into the per-profile matrices. Skills are small integers, as in VROOM; the scheduler maps its
-skill codes onto them.
+local midnight of the planned day, so a 23- or 25-hour DST day needs no special case). Locations
+are indices into the per-profile matrices. Skills are small integers, as in VROOM; the scheduler
+maps its skill codes onto them.
 
 Semantics follow VROOM:
 
@@ -18,6 +18,7 @@ Semantics follow VROOM:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -53,7 +54,7 @@ ANYTIME = TimeWindow(0, HORIZON)
 def _windows(windows: Sequence[TimeWindow], what: str) -> tuple[TimeWindow, ...]:
     """Validate a list of windows: sorted, not overlapping; empty means anytime."""
     ws = tuple(windows) or (ANYTIME,)
-    for a, b in zip(ws, ws[1:], strict=False):
+    for a, b in itertools.pairwise(ws):
         if b.start <= a.end:
             raise ValueError(f"{what}: time windows must be sorted and must not overlap")
     return ws
@@ -83,7 +84,9 @@ class Visit:
         Already started or otherwise frozen: the visit stays on ``pinned_vehicle`` (required) and
         keeps its place in the initial route handed to the solver.
     amount
-        Load taken from the vehicle's capacity (one entry per capacity dimension).
+        Delivery: load carried from the start and dropped here (one entry per capacity dimension).
+    pickup
+        Load collected here and carried to the end (VROOM's ``pickup``).
     """
 
     id: int
@@ -95,6 +98,7 @@ class Visit:
     pinned_vehicle: int | None = None
     fixed: bool = False
     amount: tuple[int, ...] = ()
+    pickup: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.location < 0:
@@ -105,16 +109,17 @@ class Visit:
             raise ValueError(f"visit {self.id}: priority must be between 0 and 100")
         if self.fixed and self.pinned_vehicle is None:
             raise ValueError(f"visit {self.id}: a fixed visit needs a pinned vehicle")
-        if any(a < 0 for a in self.amount):
+        if any(a < 0 for a in self.amount) or any(a < 0 for a in self.pickup):
             raise ValueError(f"visit {self.id}: amounts must not be negative")
         object.__setattr__(self, "time_windows", _windows(self.time_windows, f"visit {self.id}"))
         object.__setattr__(self, "skills", frozenset(self.skills))
         object.__setattr__(self, "amount", tuple(self.amount))
+        object.__setattr__(self, "pickup", tuple(self.pickup))
 
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """A break a vehicle must take: it starts inside one of ``time_windows`` and lasts ``duration``."""
+    """A break: starts inside one of ``time_windows`` and lasts ``duration`` seconds."""
 
     id: int
     time_windows: tuple[TimeWindow, ...]
@@ -229,7 +234,8 @@ class Problem:
             raise ValueError("all profile matrices must have the same size")
         n = sizes.pop()
         vehicle_ids = {v.id for v in self.vehicles}
-        dims = {len(v.capacity) for v in self.vehicles} | {len(j.amount) for j in self.visits}
+        dims = {len(v.capacity) for v in self.vehicles}
+        dims |= {len(j.amount) for j in self.visits} | {len(j.pickup) for j in self.visits}
         dims.discard(0)
         if len(dims) > 1:
             raise ValueError("capacities and amounts must all have the same number of dimensions")

@@ -94,7 +94,7 @@ def replay(
     travel = cost = waiting_total = service_total = 0
     seen_visits: set[int] = set()
     seen_breaks: set[int] = set()
-    load: list[int] = [0] * len(vehicle.capacity)
+    served: list[Visit] = []
 
     for kind, ref in stops:
         if kind is StepType.VISIT:
@@ -121,8 +121,7 @@ def replay(
             service_total += visit.duration
             t = start + visit.duration
             here = visit.location
-            for d, a in enumerate(visit.amount[: len(load)]):
-                load[d] += a
+            served.append(visit)
         elif kind is StepType.BREAK:
             brk: Break | None = breaks.get(ref)
             if brk is None:
@@ -150,15 +149,17 @@ def replay(
             t += leg
         steps.append(Step(StepType.END, None, vehicle.end, t))
     if t > vehicle.shift.end:
-        violations.append(f"vehicle {vehicle.id}: ends at {t}, after its shift ends ({vehicle.shift.end})")
+        violations.append(
+            f"vehicle {vehicle.id}: ends at {t}, after its shift ({vehicle.shift.end})"
+        )
     if seen_visits and len(seen_breaks) < len(vehicle.breaks):
         missing = sorted(set(breaks) - seen_breaks)
         violations.append(f"vehicle {vehicle.id}: serves visits but skips break(s) {missing}")
     if vehicle.max_visits is not None and len(seen_visits) > vehicle.max_visits:
-        violations.append(f"vehicle {vehicle.id}: serves {len(seen_visits)} visits, max {vehicle.max_visits}")
-    for d, (have, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
-        if have > cap:
-            violations.append(f"vehicle {vehicle.id}: load {have} exceeds capacity {cap} (dim {d})")
+        violations.append(
+            f"vehicle {vehicle.id}: {len(seen_visits)} visits, max {vehicle.max_visits}"
+        )
+    violations.extend(_load_violations(vehicle, served))
 
     if late_start and depart is None and not violations:
         steps, waiting_total = _delay_start(steps, visits, breaks, vehicle)
@@ -172,6 +173,20 @@ def replay(
         service=service_total,
     )
     return Replay(route, tuple(violations))
+
+
+def _load_violations(vehicle: Vehicle, served: Sequence[Visit]) -> list[str]:
+    """VROOM's load rule: deliveries ride from the start, pickups ride to the end."""
+    out: list[str] = []
+    for d, cap in enumerate(vehicle.capacity):
+        load = sum(v.amount[d] for v in served if v.amount)
+        peak = load
+        for v in served:
+            load += (v.pickup[d] if v.pickup else 0) - (v.amount[d] if v.amount else 0)
+            peak = max(peak, load)
+        if peak > cap:
+            out.append(f"vehicle {vehicle.id}: load {peak} exceeds capacity {cap} (dimension {d})")
+    return out
 
 
 def _delay_start(
@@ -197,11 +212,19 @@ def _delay_start(
     if not delay:
         return steps, sum(s.waiting for s in steps)
     moved = [
-        Step(s.type, s.id, s.location, s.arrival + delay, s.waiting, s.duration) for s in steps[:cut]
+        Step(s.type, s.id, s.location, s.arrival + delay, s.waiting, s.duration)
+        for s in steps[:cut]
     ]
     last = steps[cut]
     moved.append(
-        Step(last.type, last.id, last.location, last.arrival + delay, last.waiting - delay, last.duration)
+        Step(
+            last.type,
+            last.id,
+            last.location,
+            last.arrival + delay,
+            last.waiting - delay,
+            last.duration,
+        )
     )
     out = moved + steps[cut + 1 :]
     return out, sum(s.waiting for s in out)
