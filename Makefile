@@ -28,7 +28,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check routing
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy

@@ -1,0 +1,127 @@
+"""RFC 9457 problem details: every error response is ``application/problem+json``.
+
+Domain errors are mapped to HTTP statuses here and nowhere else. Unexpected errors become a plain
+500 without internals; the log line names the route template, never the raw path or body, so no
+personal data reaches the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scheduler import errors
+
+log = logging.getLogger("aanhuis.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.Unauthenticated, 401),
+    (errors.NotAllowed, 403),
+    (errors.NotFound, 404),
+    (errors.SlotTaken, 409),
+    (errors.Conflict, 409),
+    (errors.OfferExpired, 410),
+    (errors.IdempotencyMismatch, 422),
+    (errors.InvalidInput, 422),
+    (errors.DomainError, 400),
+]
+
+TITLES_NL = {
+    "Request cannot be handled": "Dit verzoek kan niet worden verwerkt",
+    "Not found": "Niet gevonden",
+    "Invalid input": "Ongeldige invoer",
+    "Address outside the municipality": "Adres buiten de gemeente",
+    "Unknown address": "Onbekend adres",
+    "Conflict": "Conflict",
+    "This time is no longer available": "Deze tijd is niet meer beschikbaar",
+    "This offer has expired": "Dit aanbod is verlopen",
+    "Idempotency key reused for a different request": (
+        "Idempotency-Key al gebruikt voor iets anders"
+    ),
+    "Not allowed": "Geen toegang",
+    "Not signed in": "Niet aangemeld",
+    "Validation failed": "Controleer de invoer",
+    "Internal error": "Interne fout",
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def prefers_dutch(request: Request) -> bool:
+    """Dutch unless the client asks for English first (Accept-Language)."""
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        lang = part.split(";")[0].strip().lower()
+        if lang.startswith("nl"):
+            return True
+        if lang.startswith("en"):
+            return False
+    return True
+
+
+def problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(jsonable_encoder(extra))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers that turn every error into problem+json."""
+
+    @app.exception_handler(errors.DomainError)
+    async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        nl = prefers_dutch(request)
+        status = status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        title = TITLES_NL.get(exc.title, exc.title) if nl else exc.title
+        return problem(
+            status, title, exc.detail_nl if nl else exc.detail, headers=headers, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        nl = prefers_dutch(request)
+        issues = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        detail = "Niet alles is goed ingevuld." if nl else "Some fields are missing or invalid."
+        title = "Controleer de invoer" if nl else "Validation failed"
+        return problem(422, title, detail, errors=issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        title = {404: "Not found", 405: "Method not allowed", 401: "Not signed in"}.get(
+            exc.status_code, "Request cannot be handled"
+        )
+        if prefers_dutch(request):
+            title = TITLES_NL.get(title, title)
+        return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        route = request.scope.get("route")
+        where = getattr(route, "path", "?")
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, where)
+        return problem(500, "Internal error", "Something went wrong on our side.")

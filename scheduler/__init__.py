@@ -1,0 +1,1 @@
+"""Aan Huis booking domain: tenants, services, experts, shifts, visits, offers, bookings, plans."""

@@ -1,0 +1,36 @@
+"""Users of the planner and expert tools (citizens need no account)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.db import Base
+
+
+class Role(enum.StrEnum):
+    PLANNER = "planner"
+    EXPERT = "expert"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: None for admins, who work across municipalities.
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), default=None
+    )
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=10))
+    expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expert.id", ondelete="CASCADE"), default=None
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 of the bearer token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]

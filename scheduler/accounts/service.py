@@ -1,0 +1,58 @@
+"""Users and their bearer tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import clock
+from scheduler.accounts.models import Role, User
+from scheduler.capacity.models import Expert
+from scheduler.errors import InvalidInput, Unauthenticated
+from scheduler.security import hash_token, new_token
+from scheduler.tenants.models import Municipality
+
+
+def create(
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    municipality: Municipality | None,
+    expert_id: int | None = None,
+) -> tuple[User, str]:
+    """Create a user and return it with its bearer token (shown once, stored hashed)."""
+    if role is Role.ADMIN:
+        municipality = None
+    elif municipality is None:
+        raise InvalidInput(f"a {role.value} belongs to a municipality")
+    if role is Role.EXPERT:
+        if expert_id is None:
+            raise InvalidInput("an expert user needs --expert ID")
+        expert = session.get(Expert, expert_id)
+        if expert is None or municipality is None or expert.municipality_id != municipality.id:
+            raise InvalidInput(f"expert {expert_id} does not exist in this municipality")
+    elif expert_id is not None:
+        raise InvalidInput("only expert users are linked to an expert")
+    token = new_token()
+    user = User(
+        name=name,
+        role=role,
+        municipality_id=municipality.id if municipality else None,
+        expert_id=expert_id,
+        token_hash=hash_token(token),
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user, token
+
+
+def authenticate(session: Session, token: str) -> User:
+    """The active user holding ``token``."""
+    user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
+    if user is None or not user.active:
+        raise Unauthenticated(
+            "The access token is not valid.", nl="De toegangscode is niet geldig."
+        )
+    return user

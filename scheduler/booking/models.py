@@ -1,0 +1,149 @@
+"""Visits (confirmed promises), their status history, and offers (briefly held windows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.db import Base
+
+
+class VisitStatus(enum.StrEnum):
+    BOOKED = "booked"
+    PLANNED = "planned"
+    ON_THE_WAY = "on_the_way"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    NOT_HOME = "not_home"
+    CANCELLED = "cancelled"
+
+
+#: Visits that hold a place in a day plan.
+ACTIVE_STATUSES = (
+    VisitStatus.BOOKED,
+    VisitStatus.PLANNED,
+    VisitStatus.ON_THE_WAY,
+    VisitStatus.ARRIVED,
+)
+#: Visits the expert has started: never moved by an optimisation.
+STARTED_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.ARRIVED)
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PHONE = "phone"
+    DESK = "desk"
+
+
+class Visit(Base):
+    """A booked home visit: the promise (arrival window) and where it sits in a day plan.
+
+    Personal fields (citizen name, phone, e-mail, notes, street and house number) are wiped on
+    erasure or after the service's retention period; the visit itself stays, anonymously, for
+    planning and statistics.
+    """
+
+    __tablename__ = "visit"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "idempotency_key"),
+        Index("ix_visit_day", "municipality_id", "date"),
+        Index("ix_visit_expert_day", "expert_day_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"))
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    manage_token_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[VisitStatus] = mapped_column(
+        Enum(VisitStatus, native_enum=False, length=16), default=VisitStatus.BOOKED
+    )
+    channel: Mapped[Channel] = mapped_column(
+        Enum(Channel, native_enum=False, length=10), default=Channel.ONLINE
+    )
+    #: The local date of the promised window.
+    date: Mapped[dt.date]
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    duration_minutes: Mapped[int]
+    lat: Mapped[float]
+    lon: Mapped[float]
+    postcode: Mapped[str | None] = mapped_column(String(6), default=None)
+    house_number: Mapped[int | None] = mapped_column(default=None)
+    addition: Mapped[str | None] = mapped_column(String(10), default=None)
+    street: Mapped[str | None] = mapped_column(String(200), default=None)
+    city: Mapped[str | None] = mapped_column(String(120), default=None)
+    citizen_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    citizen_phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    citizen_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Where the visit sits in a plan; None while it waits for a new window (after a disruption).
+    expert_day_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expert_day.id", ondelete="SET NULL"), default=None
+    )
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"), default=None)
+    planned_arrival: Mapped[dt.datetime | None] = mapped_column(default=None)
+    planned_start: Mapped[dt.datetime | None] = mapped_column(default=None)
+    planned_end: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: The plan no longer keeps the promise (running late, disruption); planners see it at once.
+    at_risk: Mapped[bool] = mapped_column(default=False)
+    ical_uid: Mapped[str] = mapped_column(String(100))
+    ical_sequence: Mapped[int] = mapped_column(default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    #: What the idempotency key was used for, so a reused key with other content is refused.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(20), default=None)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class VisitEvent(Base):
+    """The status history of a visit (who did what when), for the route app and the KPIs."""
+
+    __tablename__ = "visit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(40))  # "citizen", "planner:12", "expert:3", "system"
+    detail: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class Offer(Base):
+    """An arrival window offered to a citizen, valid until ``expires_at``.
+
+    Holding an offer reserves nothing: booking it re-checks feasibility under a lock, so an offer
+    can never be double-sold; an offer that can no longer be kept answers with fresh alternatives.
+    """
+
+    __tablename__ = "offer"
+    __table_args__ = (Index("ix_offer_expiry", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"))
+    date: Mapped[dt.date]
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    lat: Mapped[float]
+    lon: Mapped[float]
+    postcode: Mapped[str | None] = mapped_column(String(6), default=None)
+    house_number: Mapped[int | None] = mapped_column(default=None)
+    addition: Mapped[str | None] = mapped_column(String(10), default=None)
+    street: Mapped[str | None] = mapped_column(String(200), default=None)
+    city: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: The expert the offer was computed for (a hint; booking may pick another one).
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"), default=None)
+    extra_travel_seconds: Mapped[int] = mapped_column(default=0)
+    #: Set when the offer is for moving an existing visit.
+    reschedule_of: Mapped[int | None] = mapped_column(
+        ForeignKey("visit.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]

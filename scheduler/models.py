@@ -1,0 +1,42 @@
+"""Every ORM model, imported in one place so the metadata is complete (Alembic, tests)."""
+
+from scheduler.accounts.models import Role, User
+from scheduler.addresses.models import Address
+from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitStatus
+from scheduler.capacity.models import (
+    Closure,
+    ExceptionKind,
+    Expert,
+    ShiftException,
+    TravelMode,
+    WeeklyShift,
+)
+from scheduler.catalog.models import ServiceType
+from scheduler.db import Base
+from scheduler.notify.models import OutboxMessage
+from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
+from scheduler.tenants.models import Municipality
+
+__all__ = [
+    "Address",
+    "Base",
+    "Channel",
+    "Closure",
+    "ExceptionKind",
+    "Expert",
+    "ExpertDay",
+    "Municipality",
+    "Offer",
+    "OutboxMessage",
+    "PlanningDay",
+    "Proposal",
+    "Role",
+    "ServiceType",
+    "ShiftException",
+    "TravelMode",
+    "User",
+    "Visit",
+    "VisitEvent",
+    "VisitStatus",
+    "WeeklyShift",
+]

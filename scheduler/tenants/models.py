@@ -1,0 +1,29 @@
+"""Municipalities: the tenants. Everything else belongs to exactly one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.db import Base
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    center_lat: Mapped[float]
+    center_lon: Mapped[float]
+    radius_km: Mapped[float]
+    #: The organiser of calendar invites and the sender shown to citizens.
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    website: Mapped[str | None] = mapped_column(String(300), default=None)
+    #: Which published NL Design System token set the pages use (e.g. "utrecht", "rotterdam").
+    theme: Mapped[str] = mapped_column(String(40), default="voorbeeld")
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
