@@ -1,0 +1,729 @@
+"""Where can one more visit go? Cheap insertion checks over many planned expert-days.
+
+The scheduler offers arrival windows to a citizen by asking, for every planned expert-day of the
+coming weeks, at which positions of the day's fixed order the new visit fits. "Fits" means exactly
+what :func:`routing.replay.replay` says of the order with the visit inserted: every visit and
+break starts inside one of its windows, the route returns to its end within the shift, skills and
+``max_visits`` allow it, all breaks are taken.
+
+How it is fast: for every position of every route the index stores, once,
+
+- the earliest time the vehicle can leave the stop before the position (forward pass), and
+- the latest time it may arrive at the next visit or the end (backward pass; the slack).
+
+A query then costs two thin travel-time strips (new address to and from every known address, one
+pair of provider calls per profile) and a handful of numpy operations over all positions of all
+routes at once. Breaks right after the insertion point are taken at the new address, so the
+travel after them starts there; the query walks back through such runs of breaks (a loop as long
+as the longest run, usually one) to get, per position, the latest service start of the new visit.
+Each (position, window) check is then two comparisons.
+
+Arriving earlier never hurts (a start is the first allowed moment at or after arrival, and every
+constraint is an upper bound), so "the rest of the day is feasible" is the same as "arrival no
+later than the latest arrival", which makes these two numbers per position exact, also with
+several windows per visit or break and without the triangle inequality.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.model import (
+    Break,
+    IntMatrix,
+    Matrix,
+    Problem,
+    StepType,
+    TimeWindow,
+    Vehicle,
+    Visit,
+)
+from routing.replay import StopRef, _load_violations, first_start, replay
+from routing.travel import TravelTimeProvider, as_points
+
+Point = tuple[float, float]
+"""``(lon, lat)`` in degrees."""
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: "No time is late enough": the latest arrival of a stop that cannot be reached in time at all.
+#: Far below any horizon, far above int64's limit so sums of a few durations stay exact.
+_NEVER = -(10**15)
+#: Padding for the window starts of breaks with fewer windows than the most: never "started".
+_PAD_START = 10**15
+
+
+@dataclass(frozen=True)
+class PlannedRoute:
+    """One planned expert-day, as the insertion index needs it.
+
+    Parameters
+    ----------
+    key
+        The caller's id of the route, e.g. ``(expert_id, date)``; unique within an index.
+    day
+        Which time origin the route's times use (the scheduler: the local date). Candidate windows
+        are matched to routes by this key.
+    vehicle
+        The expert on that day: shift, breaks, skills, profile, ``max_visits``, start and end.
+    stops
+        Visits and breaks in their planned order (breaks too: a day without visits keeps its
+        breaks in the order).
+    visits
+        Visit id to :class:`~routing.model.Visit` for every visit in ``stops``; their
+        ``time_windows`` are the promised windows and ``location`` a key of ``coordinates``.
+    coordinates
+        Location index to ``(lon, lat)`` for the vehicle's start and end and every visit.
+    durations
+        Optionally the day's travel times for the vehicle's profile, indexed by location. When
+        ``None`` the legs between the route's own addresses come from the travel time provider.
+        Legs to and from a candidate always come from the provider.
+    """
+
+    key: Hashable
+    day: Hashable
+    vehicle: Vehicle
+    stops: tuple[StopRef, ...]
+    visits: Mapping[int, Visit]
+    coordinates: Mapping[int, Point]
+    durations: IntMatrix | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stops", tuple(self.stops))
+        breaks = {b.id for b in self.vehicle.breaks}
+        for kind, ref in self.stops:
+            if kind is StepType.VISIT:
+                if ref not in self.visits:
+                    raise ValueError(f"route {self.key!r}: visit {ref} is not in its visits")
+            elif kind is StepType.BREAK:
+                if ref not in breaks:
+                    raise ValueError(f"route {self.key!r}: vehicle has no break {ref}")
+            else:
+                raise ValueError(f"route {self.key!r}: stops are visits and breaks, not {kind}")
+        missing = [loc for loc in self.locations if loc not in self.coordinates]
+        if missing:
+            raise ValueError(f"route {self.key!r}: no coordinates for locations {missing}")
+        if self.durations is not None:
+            d = np.asarray(self.durations, dtype=np.int64)
+            if d.ndim != 2 or d.shape[0] != d.shape[1]:
+                raise ValueError(f"route {self.key!r}: durations must be a square matrix")
+            if max(self.locations, default=-1) >= d.shape[0]:
+                raise ValueError(f"route {self.key!r}: durations do not cover every location")
+            if (d < 0).any():
+                raise ValueError(f"route {self.key!r}: durations must not be negative")
+            object.__setattr__(self, "durations", d)
+
+    @property
+    def locations(self) -> tuple[int, ...]:
+        """The location indices used: start, end and the visits in ``stops`` (sorted, unique)."""
+        used = {self.visits[ref].location for kind, ref in self.stops if kind is StepType.VISIT}
+        used |= {loc for loc in (self.vehicle.start, self.vehicle.end) if loc is not None}
+        return tuple(sorted(used))
+
+    def accepts_visits(self) -> bool:
+        """Whether the route as planned lets any visit be added, apart from time.
+
+        False when ``replay`` would object to the order with one more visit for a reason no
+        position can fix: a visit served twice, a visit the vehicle may not serve, a break
+        missing or taken twice, the load, or ``max_visits`` already reached.
+        """
+        veh = self.vehicle
+        visit_ids = [ref for kind, ref in self.stops if kind is StepType.VISIT]
+        break_ids = [ref for kind, ref in self.stops if kind is StepType.BREAK]
+        served = [self.visits[ref] for ref in visit_ids]
+        return (
+            len(set(visit_ids)) == len(visit_ids)
+            and len(set(break_ids)) == len(break_ids) == len(veh.breaks)
+            and all(veh.can_serve(v) for v in served)
+            and (veh.max_visits is None or len(visit_ids) + 1 <= veh.max_visits)
+            and not _load_violations(veh, served)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """One feasible place for the candidate visit.
+
+    Attributes
+    ----------
+    window
+        Index into the ``windows`` of the query.
+    route
+        The :attr:`PlannedRoute.key`.
+    position
+        Insert before ``stops[position]``; ``len(stops)`` means after the last stop.
+    extra_travel
+        Travel seconds the route gains (may be negative without the triangle inequality).
+    arrival
+        Earliest arrival at the candidate's address, on the route's day's horizon.
+    service_start
+        Earliest start of the visit: ``max(arrival, window.start)``.
+    latest_start
+        Latest start of the visit inside the window that keeps the rest of the route feasible.
+    """
+
+    window: int
+    route: Hashable
+    position: int
+    extra_travel: int
+    arrival: int
+    service_start: int
+    latest_start: int
+
+
+@dataclass(frozen=True, eq=False)
+class Insertions(Sequence[Insertion]):
+    """The answer of a query, column-wise (one entry per feasible (window, route, position)).
+
+    Indexing and iteration give :class:`Insertion` objects; the numpy columns are there for
+    callers who rank or filter thousands of them. Ordered by window, then by route and position.
+    """
+
+    keys: tuple[Hashable, ...]
+    window: IntArray
+    route: IntArray
+    position: IntArray
+    extra_travel: IntArray
+    arrival: IntArray
+    service_start: IntArray
+    latest_start: IntArray
+
+    def __len__(self) -> int:
+        return int(self.window.shape[0])
+
+    def _at(self, i: int) -> Insertion:
+        return Insertion(
+            window=int(self.window[i]),
+            route=self.keys[int(self.route[i])],
+            position=int(self.position[i]),
+            extra_travel=int(self.extra_travel[i]),
+            arrival=int(self.arrival[i]),
+            service_start=int(self.service_start[i]),
+            latest_start=int(self.latest_start[i]),
+        )
+
+    def __getitem__(self, i: int) -> Insertion:  # type: ignore[override]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self._at(i % n)
+
+    def __iter__(self) -> Iterator[Insertion]:
+        return (self._at(i) for i in range(len(self)))
+
+    def best_per_window(self, n_windows: int) -> list[Insertion | None]:
+        """Per query window the insertion with the least extra travel (then the earliest start).
+
+        Parameters
+        ----------
+        n_windows
+            Number of windows in the query.
+
+        Returns
+        -------
+        list
+            ``n_windows`` entries, ``None`` where nothing fits.
+        """
+        out: list[Insertion | None] = [None] * n_windows
+        order = np.lexsort((self.service_start, self.extra_travel, self.window))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = self.window[order][1:] != self.window[order][:-1]
+        for i in order[first]:
+            out[int(self.window[i])] = self._at(int(i))
+        return out
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The per-position numbers of one route (plain lists; concatenated by the index)."""
+
+    depart: list[int]
+    prefix_ok: list[bool]
+    prev_loc: list[int | None]
+    next_loc: list[int | None]
+    latest_next: list[int]
+    leg: list[int]
+    run_end: list[int]
+
+
+def _latest(windows: Sequence[TimeWindow], duration: int, leave_by: int) -> int:
+    """Latest arrival at a stop such that it starts in a window and is done by ``leave_by``."""
+    s_max = leave_by - duration
+    for w in reversed(windows):
+        if w.start <= s_max:
+            return min(w.end, s_max)
+    return _NEVER
+
+
+def _compile(route: PlannedRoute, leg_of: Mapping[tuple[int, int], int]) -> _Compiled:
+    """Forward earliest departures and backward latest arrivals, the way ``replay`` times."""
+    veh = route.vehicle
+    stops = route.stops
+    breaks = {b.id: b for b in veh.breaks}
+    n = len(stops)
+
+    def leg(a: int | None, b: int | None) -> int:
+        return 0 if a is None or b is None else leg_of[a, b]
+
+    depart = [0] * (n + 1)
+    prefix_ok = [True] * (n + 1)
+    prev_loc: list[int | None] = [None] * (n + 1)
+    t, here, ok = veh.shift.start, veh.start, True
+    for k, (kind, ref) in enumerate(stops):
+        depart[k], prefix_ok[k], prev_loc[k] = t, ok, here
+        item: Visit | Break
+        if kind is StepType.VISIT:
+            item = route.visits[ref]
+            t += leg(here, item.location)
+            here = item.location
+        else:
+            item = breaks[ref]
+        start = first_start(item.time_windows, t)
+        if start is None:
+            ok, start = False, t
+        t = start + item.duration
+    depart[n], prefix_ok[n], prev_loc[n] = t, ok, here
+
+    # next_loc: where the vehicle drives after the breaks that follow a position; run_end: the
+    # first stop at or after it that is not a break (a visit, or n for the end).
+    next_loc: list[int | None] = [None] * (n + 1)
+    run_end = [n] * (n + 1)
+    next_loc[n] = veh.end
+    for k in range(n - 1, -1, -1):
+        kind, ref = stops[k]
+        if kind is StepType.VISIT:
+            next_loc[k], run_end[k] = route.visits[ref].location, k
+        else:
+            next_loc[k], run_end[k] = next_loc[k + 1], run_end[k + 1]
+
+    # latest[k]: latest arrival at visit k (travel included) or at the end (k = n) from which
+    # the rest of the order is feasible.
+    latest = [_NEVER] * (n + 1)
+    latest[n] = veh.shift.end
+    for k in range(n - 1, -1, -1):
+        kind, ref = stops[k]
+        if kind is not StepType.VISIT:
+            continue
+        visit = route.visits[ref]
+        q = run_end[k + 1]
+        x = latest[q] - leg(visit.location, next_loc[k + 1])
+        for j in range(q - 1, k, -1):
+            brk = breaks[stops[j][1]]
+            x = _latest(brk.time_windows, brk.duration, x)
+        latest[k] = _latest(visit.time_windows, visit.duration, x)
+
+    return _Compiled(
+        depart=depart,
+        prefix_ok=prefix_ok,
+        prev_loc=prev_loc,
+        next_loc=next_loc,
+        latest_next=[latest[run_end[p]] for p in range(n + 1)],
+        leg=[leg(prev_loc[p], next_loc[p]) for p in range(n + 1)],
+        run_end=run_end,
+    )
+
+
+def _route_legs(route: PlannedRoute, travel: TravelTimeProvider) -> dict[tuple[int, int], int]:
+    locs = route.locations
+    if route.durations is not None:
+        sub = route.durations[np.ix_(locs, locs)]
+    else:
+        pts = [route.coordinates[loc] for loc in locs]
+        sub = np.asarray(travel.durations(pts, pts, route.vehicle.profile), dtype=np.int64)
+    rows = sub.tolist()
+    return {(a, b): rows[i][j] for i, a in enumerate(locs) for j, b in enumerate(locs)}
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Column per quantity, one row per insertion position of every route (read-only arrays).
+
+    Rows of one day are contiguous and days are in index order, so a day is a slice. Point
+    indices refer to the index's point table; -1 means "no address" (an open start or end).
+    """
+
+    depart: IntArray  # earliest time the vehicle leaves the stop before (stops[:p] timed)
+    prefix_ok: BoolArray  # stops[:p] all on time and the route accepts one more visit
+    prev_pt: IntArray  # address the vehicle drives from to the candidate
+    next_pt: IntArray  # address it drives to after the candidate (and the breaks after it)
+    latest_next: IntArray  # latest arrival there (the next visit, or the end)
+    leg: IntArray  # travel prev -> next today (0 when either is missing)
+    run_end: IntArray  # row of the first non-break stop at or after this one
+    route: IntArray
+    position: IntArray
+    day: IntArray
+    skills: IntArray  # index into the index's distinct skill sets
+    break_duration: IntArray  # duration of the break at this row, -1 when it is no break
+    break_start: IntArray  # (rows, windows) window starts of that break, padded
+    break_end: IntArray
+    runs: IntArray  # rows that are breaks (a candidate placed there is followed by breaks)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            getattr(self, f.name).setflags(write=False)
+
+
+class InsertionIndex:
+    """Precomputed insertion data for many planned routes; answers candidate queries.
+
+    Build once per set of planned days (:meth:`build`), query per citizen request
+    (:meth:`candidates`). The index is immutable; rebuild it (or the affected days) after a
+    booking changes a route.
+
+    Attributes
+    ----------
+    routes
+        The routes, grouped by day (the order of :attr:`Insertions.route`).
+    travel
+        The provider queries ask for legs to and from the candidate.
+    """
+
+    def __init__(
+        self,
+        routes: tuple[PlannedRoute, ...],
+        travel: TravelTimeProvider,
+        positions: _Positions,
+        profiles: Mapping[str, tuple[int, int]],
+        points: npt.NDArray[np.float64],
+        days: Mapping[Hashable, int],
+        skill_sets: tuple[frozenset[int], ...],
+    ) -> None:
+        """Use :meth:`build`; this stores what it computed."""
+        self.routes = routes
+        self.travel = travel
+        self._pos = positions
+        self._profiles = dict(profiles)
+        self._points = points
+        self._days = dict(days)
+        self._skill_sets = skill_sets
+        self._keys = tuple(r.key for r in routes)
+
+    @classmethod
+    def build(cls, routes: Iterable[PlannedRoute], travel: TravelTimeProvider) -> InsertionIndex:
+        """Precompute forward and backward times for every position of every route.
+
+        Parameters
+        ----------
+        routes
+            The planned expert-days; keys must be unique.
+        travel
+            Gives the legs between a route's addresses (unless the route brings ``durations``)
+            and, per query, the legs to and from the candidate.
+
+        Returns
+        -------
+        InsertionIndex
+        """
+        given = tuple(routes)
+        if len({r.key for r in given}) != len(given):
+            raise ValueError("route keys must be unique")
+        days: dict[Hashable, int] = {}
+        for r in given:
+            days.setdefault(r.day, len(days))
+        ordered = tuple(sorted(given, key=lambda r: days[r.day]))
+
+        # Point indices per profile first; made global once every profile's block size is known.
+        point_ids: dict[str, dict[Point, int]] = {}
+        skill_ids: dict[frozenset[int], int] = {}
+        width = max((len(b.time_windows) for r in ordered for b in r.vehicle.breaks), default=1)
+        no_break = [_PAD_START] * width
+        cols: dict[str, list[int]] = {name: [] for name in _INT_COLUMNS}
+        ok_col: list[bool] = []
+        profile_col: list[str] = []
+        break_starts: list[list[int]] = []
+        break_ends: list[list[int]] = []
+
+        for r_idx, route in enumerate(ordered):
+            comp = _compile(route, _route_legs(route, travel))
+            veh = route.vehicle
+            table = point_ids.setdefault(veh.profile, {})
+            offset = len(ok_col)
+            n = len(route.stops)
+            accepts = route.accepts_visits()
+            skill_id = skill_ids.setdefault(veh.skills, len(skill_ids))
+            day = days[route.day]
+            breaks = {b.id: b for b in veh.breaks}
+            for p in range(n + 1):
+                for col, loc in (("prev_pt", comp.prev_loc[p]), ("next_pt", comp.next_loc[p])):
+                    if loc is None:
+                        cols[col].append(-1)
+                    else:
+                        lon, lat = route.coordinates[loc]
+                        cols[col].append(table.setdefault((float(lon), float(lat)), len(table)))
+                ok_col.append(accepts and comp.prefix_ok[p])
+                profile_col.append(veh.profile)
+                cols["depart"].append(comp.depart[p])
+                cols["latest_next"].append(comp.latest_next[p])
+                cols["leg"].append(comp.leg[p])
+                cols["run_end"].append(offset + comp.run_end[p])
+                cols["route"].append(r_idx)
+                cols["position"].append(p)
+                cols["day"].append(day)
+                cols["skills"].append(skill_id)
+                if p < n and route.stops[p][0] is StepType.BREAK:
+                    brk = breaks[route.stops[p][1]]
+                    pad = [_PAD_START] * (width - len(brk.time_windows))
+                    break_starts.append([w.start for w in brk.time_windows] + pad)
+                    break_ends.append([w.end for w in brk.time_windows] + pad)
+                    cols["break_duration"].append(brk.duration)
+                else:
+                    break_starts.append(no_break)
+                    break_ends.append(no_break)
+                    cols["break_duration"].append(-1)
+
+        # One point table, each profile a contiguous block; index -1 will read a trailing 0.
+        profiles: dict[str, tuple[int, int]] = {}
+        flat: list[Point] = []
+        for prof, table in point_ids.items():
+            profiles[prof] = (len(flat), len(flat) + len(table))
+            flat.extend(table)
+        points = np.array(flat, dtype=np.float64).reshape(-1, 2)
+        shift = np.array([profiles[prof][0] for prof in profile_col], dtype=np.int64)
+        arr = {name: np.array(values, dtype=np.int64) for name, values in cols.items()}
+        for col in ("prev_pt", "next_pt"):
+            arr[col] = np.where(arr[col] >= 0, arr[col] + shift, -1)
+        positions = _Positions(
+            **arr,
+            prefix_ok=np.array(ok_col, dtype=bool),
+            break_start=np.array(break_starts, dtype=np.int64).reshape(-1, width),
+            break_end=np.array(break_ends, dtype=np.int64).reshape(-1, width),
+            runs=np.flatnonzero(arr["break_duration"] >= 0).astype(np.int64),
+        )
+        return cls(ordered, travel, positions, profiles, points, days, tuple(skill_ids))
+
+    def __len__(self) -> int:
+        """Number of routes."""
+        return len(self.routes)
+
+    @property
+    def positions(self) -> int:
+        """Number of insertion positions over all routes (stops plus one per route)."""
+        return int(self._pos.depart.shape[0])
+
+    def candidates(
+        self,
+        location: Point,
+        duration: int,
+        skills: Iterable[int],
+        windows: Sequence[tuple[Hashable, TimeWindow]],
+    ) -> Insertions:
+        """Every feasible (window, route, position) for a new visit.
+
+        Parameters
+        ----------
+        location
+            ``(lon, lat)`` of the visit's address.
+        duration
+            Service time in seconds.
+        skills
+            Skills the expert must all have.
+        windows
+            Candidate arrival windows as ``(day, window)``: the visit would be promised to start
+            inside ``window`` on the routes whose :attr:`PlannedRoute.day` is ``day``. Days
+            without routes simply give nothing.
+
+        Returns
+        -------
+        Insertions
+            Column-wise; iterate or index for :class:`Insertion` objects.
+        """
+        if duration < 0:
+            raise ValueError("duration must not be negative")
+        a = self._pos
+        c = as_points([location], "location")
+        needed = frozenset(skills)
+        skill_ok = np.array([needed <= s for s in self._skill_sets], dtype=bool)
+
+        # Travel from every known address to the candidate and back; slot -1 stays 0 (no address).
+        n_pts = self._points.shape[0]
+        to_c = np.zeros(n_pts + 1, dtype=np.int64)
+        from_c = np.zeros(n_pts + 1, dtype=np.int64)
+        for prof, (first_pt, end_pt) in self._profiles.items():
+            pts = self._points[first_pt:end_pt]
+            to_c[first_pt:end_pt] = np.asarray(self.travel.durations(pts, c, prof)).reshape(-1)
+            from_c[first_pt:end_pt] = np.asarray(self.travel.durations(c, pts, prof)).reshape(-1)
+
+        go = to_c[a.prev_pt]
+        back = from_c[a.next_pt]
+        arrival = a.depart + go
+        # Latest moment to leave the candidate: the next visit's (or the end's) latest arrival
+        # minus the drive there, walked back through the breaks taken at the candidate's address.
+        leave_by = a.latest_next - back
+        runs = a.runs
+        if runs.size:
+            x = leave_by[runs]
+            cur = a.run_end[runs] - 1
+            active = np.flatnonzero(cur >= runs)
+            while active.size:
+                j = cur[active]
+                s_max = x[active] - a.break_duration[j]
+                started = a.break_start[j] <= s_max[:, None]
+                last = started.shape[1] - 1 - np.argmax(started[:, ::-1], axis=1)
+                end = a.break_end[j, last]
+                x[active] = np.where(started.any(axis=1), np.minimum(end, s_max), _NEVER)
+                cur[active] -= 1
+                active = active[cur[active] >= runs[active]]
+            leave_by[runs] = x
+        latest_start = leave_by - duration
+
+        ok = a.prefix_ok & skill_ok[a.skills] & (arrival <= latest_start)
+        pos = np.flatnonzero(ok)
+
+        # Pair every query window with the open positions of its day (a slice, days contiguous).
+        w_day = np.array([self._days.get(d, -1) for d, _ in windows], dtype=np.int64)
+        w_start = np.array([w.start for _, w in windows], dtype=np.int64)
+        w_end = np.array([w.end for _, w in windows], dtype=np.int64)
+        pos_day = a.day[pos]
+        lo = np.searchsorted(pos_day, w_day, side="left")
+        counts = np.searchsorted(pos_day, w_day, side="right") - lo
+        total = int(counts.sum())
+        pair_win = np.repeat(np.arange(len(windows), dtype=np.int64), counts)
+        skip = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        pair_pos = pos[skip + np.arange(total, dtype=np.int64)]
+
+        start = np.maximum(arrival[pair_pos], w_start[pair_win])
+        latest = np.minimum(latest_start[pair_pos], w_end[pair_win])
+        fits = start <= latest
+        p = pair_pos[fits]
+        return Insertions(
+            keys=self._keys,
+            window=pair_win[fits],
+            route=a.route[p],
+            position=a.position[p],
+            extra_travel=go[p] + back[p] - a.leg[p],
+            arrival=arrival[p],
+            service_start=start[fits],
+            latest_start=latest[fits],
+        )
+
+
+_INT_COLUMNS = (
+    "depart",
+    "prev_pt",
+    "next_pt",
+    "latest_next",
+    "leg",
+    "run_end",
+    "route",
+    "position",
+    "day",
+    "skills",
+    "break_duration",
+)
+
+
+def candidates_by_replay(
+    routes: Iterable[PlannedRoute],
+    travel: TravelTimeProvider,
+    location: Point,
+    duration: int,
+    skills: Iterable[int],
+    windows: Sequence[tuple[Hashable, TimeWindow]],
+    *,
+    find_latest: bool = True,
+) -> list[Insertion]:
+    """The reference answer: insert at every position and :func:`~routing.replay.replay`.
+
+    Slow (one replay per window, route and position); the tests hold
+    :meth:`InsertionIndex.candidates` to it and the benchmark measures against it. Same
+    parameters and meaning as :meth:`InsertionIndex.build` plus :meth:`InsertionIndex.candidates`.
+
+    Parameters
+    ----------
+    find_latest
+        Find ``latest_start`` by bisection over one-second windows (each step a replay). When
+        false, ``latest_start`` is reported as -1.
+
+    Returns
+    -------
+    list of Insertion
+        In the order window, route (as given), position.
+    """
+    out: list[Insertion] = []
+    needed = frozenset(skills)
+    xy = (float(location[0]), float(location[1]))
+    for w_idx, (day, window) in enumerate(windows):
+        for route in routes:
+            if day != route.day:
+                continue
+            problem, vehicle = _problem_with_candidate(route, travel, xy, duration, needed)
+            base = replay(problem, vehicle, route.stops, late_start=False).route.travel
+            for pos in range(len(route.stops) + 1):
+                feasible, travel_s, arrival, start = _replay_at(
+                    problem, vehicle, route, pos, window
+                )
+                if not feasible:
+                    continue
+                latest = -1
+                if find_latest:
+                    lo, hi = start, window.end  # lo fits; find the last start that does
+                    while lo < hi:
+                        mid = (lo + hi + 1) // 2
+                        if _replay_at(problem, vehicle, route, pos, TimeWindow(mid, mid))[0]:
+                            lo = mid
+                        else:
+                            hi = mid - 1
+                    latest = lo
+                out.append(
+                    Insertion(w_idx, route.key, pos, travel_s - base, arrival, start, latest)
+                )
+    return out
+
+
+def _replay_at(
+    problem: Problem, vehicle: Vehicle, route: PlannedRoute, pos: int, window: TimeWindow
+) -> tuple[bool, int, int, int]:
+    """Replay with the candidate (the problem's last visit) at ``pos``, promised ``window``."""
+    visit = dataclasses.replace(problem.visits[-1], time_windows=(window,))
+    prob = dataclasses.replace(problem, visits=(*problem.visits[:-1], visit))
+    stops = (*route.stops[:pos], (StepType.VISIT, visit.id), *route.stops[pos:])
+    rep = replay(prob, vehicle, stops, late_start=False)
+    step = next(s for s in rep.route.steps if s.id == visit.id and s.type is StepType.VISIT)
+    return rep.feasible, rep.route.travel, step.arrival, step.service_start
+
+
+def _problem_with_candidate(
+    route: PlannedRoute,
+    travel: TravelTimeProvider,
+    location: Point,
+    duration: int,
+    skills: frozenset[int],
+) -> tuple[Problem, Vehicle]:
+    """A one-vehicle problem: the route's addresses, then the candidate (last visit and index)."""
+    locs = route.locations
+    index = {loc: i for i, loc in enumerate(locs)}
+    pts = [route.coordinates[loc] for loc in locs]
+    prof = route.vehicle.profile
+    k = len(locs)
+    m = np.zeros((k + 1, k + 1), dtype=np.int64)
+    if route.durations is not None:
+        m[:k, :k] = route.durations[np.ix_(locs, locs)]
+    elif k:
+        m[:k, :k] = travel.durations(pts, pts, prof)
+    if k:
+        m[:k, k] = np.asarray(travel.durations(pts, [location], prof)).reshape(-1)
+        m[k, :k] = np.asarray(travel.durations([location], pts, prof)).reshape(-1)
+    veh = route.vehicle
+    vehicle = dataclasses.replace(
+        veh,
+        start=None if veh.start is None else index[veh.start],
+        end=None if veh.end is None else index[veh.end],
+    )
+    visits = {
+        ref: dataclasses.replace(route.visits[ref], location=index[route.visits[ref].location])
+        for kind, ref in route.stops
+        if kind is StepType.VISIT
+    }
+    cand = Visit(id=max(visits, default=0) + 1, location=k, duration=duration, skills=skills)
+    problem = Problem(
+        visits=(*visits.values(), cand),
+        vehicles=(vehicle,),
+        matrices={prof: Matrix(m)},
+    )
+    return problem, vehicle
