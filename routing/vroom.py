@@ -445,7 +445,10 @@ def problem_to_vroom(problem: Problem) -> dict[str, Any]:
 
     Pinned visits (``pinned_vehicle``, and therefore fixed ones) have no VROOM equivalent; they
     are written as one extra skill per pinning vehicle (numbered above every skill in use) that
-    only that vehicle has, which makes VROOM respect the pinning.
+    only that vehicle has, which makes VROOM respect the pinning. ``fixed`` is not written.
+
+    Coordinates are written on the jobs and vehicles (``location``, ``start``, ``end``), as VROOM
+    has no other place for them: those of matrix locations no job or vehicle uses are not kept.
 
     Parameters
     ----------
