@@ -866,7 +866,7 @@ def solution_from_vroom(data: Mapping[str, Any]) -> VroomSolution:
             f"the solution is an error report (code {code!r}): {top.get('error')}"
         )
     if "routes" not in top:
-        raise VroomFormatError("the solution: 'routes' is required")
+        raise VroomFormatError("'routes' is required")
     routes: list[VroomRoute] = []
     for k, raw in enumerate(_list(top["routes"], "'routes'")):
         obj = _obj(raw, f"routes[{k}]")
