@@ -92,7 +92,12 @@ class Visit(Base):
     at_risk: Mapped[bool] = mapped_column(default=False)
     ical_uid: Mapped[str] = mapped_column(String(100))
     ical_sequence: Mapped[int] = mapped_column(default=0)
+    #: Language the citizen booked in ("nl" or "en"): messages and invites follow it.
+    language: Mapped[str] = mapped_column(String(2), default="nl")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    #: The manage token, kept only for a day so a retried request with the same Idempotency-Key
+    #: gets the same answer (cleared by ``aanhuis purge``); afterwards only its hash remains.
+    replay_token: Mapped[str | None] = mapped_column(String(64), default=None)
     #: What the idempotency key was used for, so a reused key with other content is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime]

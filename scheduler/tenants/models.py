@@ -26,4 +26,7 @@ class Municipality(Base):
     website: Mapped[str | None] = mapped_column(String(300), default=None)
     #: Which published NL Design System token set the pages use (e.g. "utrecht", "rotterdam").
     theme: Mapped[str] = mapped_column(String(40), default="voorbeeld")
+    #: Goes up with every change to experts, shifts, exceptions, closures or services, so caches
+    #: of derived data (offer indexes) can be validated against the database cheaply.
+    capacity_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

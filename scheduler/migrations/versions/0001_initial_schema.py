@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("website", sa.String(length=300), nullable=True),
         sa.Column("theme", sa.String(length=40), nullable=False),
+        sa.Column("capacity_version", sa.Integer(), nullable=False),
         sa.Column(
             "created_at",
             scheduler.db.UTCDateTime(timezone=True),
@@ -348,7 +349,9 @@ def upgrade() -> None:
         sa.Column("at_risk", sa.Boolean(), nullable=False),
         sa.Column("ical_uid", sa.String(length=100), nullable=False),
         sa.Column("ical_sequence", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("replay_token", sa.String(length=64), nullable=True),
         sa.Column("idempotency_fingerprint", sa.String(length=64), nullable=True),
         sa.Column("created_at", scheduler.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", scheduler.db.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,381 @@
+"""Route-aware offers: arrival windows an expert can really make.
+
+For every working day in the service's booking horizon, candidate windows are laid over the
+working hours of the experts with the right skill; the routing engine's insertion index says for
+each window whether some expert can take the visit there while keeping every promise already made,
+the shift and the breaks, and at what extra travel. Offers are then ranked (least extra travel,
+soonest) and spread over days and parts of the day, so evenings and Saturdays show up where experts
+work then.
+
+The insertion index of a day is cached in-process and validated against the database on every
+request: the key holds the day's planning version and the municipality's capacity version, so a
+booking or a shift change made by any worker invalidates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.insertion import Insertion, InsertionIndex
+from routing.model import TimeWindow
+from routing.travel import TravelTimeProvider
+from scheduler import clock
+from scheduler.booking.models import Offer
+from scheduler.capacity import service as capacity
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import InvalidInput
+from scheduler.geocoding import Place
+from scheduler.planning import dayplan
+from scheduler.planning.models import PlanningDay
+from scheduler.security import new_id
+from scheduler.tenants.models import Municipality
+
+#: Candidate windows start on these minute marks (whole and half hours read well on a phone).
+WINDOW_STEP_MINUTES = 30
+#: Parts of the day, by local start hour.
+MORNING, AFTERNOON, EVENING = "morning", "afternoon", "evening"
+#: One day later weighs like this many seconds of extra travel when ranking.
+DAY_WEIGHT_SECONDS = 600
+DEFAULT_LIMIT = 12
+MAX_LIMIT = 50
+
+
+def part_of_day(local_start: dt.datetime) -> str:
+    if local_start.hour < 12:
+        return MORNING
+    if local_start.hour < 17:
+        return AFTERNOON
+    return EVENING
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A feasible window with the best insertion found for it."""
+
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    expert_id: int
+    extra_travel: int
+    part: str
+
+    @property
+    def score(self) -> float:
+        return self.extra_travel + DAY_WEIGHT_SECONDS * (self.date.toordinal())
+
+
+class _IndexCache:
+    """Per (municipality, date, skill) insertion index, keyed by the versions it was built from."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._items: OrderedDict[tuple[object, ...], tuple[tuple[int, int], InsertionIndex]] = (
+            OrderedDict()
+        )
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], version: tuple[int, int]) -> InsertionIndex | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple[object, ...], version: tuple[int, int], index: InsertionIndex) -> None:
+        with self._lock:
+            self._items[key] = (version, index)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+CACHE = _IndexCache()
+
+
+def booking_range(
+    service: ServiceType,
+    tz_name: str,
+    *,
+    now: dt.datetime,
+    earliest: dt.date | None,
+    latest: dt.date | None,
+) -> tuple[dt.date, dt.date, dt.datetime]:
+    """First and last date to search and the earliest allowed window start (lead time)."""
+    tz = clock.zone(tz_name)
+    not_before = now + dt.timedelta(hours=service.lead_time_hours)
+    today = now.astimezone(tz).date()
+    first = max(earliest or today, not_before.astimezone(tz).date())
+    last_allowed = today + dt.timedelta(days=service.horizon_days)
+    last = min(latest or last_allowed, last_allowed)
+    if earliest and latest and latest < earliest:
+        raise InvalidInput(
+            "The latest date lies before the earliest date.",
+            nl="De laatste datum ligt voor de eerste datum.",
+        )
+    return first, last, not_before
+
+
+def candidate_windows(
+    shifts: Sequence[tuple[dt.datetime, dt.datetime]],
+    *,
+    window_minutes: int,
+    duration_minutes: int,
+    not_before: dt.datetime,
+    tz_name: str,
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Windows on one day: every half hour from the first shift start to the last useful start."""
+    if not shifts:
+        return []
+    tz = clock.zone(tz_name)
+    first = min(s for s, _ in shifts)
+    last_end = max(e for _, e in shifts)
+    step = dt.timedelta(minutes=WINDOW_STEP_MINUTES)
+    # Start on a local half hour at or after the first shift start.
+    local = first.astimezone(tz)
+    minute = local.minute
+    pad = (-minute) % WINDOW_STEP_MINUTES
+    start = (local + dt.timedelta(minutes=pad)).replace(second=0, microsecond=0).astimezone(dt.UTC)
+    span = dt.timedelta(minutes=window_minutes)
+    need = dt.timedelta(minutes=duration_minutes)
+    out = []
+    while start + need <= last_end:
+        if start >= not_before:
+            out.append((start, start + span))
+        start += step
+    return out
+
+
+def _versions(
+    session: Session, municipality: Municipality, first: dt.date, last: dt.date
+) -> dict[dt.date, int]:
+    rows = session.execute(
+        select(PlanningDay.date, PlanningDay.version).where(
+            PlanningDay.municipality_id == municipality.id,
+            PlanningDay.date >= first,
+            PlanningDay.date <= last,
+        )
+    ).all()
+    return {d: v for d, v in rows}
+
+
+def day_index(
+    session: Session,
+    municipality: Municipality,
+    date: dt.date,
+    skill: str,
+    travel: TravelTimeProvider,
+    *,
+    version: int,
+    without_visit: int | None = None,
+) -> InsertionIndex:
+    """The insertion index of one date for experts with ``skill`` (cached unless excluding)."""
+    cache_key = (municipality.id, date, skill)
+    cache_version = (version, municipality.capacity_version)
+    if without_visit is None:
+        hit = CACHE.get(cache_key, cache_version)
+        if hit is not None:
+            return hit
+    state = dayplan.load_day(session, municipality, date)
+    if without_visit is not None:
+        state.visits.pop(without_visit, None)
+    index = InsertionIndex.build(state.planned_routes(skill=skill), travel)
+    if without_visit is None:
+        CACHE.put(cache_key, cache_version, index)
+    return index
+
+
+def find_candidates(
+    session: Session,
+    *,
+    municipality: Municipality,
+    service: ServiceType,
+    place: Place,
+    travel: TravelTimeProvider,
+    earliest: dt.date | None = None,
+    latest: dt.date | None = None,
+    without_visit: tuple[int, dt.date] | None = None,
+    now: dt.datetime | None = None,
+) -> list[Candidate]:
+    """Every feasible window in the horizon, with its best expert and extra travel."""
+    now = now or clock.now()
+    tz = clock.zone(municipality.timezone)
+    first, last, not_before = booking_range(
+        service, municipality.timezone, now=now, earliest=earliest, latest=latest
+    )
+    if last < first:
+        return []
+    shifts = capacity.shifts_between(
+        session, municipality=municipality, first=first, last=last, skill=service.skill
+    )
+    by_day: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for (_, day), shift in shifts.items():
+        by_day[day].append((shift.start, shift.end))
+    versions = _versions(session, municipality, first, last)
+    out: list[Candidate] = []
+    for day in sorted(by_day):
+        windows = candidate_windows(
+            by_day[day],
+            window_minutes=service.window_minutes,
+            duration_minutes=service.duration_minutes,
+            not_before=not_before,
+            tz_name=municipality.timezone,
+        )
+        if not windows:
+            continue
+        excluded = without_visit[0] if without_visit and without_visit[1] == day else None
+        index = day_index(
+            session,
+            municipality,
+            day,
+            service.skill,
+            travel,
+            version=versions.get(day, 0),
+            without_visit=excluded,
+        )
+        origin = clock.local_midnight(day, tz)
+        query = [
+            (day, TimeWindow(clock.to_seconds(s, origin), clock.to_seconds(e, origin)))
+            for s, e in windows
+        ]
+        # The day's index holds only experts with the service's skill, so no skill filter here.
+        found = index.candidates(
+            (place.lon, place.lat), service.duration_minutes * 60, frozenset(), query
+        )
+        for w, best in enumerate(found.best_per_window(len(windows))):
+            if best is None:
+                continue
+            start, end = windows[w]
+            out.append(
+                Candidate(
+                    date=day,
+                    start=start,
+                    end=end,
+                    expert_id=_expert_of(best),
+                    extra_travel=best.extra_travel,
+                    part=part_of_day(start.astimezone(tz)),
+                )
+            )
+    return out
+
+
+def _expert_of(insertion: Insertion) -> int:
+    key = insertion.route
+    assert isinstance(key, tuple)
+    return int(key[0])
+
+
+def rank(candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
+    """Pick ``limit`` windows: good ones first, spread over days and parts of the day.
+
+    Each (date, part of day) is a bucket; the best window of each bucket (least extra travel, then
+    earliest) is taken round by round, soonest buckets first, so the list covers the coming days
+    and their mornings, afternoons and evenings before it offers a second window in any of them.
+    An evening and a Saturday are kept in the list when any are feasible at all. Returned in
+    chronological order.
+    """
+    if limit <= 0:
+        return []
+    buckets: dict[tuple[dt.date, str], list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        buckets[(c.date, c.part)].append(c)
+    for items in buckets.values():
+        items.sort(key=lambda c: (c.extra_travel, c.start))
+    order = sorted(buckets, key=lambda k: (k[0], (MORNING, AFTERNOON, EVENING).index(k[1])))
+    chosen: list[Candidate] = []
+    depth = 0
+    while len(chosen) < limit and any(len(buckets[k]) > depth for k in order):
+        for key in order:
+            if len(chosen) >= limit:
+                break
+            items = buckets[key]
+            if len(items) > depth and not _overlaps(items[depth], chosen):
+                chosen.append(items[depth])
+        depth += 1
+    kept: list[Candidate] = []
+    for wanted in (_is_evening, _is_saturday):
+        present = next((c for c in chosen if wanted(c)), None)
+        if present is not None:
+            kept.append(present)
+            continue
+        extra = next((c for k in order for c in buckets[k] if wanted(c)), None)
+        if extra is None:
+            continue
+        if len(chosen) >= limit:
+            # Give up the latest window that is not itself guaranteed a place.
+            spare = max((c for c in chosen if c not in kept), key=lambda c: c.start, default=None)
+            if spare is None:
+                continue
+            chosen.remove(spare)
+        chosen.append(extra)
+        kept.append(extra)
+    return sorted(set(chosen), key=lambda c: c.start)
+
+
+def _overlaps(c: Candidate, chosen: Sequence[Candidate]) -> bool:
+    """Two windows on the same day that overlap by more than half are too alike to both show."""
+    for o in chosen:
+        if o.date == c.date:
+            overlap = min(o.end, c.end) - max(o.start, c.start)
+            if overlap > (c.end - c.start) / 2:
+                return True
+    return False
+
+
+def _is_evening(c: Candidate) -> bool:
+    return c.part == EVENING
+
+
+def _is_saturday(c: Candidate) -> bool:
+    return c.date.weekday() == 5
+
+
+def create_offers(
+    session: Session,
+    *,
+    municipality: Municipality,
+    service: ServiceType,
+    place: Place,
+    chosen: Sequence[Candidate],
+    hold_minutes: int,
+    reschedule_of: int | None = None,
+) -> list[Offer]:
+    """Store the chosen windows as offers held for ``hold_minutes`` (flush only)."""
+    now = clock.now()
+    offers = [
+        Offer(
+            id=new_id(),
+            municipality_id=municipality.id,
+            service_type_id=service.id,
+            date=c.date,
+            window_start=c.start,
+            window_end=c.end,
+            lat=place.lat,
+            lon=place.lon,
+            postcode=place.postcode,
+            house_number=place.house_number,
+            addition=place.addition,
+            street=place.street,
+            city=place.city,
+            expert_id=c.expert_id,
+            extra_travel_seconds=c.extra_travel,
+            reschedule_of=reschedule_of,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=hold_minutes),
+        )
+        for c in chosen
+    ]
+    session.add_all(offers)
+    session.flush()
+    return offers

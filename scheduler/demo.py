@@ -1,0 +1,349 @@
+"""The demo municipality: synthetic but lifelike, deterministic by seed.
+
+Addresses lie around Utrecht's coordinates (a real Dutch town, so distances and travel times are
+realistic); experts work day, evening and Saturday shifts on bikes and in cars; bookings are made
+through the real offer and booking code, so the demo's plans are exactly what citizens would have
+produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.travel import TravelTimeProvider
+from scheduler import clock
+from scheduler.addresses.models import Address
+from scheduler.addresses.service import AddressRow, import_rows
+from scheduler.booking import offers as offer_service
+from scheduler.booking import service as booking
+from scheduler.booking.models import Channel
+from scheduler.capacity.models import Expert, TravelMode, WeeklyShift
+from scheduler.capacity.service import prefill_closures, shifts_between
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import SlotTaken
+from scheduler.geocoding import Place
+from scheduler.tenants.models import Municipality
+
+CENTER = (52.0907, 5.1214)  # Utrecht, Stadhuisbrug
+OFFICE = ("Stadskantoor", 52.0894, 5.1103)
+
+SERVICES = [
+    {
+        "code": "wmo-intake",
+        "name_nl": "Keukentafelgesprek Wmo",
+        "name_en": "Social support intake (Wmo)",
+        "description_nl": "Een gesprek aan de keukentafel over ondersteuning thuis.",
+        "description_en": "A conversation at your kitchen table about support at home.",
+        "preparation_nl": "Houd uw BSN, een overzicht van uw medicijnen en eventuele "
+        "brieven van uw huisarts of zorgverlener bij de hand. Iemand die u vertrouwt mag erbij "
+        "zijn.",
+        "preparation_en": "Have your citizen service number (BSN), a list of your medicines and "
+        "any letters from your GP or care provider at hand. Someone you trust may join.",
+        "duration_minutes": 60,
+        "skill": "wmo",
+        "window_minutes": 120,
+        "retention_days": 365,
+    },
+    {
+        "code": "overlijden-aan-huis",
+        "name_nl": "Aangifte van overlijden aan huis",
+        "name_en": "Registering a death at home",
+        "description_nl": "Een medewerker Burgerzaken komt langs om de aangifte op te nemen.",
+        "description_en": "A civil affairs officer visits to register the death.",
+        "preparation_nl": "Houd de verklaring van overlijden van de arts, uw eigen "
+        "identiteitsbewijs en dat van de overledene bij de hand.",
+        "preparation_en": "Have the doctor's death certificate, your own ID and the ID of the "
+        "deceased at hand.",
+        "duration_minutes": 45,
+        "skill": "burgerzaken",
+        "window_minutes": 120,
+        "lead_time_hours": 4,
+        "horizon_days": 7,
+        "retention_days": 90,
+    },
+    {
+        "code": "id-bezorging",
+        "name_nl": "Paspoort of ID-kaart thuis aanvragen",
+        "name_en": "Passport or ID card at home",
+        "description_nl": "Voor wie niet naar het stadskantoor kan komen: aanvraag of uitreiking "
+        "aan huis.",
+        "description_en": "For those who cannot come to the city office: application or "
+        "hand-over at home.",
+        "preparation_nl": "Houd uw huidige identiteitsbewijs en een recente pasfoto bij de hand.",
+        "preparation_en": "Have your current ID and a recent passport photo at hand.",
+        "duration_minutes": 20,
+        "skill": "burgerzaken",
+        "window_minutes": 120,
+        "retention_days": 90,
+    },
+    {
+        "code": "schuldhulp-intake",
+        "name_nl": "Intake schuldhulpverlening",
+        "name_en": "Debt counselling intake",
+        "description_nl": "Een eerste gesprek over uw geldzaken, vertrouwelijk en gratis.",
+        "description_en": "A first, confidential and free conversation about your finances.",
+        "preparation_nl": "Leg uw post, rekeningen, aanmaningen en bankafschriften van de "
+        "laatste drie maanden klaar.",
+        "preparation_en": "Have your mail, bills, reminders and bank statements of the last "
+        "three months ready.",
+        "duration_minutes": 90,
+        "skill": "schuldhulp",
+        "window_minutes": 180,
+        "retention_days": 730,
+    },
+]
+
+FIRST = "Anouk Bram Daan Eva Fatima Gijs Hanna Ilse Jeroen Karim Lotte Mila Noor Pieter Sanne"
+LAST = "de Vries|Jansen|van Dijk|Bakker|Visser|Smit|Meijer|el Amrani|Mulder|de Boer|Bos|Yilmaz"
+STREETS = (
+    "Oudegracht|Nieuwegracht|Twijnstraat|Biltstraat|Amsterdamsestraatweg|Kanaalstraat|"
+    "Vleutenseweg|Croeselaan|Waterlinieweg|Zonstraat|Burgemeester Reigerstraat|Adelaarstraat|"
+    "Kardinaal de Jongweg|Marnixlaan|Zamenhofdreef|Vasco da Gamalaan|Kennedylaan|"
+    "Beneluxlaan|Europalaan|Rijnlaan|Hooft Graaflandstraat|Gageldijk|Kapelweg|Griftdijk|"
+    "Prins Hendriklaan|Wittevrouwensingel|Maliesingel|Tolsteegsingel|Weerdsingel"
+).split("|")
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    experts: int = 12
+    days: int = 14
+    fill: float = 0.5
+    seed: int = 1
+    addresses: int = 1500
+
+
+def _point(rng: random.Random, radius_km: float) -> tuple[float, float]:
+    """A point within ``radius_km`` of the centre, denser towards the middle, as towns are."""
+    r = radius_km * math.sqrt(rng.random()) * 0.9
+    a = rng.random() * 2 * math.pi
+    dlat = r / 111.32 * math.cos(a)
+    dlon = r / (111.32 * math.cos(math.radians(CENTER[0]))) * math.sin(a)
+    return CENTER[0] + dlat, CENTER[1] + dlon
+
+
+def addresses(rng: random.Random, n: int, radius_km: float) -> list[AddressRow]:
+    """A synthetic register extract: postcodes in clusters, ten-ish numbers each."""
+    rows: list[AddressRow] = []
+    used: set[str] = set()
+    while len(rows) < n:
+        lat, lon = _point(rng, radius_km)
+        digits = 3500 + rng.randrange(90)
+        letters = "".join(rng.choice("ABCEGHJKLMNPRTVWXZ") for _ in range(2))
+        postcode = f"{digits}{letters}"
+        if postcode in used:
+            continue
+        used.add(postcode)
+        street = rng.choice(STREETS)
+        first = rng.randrange(1, 200)
+        for k in range(rng.randrange(6, 16)):
+            if len(rows) >= n:
+                break
+            rows.append(
+                AddressRow(
+                    postcode=postcode,
+                    house_number=first + 2 * k,
+                    addition="",
+                    street=street,
+                    city="Utrecht",
+                    lat=round(lat + rng.uniform(-0.0008, 0.0008), 6),
+                    lon=round(lon + rng.uniform(-0.0012, 0.0012), 6),
+                )
+            )
+    return rows
+
+
+def _shift(weekday: int, start: str, end: str, lunch: tuple[str, str, int] | None) -> WeeklyShift:
+    def t(s: str) -> dt.time:
+        return dt.time.fromisoformat(s)
+
+    return WeeklyShift(
+        weekday=weekday,
+        start=t(start),
+        end=t(end),
+        break_earliest=t(lunch[0]) if lunch else None,
+        break_latest=t(lunch[1]) if lunch else None,
+        break_minutes=lunch[2] if lunch else 0,
+    )
+
+
+LUNCH = ("12:00", "13:30", 30)
+DINNER = ("17:30", "18:30", 30)
+
+
+def patterns(kind: str) -> list[WeeklyShift]:
+    """Weekly patterns: day, evening (Tue/Thu evenings), Saturday and part-time."""
+    if kind == "day":
+        return [_shift(d, "08:30", "17:00", LUNCH) for d in range(5)]
+    if kind == "evening":
+        return [_shift(d, "08:30", "17:00", LUNCH) for d in (0, 2)] + [
+            _shift(d, "13:00", "21:00", DINNER) for d in (1, 3)
+        ]
+    if kind == "saturday":
+        return [_shift(d, "08:30", "17:00", LUNCH) for d in (1, 2, 3)] + [
+            _shift(5, "09:00", "14:00", None)
+        ]
+    return [_shift(d, "09:00", "14:30", ("11:30", "13:00", 15)) for d in (0, 1, 3)]
+
+
+def experts(rng: random.Random, n: int) -> list[Expert]:
+    """Experts with one or two skills, on bikes and in cars, with varied working patterns."""
+    firsts, lasts = FIRST.split(), LAST.split("|")
+    skill_plan = ["wmo", "burgerzaken", "wmo", "schuldhulp", "burgerzaken", "wmo"]
+    kinds = ["day", "evening", "day", "saturday", "parttime", "day"]
+    out = []
+    for i in range(n):
+        skills = [skill_plan[i % len(skill_plan)]]
+        if rng.random() < 0.35:
+            extra = rng.choice(["wmo", "burgerzaken", "schuldhulp"])
+            if extra not in skills:
+                skills.append(extra)
+        mode = TravelMode.BIKE if rng.random() < 0.6 else TravelMode.CAR
+        from_home = rng.random() < 0.25
+        lat, lon = _point(rng, 6.0) if from_home else (OFFICE[1], OFFICE[2])
+        e = Expert(
+            name=f"{rng.choice(firsts)} {rng.choice(lasts)}",
+            skills=skills,
+            travel_mode=mode,
+            start_label="Thuis" if from_home else OFFICE[0],
+            start_lat=lat,
+            start_lon=lon,
+            max_visits_per_day=8 if mode is TravelMode.BIKE else 9,
+            active=True,
+        )
+        e.shifts = patterns(kinds[i % len(kinds)])
+        out.append(e)
+    return out
+
+
+def create_municipality(
+    session: Session,
+    *,
+    size: DemoSize,
+    slug: str = "demo",
+    name: str = "Gemeente Demostad",
+    theme: str = "utrecht",
+    today: dt.date | None = None,
+) -> Municipality:
+    """Municipality, services, experts with their patterns, closures and the address register."""
+    rng = random.Random(size.seed)
+    today = today or clock.now().date()
+    m = Municipality(
+        slug=slug,
+        name=name,
+        timezone="Europe/Amsterdam",
+        center_lat=CENTER[0],
+        center_lon=CENTER[1],
+        radius_km=9.0,
+        email=f"aanhuis@{slug}.example.nl",
+        phone="14 030",
+        website=f"https://www.{slug}.example.nl",
+        theme=theme,
+    )
+    session.add(m)
+    session.flush()
+    for spec in SERVICES:
+        session.add(ServiceType(municipality_id=m.id, **spec))
+    for e in experts(rng, size.experts):
+        e.municipality_id = m.id
+        session.add(e)
+    prefill_closures(session, municipality=m, years=[today.year, today.year + 1])
+    import_rows(session, municipality=m, rows=addresses(rng, size.addresses, 8.0))
+    session.flush()
+    return m
+
+
+def fill_bookings(
+    session: Session,
+    municipality: Municipality,
+    *,
+    size: DemoSize,
+    travel: TravelTimeProvider,
+    notify: booking.Notifier | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> int:
+    """Book visits through the real offer and booking code until ``fill`` of capacity is used.
+
+    Capacity is the working minutes of the next ``days`` days; a visit uses its duration. Returns
+    the number of bookings made. Commits as it goes (each booking is its own transaction).
+    """
+    rng = random.Random(size.seed + 1)
+    now = clock.now()
+    first = now.date() + dt.timedelta(days=1)
+    last = now.date() + dt.timedelta(days=size.days)
+    shifts = shifts_between(session, municipality=municipality, first=first, last=last)
+    capacity_minutes = sum(s.minutes for s in shifts.values())
+    services = list(
+        session.scalars(select(ServiceType).where(ServiceType.municipality_id == municipality.id))
+    )
+    weights = [4, 1, 3, 2][: len(services)]
+    register = list(
+        session.scalars(select(Address).where(Address.municipality_id == municipality.id))
+    )
+    used = 0.0
+    made = 0
+    misses = 0
+    while used < size.fill * capacity_minutes and misses < 200:
+        service = rng.choices(services, weights=weights)[0]
+        a = rng.choice(register)
+        place = Place(
+            a.lat, a.lon, a.postcode, a.house_number, a.addition or None, a.street, a.city
+        )
+        start = first + dt.timedelta(days=rng.randrange(max(1, size.days)))
+        candidates = offer_service.find_candidates(
+            session,
+            municipality=municipality,
+            service=service,
+            place=place,
+            travel=travel,
+            earliest=start,
+            latest=min(last, start + dt.timedelta(days=2)),
+            now=now,
+        )
+        if not candidates:
+            misses += 1
+            session.rollback()
+            continue
+        candidates.sort(key=lambda c: (c.extra_travel, c.start))
+        pick = candidates[min(len(candidates) - 1, int(rng.random() ** 2 * 5))]
+        (offer,) = offer_service.create_offers(
+            session,
+            municipality=municipality,
+            service=service,
+            place=place,
+            chosen=[pick],
+            hold_minutes=10,
+        )
+        session.commit()
+        try:
+            booking.book(
+                session,
+                municipality=municipality,
+                offer_id=offer.id,
+                citizen=booking.Citizen(
+                    name=f"{rng.choice(FIRST.split())} {rng.choice(LAST.split('|'))}",
+                    phone=f"06{rng.randrange(10**7, 10**8)}",
+                    email=f"burger{made}@example.org" if rng.random() < 0.7 else None,
+                ),
+                notes=None,
+                idempotency_key=None,
+                travel=travel,
+                channel=Channel.ONLINE if rng.random() < 0.8 else Channel.PHONE,
+                notify=notify or booking._no_notify,
+            )
+        except SlotTaken:
+            session.rollback()
+            misses += 1
+            continue
+        made += 1
+        used += service.duration_minutes
+        if progress is not None and made % 50 == 0:
+            progress(made, used / max(1, capacity_minutes))
+    return made
