@@ -145,6 +145,19 @@ def _reject(obj: Mapping[str, object], where: str, unsupported: Mapping[str, obj
 def _int_matrix(value: object, where: str) -> npt.NDArray[np.int64]:
     rows = _list(value, where)
     n = len(rows)
+    # Fast path for well-formed matrices (thousands of locations); the loop below finds the
+    # offending cell for the error message otherwise.
+    try:
+        fast = np.array(rows)
+    except (ValueError, TypeError, OverflowError):
+        fast = None
+    if (
+        fast is not None
+        and fast.shape == (n, n)
+        and fast.dtype.kind in "iu"
+        and (fast.size == 0 or int(fast.min()) >= 0)
+    ):
+        return fast.astype(np.int64)
     out = np.zeros((n, n), dtype=np.int64)
     for i, row in enumerate(rows):
         cells = _list(row, f"{where}[{i}]")

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routing.check import check
 from routing.model import (
     ANYTIME,
     Break,
@@ -467,6 +468,7 @@ def test_output_shape_matches_vroom_on_variants(
         assert (route.steps[0].type is StepType.START) == (vehicle.start is not None)
         assert (route.steps[-1].type is StepType.END) == (vehicle.end is not None)
     assert solution_to_vroom(problem, solution) == solved
+    assert check(problem, solved) == []
 
 
 def test_output_of_a_replayed_route_by_hand() -> None:
