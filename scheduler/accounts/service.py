@@ -56,3 +56,29 @@ def authenticate(session: Session, token: str) -> User:
             "The access token is not valid.", nl="De toegangscode is niet geldig."
         )
     return user
+
+
+def rotate_token(session: Session, user: User) -> str:
+    """Give ``user`` a new bearer token (the old one stops working); flushes."""
+    token = new_token()
+    user.token_hash = hash_token(token)
+    session.flush()
+    return token
+
+
+def ensure_user(
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    municipality: Municipality | None,
+    expert_id: int | None = None,
+) -> tuple[User, str]:
+    """The user with this name and role (created when missing), with a fresh token."""
+    query = select(User).where(User.name == name, User.role == role)
+    if municipality is not None:
+        query = query.where(User.municipality_id == municipality.id)
+    user = session.scalar(query)
+    if user is None:
+        return create(session, name=name, role=role, municipality=municipality, expert_id=expert_id)
+    return user, rotate_token(session, user)

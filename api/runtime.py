@@ -1,0 +1,66 @@
+"""Adapters chosen by configuration: travel times, geocoding, notifications.
+
+Only ``api/`` reads settings; the domain gets ready-made adapters.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from api.deps import SettingsDep
+from api.settings import Settings
+from routing.travel import HaversineTravel, OsrmTravel, TravelTimeProvider
+from scheduler.booking.models import Visit
+from scheduler.booking.service import Notifier
+from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
+
+
+@lru_cache(maxsize=8)
+def _travel(osrm_url: str | None) -> TravelTimeProvider:
+    if osrm_url:
+        return OsrmTravel(osrm_url)
+    return HaversineTravel()
+
+
+def travel_provider(settings: Settings) -> TravelTimeProvider:
+    """OSRM road times when an OSRM URL is configured, haversine estimates otherwise."""
+    return _travel(settings.osrm_url)
+
+
+def geocoder(settings: Settings) -> Geocoder:
+    if settings.geocoder == "nominatim":
+        return GeopyGeocoder.nominatim(
+            user_agent=settings.nominatim_user_agent, domain=settings.nominatim_url
+        )
+    return RegisterGeocoder()
+
+
+def notifier(settings: Settings) -> Notifier:
+    """Queue a message in the outbox for a visit (sent after commit by the outbox sender)."""
+    from scheduler.notify import service as notify
+
+    def _notify(session: Session, visit: Visit, kind: str) -> None:
+        notify.enqueue(session, visit=visit, kind=kind, base_url=settings.base_url)
+
+    return _notify
+
+
+def get_travel(settings: SettingsDep) -> TravelTimeProvider:
+    return travel_provider(settings)
+
+
+def get_geocoder(settings: SettingsDep) -> Geocoder:
+    return geocoder(settings)
+
+
+def get_notifier(settings: SettingsDep) -> Notifier:
+    return notifier(settings)
+
+
+TravelDep = Annotated[TravelTimeProvider, Depends(get_travel)]
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]
