@@ -27,11 +27,13 @@ from routing.insertion import Insertion, InsertionIndex
 from routing.model import TimeWindow
 from routing.travel import TravelTimeProvider
 from scheduler import clock
-from scheduler.booking.models import Offer
+from scheduler.addresses.service import normalise_postcode
+from scheduler.addresses.service import unknown as unknown_address
+from scheduler.booking.models import Offer, Visit
 from scheduler.capacity import service as capacity
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput
-from scheduler.geocoding import Place
+from scheduler.geocoding import Geocoder, Place, check_service_area
 from scheduler.planning import dayplan
 from scheduler.planning.models import PlanningDay
 from scheduler.security import new_id
@@ -379,3 +381,119 @@ def create_offers(
     session.add_all(offers)
     session.flush()
     return offers
+
+
+@dataclass(frozen=True)
+class AddressQuery:
+    """Where the visit is: a postcode and house number, or coordinates."""
+
+    postcode: str | None = None
+    house_number: int | None = None
+    addition: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def resolve_place(
+    session: Session, municipality: Municipality, query: AddressQuery, geocoder: Geocoder
+) -> Place:
+    """Geocode the address (or take the coordinates) and check it lies in the service area."""
+    if query.postcode is not None and query.house_number is not None:
+        pc = normalise_postcode(query.postcode)
+        place = geocoder.locate(session, municipality, pc, query.house_number, query.addition)
+        if place is None:
+            raise unknown_address(pc, query.house_number, query.addition)
+    elif query.lat is not None and query.lon is not None:
+        place = Place(query.lat, query.lon)
+    else:
+        raise InvalidInput(
+            "Give a postcode and house number, or a location.",
+            nl="Geef een postcode en huisnummer op, of een locatie.",
+        )
+    check_service_area(municipality, place.lat, place.lon)
+    return place
+
+
+def make_offers(
+    session: Session,
+    *,
+    municipality: Municipality,
+    service: ServiceType,
+    place: Place,
+    travel: TravelTimeProvider,
+    hold_minutes: int,
+    earliest: dt.date | None = None,
+    latest: dt.date | None = None,
+    limit: int = DEFAULT_LIMIT,
+    reschedule_of: Visit | None = None,
+) -> list[Offer]:
+    """Find, rank and store offers for a place; commits them (they must outlive the request).
+
+    Used by the citizen API, the web pages, planners booking on behalf of a caller, and for the
+    alternatives after a booking that could not be kept.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}", nl=f"limit moet tussen 1 en {MAX_LIMIT}"
+        )
+    candidates = find_candidates(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        earliest=earliest,
+        latest=latest,
+        without_visit=(reschedule_of.id, reschedule_of.date) if reschedule_of else None,
+    )
+    offers = create_offers(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        chosen=rank(candidates, limit),
+        hold_minutes=hold_minutes,
+        reschedule_of=reschedule_of.id if reschedule_of else None,
+    )
+    session.commit()
+    return offers
+
+
+def alternatives_for(
+    session: Session,
+    *,
+    municipality: Municipality,
+    offer_id: str,
+    travel: TravelTimeProvider,
+    hold_minutes: int,
+    limit: int = 5,
+) -> list[Offer]:
+    """Fresh offers for the same service and address as an offer that could not be booked.
+
+    Call after the failed attempt was rolled back. Empty when the offer itself is unknown.
+    """
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.municipality_id != municipality.id:
+        return []
+    service = session.get(ServiceType, offer.service_type_id)
+    assert service is not None
+    place = Place(
+        offer.lat,
+        offer.lon,
+        offer.postcode,
+        offer.house_number,
+        offer.addition,
+        offer.street,
+        offer.city,
+    )
+    moving = session.get(Visit, offer.reschedule_of) if offer.reschedule_of else None
+    return make_offers(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        hold_minutes=hold_minutes,
+        limit=limit,
+        reschedule_of=moving,
+    )
