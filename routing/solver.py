@@ -1,0 +1,293 @@
+"""Day planning: assign visits to experts and order them, with OR-Tools.
+
+The solve runs in three phases within ``SolveParams.time_limit``:
+
+1. a regret insertion of our own with exact VROOM feasibility (time windows, breaks, skills,
+   load, counts) builds the first solution, starting from the warm-start routes if any;
+2. OR-Tools improves it (iterated local search with SISR ruin-and-recreate by default, or guided
+   local search), every visit droppable at a penalty far above any routing cost, weighted by
+   priority;
+3. breaks are placed exactly, any route that VROOM's semantics reject is repaired, left-over
+   visits are re-inserted, and every route is replayed by :func:`routing.replay.replay`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from routing._construct import regret_insert, repair
+from routing._improve import RuinRecreate
+from routing._ortools_model import OrtoolsModel, SearchConfig
+from routing._schedule import Instance
+from routing.model import InitialRoute, Problem, Route, Solution
+from routing.replay import replay
+
+METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+FIRST_SOLUTIONS = (
+    "construct",
+    "PATH_CHEAPEST_ARC",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "SAVINGS",
+    "AUTOMATIC",
+)
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Knobs of :func:`solve`; every one has a sensible default.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds for the whole solve (construction, search, repair).
+    seed
+        Seeds the randomised parts of our own heuristics (OR-Tools' search is deterministic).
+    first_solution
+        ``"construct"`` (our regret insertion, handed to OR-Tools as initial routes) or the name
+        of an OR-Tools ``FirstSolutionStrategy``.
+    metaheuristic
+        The OR-Tools ``LocalSearchMetaheuristic`` of the final phase.
+    gls_lambda
+        Guided local search penalty coefficient.
+    ruin_recreate_share
+        Share of the time given to our own SISR ruin-and-recreate before OR-Tools (0 skips it).
+    sisr_avg_removed, sisr_max_sequence
+        SISR ruin: visits removed on average, longest string removed from one route.
+    sa_initial_temperature, sa_final_temperature
+        Simulated-annealing acceptance of the ruin-and-recreate, as a fraction of the average
+        arc cost of the first solution (so one setting suits seconds and Solomon's tenths).
+    log
+        Let OR-Tools log its search to stderr.
+    """
+
+    time_limit: float = 10.0
+    seed: int = 0
+    first_solution: str = "construct"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    ruin_recreate_share: float = 0.75
+    sisr_avg_removed: int = 10
+    sisr_max_sequence: int = 10
+    sa_initial_temperature: float = 1.0
+    sa_final_temperature: float = 0.01
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError("time_limit must be positive")
+        if self.metaheuristic not in METAHEURISTICS:
+            raise ValueError(f"metaheuristic must be one of {METAHEURISTICS}")
+        if self.first_solution not in FIRST_SOLUTIONS:
+            raise ValueError(f"first_solution must be one of {FIRST_SOLUTIONS}")
+        if self.gls_lambda < 0:
+            raise ValueError("gls_lambda must not be negative")
+        if not 0 <= self.ruin_recreate_share <= 1:
+            raise ValueError("ruin_recreate_share must be between 0 and 1")
+        if self.sisr_avg_removed < 1 or self.sisr_max_sequence < 1:
+            raise ValueError("SISR sizes must be at least 1")
+        if not 0 < self.sa_final_temperature <= self.sa_initial_temperature:
+            raise ValueError("need 0 < sa_final_temperature <= sa_initial_temperature")
+
+
+def _usable(problem: Problem) -> list[bool]:
+    """A vehicle whose breaks cannot fit in its shift may serve nothing."""
+    out = []
+    for veh in problem.vehicles:
+        ok = all(
+            any(
+                max(w.start, veh.shift.start) + b.duration <= veh.shift.end
+                and w.end >= veh.shift.start
+                for w in b.time_windows
+            )
+            for b in veh.breaks
+        )
+        out.append(ok)
+    return out
+
+
+def _score(inst: Instance, routes: Sequence[Sequence[int]]) -> tuple[int, int, int]:
+    """Lower is better: minus served priority, minus served count, cost."""
+    served = [i for seq in routes for i in seq]
+    prio = sum(inst.prio[i] for i in served)
+    cost = sum(inst.route_cost(k, seq) for k, seq in enumerate(routes))
+    return (-prio, -len(served), cost)
+
+
+def _warm_routes(
+    problem: Problem, inst: Instance, initial: Sequence[InitialRoute] | None
+) -> tuple[list[list[int]], dict[int, list[int]]]:
+    """Initial routes as visit positions (unknown, repeated, disallowed visits left out)."""
+    vidx = {v.id: i for i, v in enumerate(problem.visits)}
+    kidx = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes: list[list[int]] = [[] for _ in problem.vehicles]
+    chains: dict[int, list[int]] = {}
+    seen: set[int] = set()
+    for r in initial or ():
+        k = kidx.get(r.vehicle)
+        if k is None:
+            continue
+        for vid in r.visits:
+            i = vidx.get(vid)
+            if i is None or i in seen or not inst.allowed[i][k]:
+                continue
+            seen.add(i)
+            routes[k].append(i)
+        chain = [i for i in routes[k] if problem.visits[i].fixed]
+        if chain:
+            chains[k] = chain
+    return routes, chains
+
+
+def _lock_fixed(inst: Instance, routes: list[list[int]], chains: dict[int, list[int]]) -> None:
+    """Fixed visits adjacent in the initial route stay adjacent; a fixed first visit stays first."""
+    for k, chain in chains.items():
+        fixed = set(chain)
+        seq = routes[k]
+        for p, i in enumerate(seq):
+            if i not in fixed:
+                continue
+            before = seq[p - 1] if p else -1
+            if before == -1 or before in fixed:
+                inst.locked.add((before, i))
+        del k
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams = SolveParams(),
+    initial: Sequence[InitialRoute] | None = None,
+) -> Solution:
+    """Plan the day: serve as many visits as possible (by priority), then minimise cost.
+
+    Parameters
+    ----------
+    problem
+        Visits, vehicles and matrices.
+    params
+        Time limit and search knobs.
+    initial
+        Warm start: each vehicle's visits in order. Visits marked ``fixed`` keep their vehicle,
+        their order, their adjacency to fixed neighbours and, when first, their first place.
+
+    Returns
+    -------
+    Solution
+        Routes replayed with :func:`routing.replay.replay` (always feasible) and the ids of the
+        visits no vehicle serves.
+    """
+    started = time.perf_counter()
+    rng = random.Random(params.seed)
+    inst = Instance(problem)
+    usable = _usable(problem)
+    nv = len(problem.vehicles)
+    n = len(problem.visits)
+
+    routes, chains = _warm_routes(problem, inst, initial)
+    _lock_fixed(inst, routes, chains)
+    pool: list[int] = []
+    for k in range(nv):
+        if not usable[k]:
+            pool.extend(i for i in routes[k] if not problem.visits[i].fixed)
+            routes[k] = [i for i in routes[k] if problem.visits[i].fixed]
+            continue
+        routes[k], dropped = repair(inst, k, routes[k])
+        pool.extend(dropped)
+    placed = {i for seq in routes for i in seq}
+    todo = [i for i in range(n) if i not in placed]
+    rng.shuffle(todo)  # ties in the regret order are broken by this, i.e. by the seed
+    unplaced = regret_insert(inst, routes, todo, usable=usable)
+    del pool, unplaced
+    best = [list(seq) for seq in routes]
+
+    # Keep a little time for re-timing and repair.
+    deadline = started + params.time_limit - min(0.5, 0.05 * params.time_limit)
+    if params.ruin_recreate_share > 0 and n > 0 and any(usable):
+        rr_deadline = time.perf_counter() + params.ruin_recreate_share * (
+            deadline - time.perf_counter()
+        )
+        rr = RuinRecreate(
+            inst,
+            routes,
+            usable,
+            rng,
+            avg_removed=params.sisr_avg_removed,
+            max_string=params.sisr_max_sequence,
+        )
+        arcs = max(1, sum(len(s) + 1 for s in routes if s))
+        arc = max(1.0, sum(inst.route_cost(k, s) for k, s in enumerate(routes)) / arcs)
+        found_rr = rr.run(
+            rr_deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc
+        )
+        if _score(inst, found_rr) < _score(inst, best):
+            best = [list(s) for s in found_rr]
+        routes = [list(s) for s in best]
+    budget = deadline - time.perf_counter()
+    if budget > 0.05 and n > 0 and any(usable):
+        found = _search(problem, inst, usable, chains, routes, params, budget)
+        if found is not None and _score(inst, found) < _score(inst, best):
+            best = found
+
+    return _solution(problem, inst, best)
+
+
+def _search(
+    problem: Problem,
+    inst: Instance,
+    usable: list[bool],
+    chains: dict[int, list[int]],
+    start: list[list[int]],
+    params: SolveParams,
+    budget: float,
+) -> list[list[int]] | None:
+    model = OrtoolsModel(problem, inst, usable, chains)
+    for k in chains:
+        seq = start[k]
+        for p, i in enumerate(seq):
+            before = seq[p - 1] if p else -1
+            if (before, i) in inst.locked:
+                model.fix_next(k, None if before == -1 else before, i)
+    cfg = SearchConfig(
+        time_limit=budget,
+        metaheuristic=params.metaheuristic,
+        first_solution=(
+            "AUTOMATIC" if params.first_solution == "construct" else params.first_solution
+        ),
+        gls_lambda=params.gls_lambda,
+        log=params.log,
+    )
+    initial = start if params.first_solution == "construct" else None
+    found = model.solve(cfg, initial)
+    if found is None:
+        return None
+    # OR-Tools' breaks are a little looser than VROOM's: repair, then re-insert what fell out.
+    out: list[list[int]] = []
+    dropped: list[int] = []
+    for k, seq in enumerate(found):
+        fixed_seq, d = repair(inst, k, seq)
+        out.append(fixed_seq)
+        dropped.extend(d)
+    served = {i for seq in out for i in seq}
+    todo = dropped + [i for i in range(len(problem.visits)) if i not in served and i not in dropped]
+    regret_insert(inst, out, todo, usable=usable)
+    return out
+
+
+def _solution(problem: Problem, inst: Instance, routes: Sequence[Sequence[int]]) -> Solution:
+    out: list[Route] = []
+    served: set[int] = set()
+    for k, seq in enumerate(routes):
+        if not seq:
+            continue
+        veh = problem.vehicles[k]
+        stops = inst.stops(k, seq)
+        assert stops is not None, f"vehicle {veh.id}: the solver kept an infeasible route"
+        rep = replay(problem, veh, stops)
+        assert rep.feasible, f"vehicle {veh.id}: {rep.violations}"
+        out.append(rep.route)
+        served.update(seq)
+    unassigned = tuple(v.id for i, v in enumerate(problem.visits) if i not in served)
+    return Solution(routes=tuple(out), unassigned=unassigned)
