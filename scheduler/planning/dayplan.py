@@ -25,6 +25,7 @@ from routing.model import (
     InitialRoute,
     Matrix,
     Problem,
+    Solution,
     StepType,
     TimeWindow,
     Vehicle,
@@ -436,3 +437,29 @@ def visits_by_expert(state: DayState) -> Mapping[int, list[int]]:
     for eid in state.shifts:
         out[eid] = [i for k, i in state.stops(eid) if k is StepType.VISIT]
     return out
+
+
+def current_solution(
+    state: DayState, travel: TravelTimeProvider
+) -> tuple[Problem, Solution, dict[int, tuple[str, ...]]]:
+    """The day's current plan as a routing problem and solution (VROOM semantics).
+
+    Every expert's stop order is replayed on the day's problem; visits no plan holds are the
+    solution's unassigned. Returns the problem, the solution and the violations per expert
+    (empty when the plan keeps every promise, shift and break).
+    """
+    problem, _, orders = problem_of(state, travel)
+    routes = []
+    violations: dict[int, tuple[str, ...]] = {}
+    served: set[int] = set()
+    for vehicle in problem.vehicles:
+        stops = orders[vehicle.id]
+        if not any(k is StepType.VISIT for k, _ in stops):
+            continue
+        timed = replay(problem, vehicle, stops)
+        routes.append(timed.route)
+        served |= set(timed.route.visit_ids)
+        if timed.violations:
+            violations[vehicle.id] = timed.violations
+    unassigned = tuple(v.id for v in problem.visits if v.id not in served)
+    return problem, Solution(tuple(routes), unassigned), violations
