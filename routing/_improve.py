@@ -56,7 +56,12 @@ class RuinRecreate:
         penalty_base = (len(inst.loc) + 2 * nv + 1) * max(
             1, max(int(np.asarray(mm.cost_matrix).max()) for mm in mats.values())
         )
-        self.penalty = [penalty_base * (1 + p * (inst.n + 1)) for p in inst.prio]
+        self.hard_penalty = [penalty_base * (1 + p * (inst.n + 1)) for p in inst.prio]
+        # During the search an unserved visit costs only a few average arcs, so the annealing
+        # may drop a visit to restructure routes and serve more later; the best solution is
+        # still chosen by served priority, then served count, then cost.
+        self.penalty: list[float] = [float(x) for x in self.hard_penalty]
+        self.best_key = (0, 0, 0.0)
         self.where = [-1] * inst.n
         for k, st in enumerate(self.states):
             for i in st.seq:
@@ -65,6 +70,7 @@ class RuinRecreate:
         self.cost = self._total()
         self.best_routes = [list(st.seq) for st in self.states]
         self.best_cost = self.cost
+        self.best_key = self._key()
         self.iterations = 0
         from routing._construct import _class_key
 
@@ -72,6 +78,21 @@ class RuinRecreate:
         for k in range(nv):
             first.setdefault(_class_key(inst, k), k)
         self.klass = [first[_class_key(inst, k)] for k in range(nv)]
+
+    def soften(self, arc: float, factor: float) -> None:
+        """Price unserved visits at ``factor`` average arcs (times 1 + priority/10)."""
+        if factor <= 0:
+            return
+        self.penalty = [arc * factor * (1 + p / 10) for p in self.inst.prio]
+        self.cost = self._total()
+
+    def _key(self) -> tuple[int, int, float]:
+        served = [i for i in range(self.inst.n) if self.where[i] >= 0]
+        return (
+            -sum(self.inst.prio[i] for i in served),
+            -len(served),
+            float(sum(st.cost for st in self.states)),
+        )
 
     def _total(self) -> float:
         c = float(sum(st.cost for st in self.states))
@@ -125,9 +146,10 @@ class RuinRecreate:
             self.where[i] = -1
         return removed
 
-    def _recreate(self, todo: list[int]) -> None:
+    def _recreate(self, todo: list[int], n_removed: int) -> None:
         inst = self.inst
         rng = self.rng
+        retried = set(todo[n_removed:])
         r = rng.random()
         if r < 0.4:
             rng.shuffle(todo)
@@ -160,7 +182,7 @@ class RuinRecreate:
                 c, p = self.states[k].insertion(u)
                 if c < best and rng.random() >= self.blink:
                     best, best_k, best_p = c, k, p
-            if best_k < 0:
+            if best_k < 0 and u not in retried:
                 # Nothing nearby fits: try every route before giving up on the visit.
                 for k, st in enumerate(self.states):
                     if k in cand or not self.usable[k]:
@@ -190,14 +212,25 @@ class RuinRecreate:
             where = list(self.where)
             unserved = set(self.unserved)
             removed = self._ruin()
-            todo = removed + [i for i in unserved if i not in removed]
+            # Unserved visits are retried when the ruin freed room near them (or now and then);
+            # retrying all of them every time would cost more than the ruin itself.
+            gone = set(removed)
+            retry = [
+                i
+                for i in unserved
+                if i not in gone
+                and (rng.random() < 0.05 or any(c in gone for c in self.near[i][:15]))
+            ]
+            todo = removed + retry
             self.unserved -= set(todo)
-            self._recreate(todo)
+            self._recreate(todo, len(removed))
             cost = self._total()
             self.iterations += 1
             if cost < self.cost - temp * math.log(rng.random() + 1e-300):
                 self.cost = cost
-                if cost < self.best_cost:
+                key = self._key()
+                if key < self.best_key:
+                    self.best_key = key
                     self.best_cost = cost
                     self.best_routes = [list(st.seq) for st in self.states]
             else:

@@ -55,6 +55,10 @@ class SolveParams:
         Guided local search penalty coefficient.
     ruin_recreate_share
         Share of the time given to our own SISR ruin-and-recreate before OR-Tools (0 skips it).
+    drop_penalty_arcs
+        When positive, the ruin-and-recreate prices an unserved visit at this many average arcs
+        (times 1 + priority/10) instead of far above any routing, so it may drop a visit on the
+        way to a plan that serves more; the result is still judged serve-first.
     sisr_avg_removed, sisr_max_sequence
         SISR ruin: visits removed on average, longest string removed from one route.
     sa_initial_temperature, sa_final_temperature
@@ -70,6 +74,7 @@ class SolveParams:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
     ruin_recreate_share: float = 0.75
+    drop_penalty_arcs: float = 0.0
     sisr_avg_removed: int = 10
     sisr_max_sequence: int = 10
     sa_initial_temperature: float = 1.0
@@ -219,6 +224,7 @@ def solve(
         )
         arcs = max(1, sum(len(s) + 1 for s in routes if s))
         arc = max(1.0, sum(inst.route_cost(k, s) for k, s in enumerate(routes)) / arcs)
+        rr.soften(arc, params.drop_penalty_arcs)
         found_rr = rr.run(
             rr_deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc
         )
