@@ -23,12 +23,13 @@ from scheduler.addresses.models import Address
 from scheduler.addresses.service import AddressRow, import_rows
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
-from scheduler.booking.models import Channel
+from scheduler.booking.models import ACTIVE_STATUSES, Channel, Visit, VisitEvent, VisitStatus
 from scheduler.capacity.models import Expert, TravelMode, WeeklyShift
 from scheduler.capacity.service import prefill_closures, shifts_between
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import SlotTaken
 from scheduler.geocoding import Place
+from scheduler.insights.models import OfferSearch
 from scheduler.tenants.models import Municipality
 
 CENTER = (52.0907, 5.1214)  # Utrecht, Stadhuisbrug
@@ -296,17 +297,31 @@ def fill_bookings(
         place = Place(
             a.lat, a.lon, a.postcode, a.house_number, a.addition or None, a.street, a.city
         )
-        start = first + dt.timedelta(days=rng.randrange(max(1, size.days)))
+        # Most simulated citizens look a few days ahead; some take the first time on offer
+        # (those searches are recorded, as the real offer endpoint does, for the KPIs).
+        full = rng.random() < 0.3
+        start = first if full else first + dt.timedelta(days=rng.randrange(max(1, size.days)))
         candidates = offer_service.find_candidates(
             session,
             municipality=municipality,
             service=service,
             place=place,
             travel=travel,
-            earliest=start,
-            latest=min(last, start + dt.timedelta(days=2)),
+            earliest=None if full else start,
+            latest=last if full else min(last, start + dt.timedelta(days=2)),
             now=now,
         )
+        if full:
+            session.add(
+                OfferSearch(
+                    municipality_id=municipality.id,
+                    service_type_id=service.id,
+                    searched_at=now,
+                    first_window_start=min((c.start for c in candidates), default=None),
+                    offered=min(len(candidates), offer_service.DEFAULT_LIMIT),
+                )
+            )
+            candidates = [c for c in candidates if c.date <= first + dt.timedelta(days=3)]
         if not candidates:
             misses += 1
             session.rollback()
@@ -347,3 +362,80 @@ def fill_bookings(
         if progress is not None and made % 50 == 0:
             progress(made, used / max(1, capacity_minutes))
     return made
+
+
+def fill_history(
+    session: Session,
+    municipality: Municipality,
+    *,
+    size: DemoSize,
+    travel: TravelTimeProvider,
+) -> int:
+    """Weeks of past visits with outcomes, for the dashboard: booked as citizens would have.
+
+    The clock is set back ``size.days`` days, bookings are made through the real code, then the
+    past visits get what happened: mostly completed, some not at home, a few cancelled.
+    """
+    real_now = clock.now()
+    back = dt.timedelta(days=size.days + 1)
+    previous = clock.set_clock(lambda: real_now - back)
+    try:
+        made = fill_bookings(session, municipality, size=size, travel=travel)
+    finally:
+        clock.set_clock(previous)
+    rng = random.Random(size.seed + 2)
+    past = session.scalars(
+        select(Visit).where(
+            Visit.municipality_id == municipality.id,
+            Visit.date < real_now.date(),
+            Visit.status.in_(ACTIVE_STATUSES),
+        )
+    ).all()
+    for v in past:
+        roll = rng.random()
+        at = v.planned_start or v.window_start
+        if roll < 0.04:
+            v.status = VisitStatus.CANCELLED
+            v.cancelled_at = at - dt.timedelta(days=1)
+            v.cancelled_by = "citizen"
+            session.add(
+                VisitEvent(visit_id=v.id, status="cancelled", at=v.cancelled_at, actor="citizen")
+            )
+            continue
+        v.status = VisitStatus.NOT_HOME if roll < 0.09 else VisitStatus.COMPLETED
+        late = dt.timedelta(minutes=rng.choice([0, 0, 0, 5, 10, 20]))
+        session.add(VisitEvent(visit_id=v.id, status="arrived", at=at + late, actor="expert"))
+        session.add(
+            VisitEvent(
+                visit_id=v.id,
+                status=v.status.value,
+                at=at + late + dt.timedelta(minutes=v.duration_minutes),
+                actor="expert",
+            )
+        )
+    session.commit()
+    return made
+
+
+PEERS = [
+    ("rivierstad", "Gemeente Rivierstad", "rotterdam"),
+    ("heuvelrug", "Gemeente Heuvelrug", "voorbeeld"),
+    ("polderveen", "Gemeente Polderveen", "amsterdam"),
+]
+
+
+def create_peers(
+    session: Session, *, count: int, travel: TravelTimeProvider, seed: int = 1
+) -> list[Municipality]:
+    """Smaller neighbouring municipalities with their own history, for the peer comparison."""
+    out = []
+    for k, (slug, name, theme) in enumerate(PEERS[:count]):
+        size = DemoSize(
+            experts=4 + k, days=7, fill=0.35 + 0.1 * k, seed=seed + 10 * (k + 1), addresses=400
+        )
+        m = create_municipality(session, size=size, slug=slug, name=name, theme=theme)
+        session.commit()
+        fill_history(session, m, size=size, travel=travel)
+        fill_bookings(session, m, size=size, travel=travel)
+        out.append(m)
+    return out

@@ -13,6 +13,7 @@ from scheduler.capacity.models import (
 )
 from scheduler.catalog.models import ServiceType
 from scheduler.db import Base
+from scheduler.insights.models import OfferSearch
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
@@ -27,6 +28,7 @@ __all__ = [
     "ExpertDay",
     "Municipality",
     "Offer",
+    "OfferSearch",
     "OutboxMessage",
     "PlanningDay",
     "Proposal",

@@ -29,9 +29,17 @@ def add_size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=14, help="days of bookings ahead (14)")
     parser.add_argument("--fill", type=float, default=0.5, help="share of capacity booked (0.5)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument(
+        "--history", type=int, default=14, help="days of past visits with outcomes (14)"
+    )
+    parser.add_argument(
+        "--peers", type=int, default=3, help="peer municipalities for the KPI comparison (3)"
+    )
 
 
-def seed_demo(url: str, size: demo.DemoSize, *, quiet: bool = False) -> bool:
+def seed_demo(
+    url: str, size: demo.DemoSize, *, history: int = 0, peers: int = 0, quiet: bool = False
+) -> bool:
     """Create the demo municipality with its bookings; False when it already exists."""
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -49,13 +57,24 @@ def seed_demo(url: str, size: demo.DemoSize, *, quiet: bool = False) -> bool:
                 if not quiet:
                     print(f"  {made} bookings, {share:.0%} of capacity", flush=True)
 
+            travel = travel_provider(settings)
+            if history:
+                past = demo.DemoSize(
+                    experts=size.experts,
+                    days=history,
+                    fill=min(0.85, size.fill + 0.15),
+                    seed=size.seed + 100,
+                )
+                demo.fill_history(session, municipality, size=past, travel=travel)
+                if not quiet:
+                    print(f"  {history} days of history", flush=True)
             made = demo.fill_bookings(
-                session,
-                municipality,
-                size=size,
-                travel=travel_provider(settings),
-                progress=progress,
+                session, municipality, size=size, travel=travel, progress=progress
             )
+            if peers:
+                demo.create_peers(session, count=peers, travel=travel, seed=size.seed)
+                if not quiet:
+                    print(f"  {peers} peer municipalities", flush=True)
         if not quiet:
             took = time.perf_counter() - started
             print(f"seeded {DEMO_SLUG!r}: {size.experts} experts, {made} bookings ({took:.0f} s)")
@@ -72,7 +91,7 @@ def _seed(args: argparse.Namespace) -> int:
         print("error: --experts and --days must be at least 1", file=sys.stderr)
         return 2
     size = demo.DemoSize(experts=args.experts, days=args.days, fill=args.fill, seed=args.seed)
-    if not seed_demo(get_settings().database_url, size):
+    if not seed_demo(get_settings().database_url, size, history=args.history, peers=args.peers):
         print(f"error: municipality {DEMO_SLUG!r} already exists in this database", file=sys.stderr)
         return 1
     return 0

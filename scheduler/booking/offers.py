@@ -34,6 +34,7 @@ from scheduler.capacity import service as capacity
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput
 from scheduler.geocoding import Geocoder, Place, check_service_area
+from scheduler.insights.models import OfferSearch
 from scheduler.planning import dayplan
 from scheduler.planning.models import PlanningDay
 from scheduler.security import new_id
@@ -454,6 +455,15 @@ def make_offers(
         chosen=rank(candidates, limit),
         hold_minutes=hold_minutes,
         reschedule_of=reschedule_of.id if reschedule_of else None,
+    )
+    session.add(
+        OfferSearch(
+            municipality_id=municipality.id,
+            service_type_id=service.id,
+            searched_at=clock.now(),
+            first_window_start=min((c.start for c in candidates), default=None),
+            offered=len(offers),
+        )
     )
     session.commit()
     return offers

@@ -273,6 +273,7 @@ def lock_expert_days(
             "stops": [],
             "version": 0,
             "break_times": {},
+            "travel_seconds": 0,
             "updated_at": now,
         }
         for i in ids
@@ -348,6 +349,7 @@ def write_route(
     day.stops = stops_json(stops)
     day.version += 1
     day.updated_at = now
+    day.travel_seconds = timed.route.travel if any(k is StepType.VISIT for k, _ in stops) else 0
     breaks: dict[str, object] = {}
     for step in timed.route.steps:
         if step.type is StepType.VISIT and step.id is not None:

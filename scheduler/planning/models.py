@@ -47,6 +47,8 @@ class ExpertDay(Base):
     version: Mapped[int] = mapped_column(default=0)
     #: Planned break starts, by break id (UTC ISO strings), for the route app and the timeline.
     break_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Travel seconds of the planned route, kept for the KPIs (set whenever the route is written).
+    travel_seconds: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime]
 
 

@@ -230,6 +230,7 @@ def upgrade() -> None:
         sa.Column("stops", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("break_times", sa.JSON(), nullable=False),
+        sa.Column("travel_seconds", sa.Integer(), nullable=False),
         sa.Column("updated_at", scheduler.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["expert_id"],
@@ -246,6 +247,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_expert_day")),
         sa.UniqueConstraint("expert_id", "date", name=op.f("uq_expert_day_expert_id_date")),
     )
+    op.create_table(
+        "offer_search",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("service_type_id", sa.Integer(), nullable=False),
+        sa.Column("searched_at", scheduler.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_window_start", scheduler.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("offered", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_offer_search_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_type_id"],
+            ["service_type.id"],
+            name=op.f("fk_offer_search_service_type_id_service_type"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_search")),
+    )
+    with op.batch_alter_table("offer_search", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_offer_search_time", ["municipality_id", "searched_at"], unique=False
+        )
+
     op.create_table(
         "shift_exception",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -519,6 +547,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_shift_exception_day")
 
     op.drop_table("shift_exception")
+    with op.batch_alter_table("offer_search", schema=None) as batch_op:
+        batch_op.drop_index("ix_offer_search_time")
+
+    op.drop_table("offer_search")
     op.drop_table("expert_day")
     op.drop_table("app_user")
     op.drop_table("service_type")

@@ -1,0 +1,1 @@
+"""Insights: KPIs per municipality and how it compares with its peers."""
