@@ -1,0 +1,328 @@
+"""Texts of the messages to citizens, Dutch first and English when the citizen booked in English.
+
+Dates and times are written out here (not with the process locale), so a server without the Dutch
+locale installed still writes "zondag 29 maart 2026". Every text is plain, short and polite, for
+readers who are often older or in a hard moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from scheduler.catalog.models import ServiceType
+
+Language = Literal["nl", "en"]
+Kind = Literal["confirmation", "reschedule", "cancellation", "reminder", "disruption"]
+KINDS: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation", "reminder", "disruption")
+
+#: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
+PHONE_PREFIX = "[bellen] "
+
+_WEEKDAYS = {
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def normalise_language(value: str) -> Language:
+    """``"nl"`` or ``"en"`` from a language tag such as ``"en-GB"``; anything else is refused."""
+    tag = value.strip().lower()[:2]
+    if tag == "nl":
+        return "nl"
+    if tag == "en":
+        return "en"
+    raise ValueError(f"unsupported language {value!r}: use 'nl' or 'en'")
+
+
+def format_date(day: dt.date, language: Language) -> str:
+    """``zondag 29 maart 2026`` or ``Sunday 29 March 2026``."""
+    weekday = _WEEKDAYS[language][day.weekday()]
+    return f"{weekday} {day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+
+
+def format_time(instant: dt.datetime, tz: ZoneInfo) -> str:
+    """Wall-clock time of an aware instant in ``tz``, 24-hour: ``09:00``."""
+    return instant.astimezone(tz).strftime("%H:%M")
+
+
+class HasAddress(Protocol):
+    street: str | None
+    house_number: int | None
+    addition: str | None
+    postcode: str | None
+    city: str | None
+
+
+def format_house_number(number: int | None, addition: str | None) -> str:
+    """``12``, ``12A`` (a house letter) or ``12-2`` (any other addition)."""
+    if number is None:
+        return ""
+    if not addition:
+        return str(number)
+    if len(addition) == 1 and addition.isalpha():
+        return f"{number}{addition.upper()}"
+    return f"{number}-{addition}"
+
+
+def format_postcode(postcode: str | None) -> str:
+    """``1234 AB``: the way a Dutch postcode is written on an envelope."""
+    if not postcode:
+        return ""
+    compact = postcode.replace(" ", "").upper()
+    return f"{compact[:4]} {compact[4:]}" if len(compact) == 6 else compact
+
+
+def format_address(place: HasAddress) -> str:
+    """``Dorpsstraat 12A, 1234 AB Utrecht``; empty once the address has been erased."""
+    line1 = " ".join(
+        p
+        for p in (place.street or "", format_house_number(place.house_number, place.addition))
+        if p
+    )
+    line2 = " ".join(p for p in (format_postcode(place.postcode), place.city or "") if p)
+    return ", ".join(p for p in (line1, line2) if p)
+
+
+def service_name(service: ServiceType, language: Language) -> str:
+    """The service's name in ``language`` (Dutch when no English name was entered)."""
+    return (service.name_en if language == "en" else "") or service.name_nl
+
+
+def preparation(service: ServiceType, language: Language) -> str:
+    """What the citizen should have ready, in ``language`` (Dutch when no English text exists)."""
+    return (service.preparation_en if language == "en" else "") or service.preparation_nl
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """Everything a message to a citizen says, already formatted for its language."""
+
+    reference: str
+    service: str
+    date: str
+    window_start: str
+    window_end: str
+    duration_minutes: int
+    address: str
+    preparation: str
+    #: None when the manage token is not at hand (it is stored hashed): the text then points to
+    #: the confirmation e-mail's link instead of printing a link that would not open the visit.
+    manage_url: str | None
+    book_url: str
+    municipality: str
+    municipality_phone: str | None
+    municipality_email: str
+    municipality_website: str | None
+    citizen_name: str | None
+    #: Whether the e-mail carries the calendar invite (not for a phone task, not for every kind).
+    invite_attached: bool = False
+
+
+_SUBJECTS: dict[Language, dict[Kind, str]] = {
+    "nl": {
+        "confirmation": "Bevestiging: huisbezoek {service} op {date} ({reference})",
+        "reschedule": "Gewijzigd: huisbezoek {service} op {date} ({reference})",
+        "cancellation": "Geannuleerd: huisbezoek {service} op {date} ({reference})",
+        "reminder": "Herinnering: huisbezoek {service} op {date} ({reference})",
+        "disruption": "Uw huisbezoek op {date} kan niet doorgaan ({reference})",
+    },
+    "en": {
+        "confirmation": "Confirmed: home visit {service} on {date} ({reference})",
+        "reschedule": "Changed: home visit {service} on {date} ({reference})",
+        "cancellation": "Cancelled: home visit {service} on {date} ({reference})",
+        "reminder": "Reminder: home visit {service} on {date} ({reference})",
+        "disruption": "Your home visit on {date} cannot go ahead ({reference})",
+    },
+}
+
+_OPENINGS: dict[Language, dict[Kind, str]] = {
+    "nl": {
+        "confirmation": "Uw afspraak voor een huisbezoek is bevestigd.",
+        "reschedule": "Uw afspraak is gewijzigd. Dit is het nieuwe moment.",
+        "cancellation": "Uw afspraak is geannuleerd. Er komt niemand langs.",
+        "reminder": "Dit is een herinnering aan uw afspraak voor een huisbezoek.",
+        "disruption": (
+            "Het spijt ons: de medewerker kan helaas niet komen op het afgesproken moment. "
+            "Onze excuses voor het ongemak."
+        ),
+    },
+    "en": {
+        "confirmation": "Your appointment for a home visit is confirmed.",
+        "reschedule": "Your appointment has been changed. This is the new time.",
+        "cancellation": "Your appointment has been cancelled. Nobody will visit.",
+        "reminder": "This is a reminder of your appointment for a home visit.",
+        "disruption": (
+            "We are sorry: our expert cannot come at the agreed time. "
+            "Our apologies for the inconvenience."
+        ),
+    },
+}
+
+_LABELS: dict[Language, dict[str, str]] = {
+    "nl": {
+        "greeting": "Beste {name},",
+        "greeting_anonymous": "Beste inwoner,",
+        "what": "Wat",
+        "when": "Wanneer",
+        "when_was": "Was gepland",
+        "window": "{date}, de medewerker komt tussen {start} en {end} uur",
+        "duration": "Duur",
+        "minutes": "ongeveer {minutes} minuten",
+        "address": "Adres",
+        "reference": "Referentie",
+        "prepare": "Wat u klaar kunt leggen:",
+        "manage": "Bekijken, verplaatsen of annuleren",
+        "invite": "De afspraak zit als agenda-uitnodiging bij deze e-mail.",
+        "cancel_invite": "Met de bijlage haalt u de afspraak uit uw agenda.",
+        "rebook": "Wilt u toch een huisbezoek? Maak een nieuwe afspraak via",
+        "pick_new": "Kies een nieuw moment dat u past",
+        "call_us": "Liever bellen? Dat kan via {phone}.",
+        "manage_elsewhere": (
+            "Bekijken, verplaatsen of annuleren kan met de link in uw bevestigingsmail, "
+            "of neem contact met ons op via {contact}."
+        ),
+        "call_for_new": "Neem contact met ons op via {contact} om een nieuw moment af te spreken.",
+        "contact_to_change": (
+            "Wilt u de afspraak verplaatsen of annuleren? Neem contact met ons op via {contact} "
+            "en noem uw referentie."
+        ),
+        "regards": "Met vriendelijke groet,",
+        "phone": "Telefoon",
+        "email": "E-mail",
+        "website": "Website",
+    },
+    "en": {
+        "greeting": "Dear {name},",
+        "greeting_anonymous": "Dear resident,",
+        "what": "What",
+        "when": "When",
+        "when_was": "Was planned",
+        "window": "{date}, the expert arrives between {start} and {end}",
+        "duration": "Duration",
+        "minutes": "about {minutes} minutes",
+        "address": "Address",
+        "reference": "Reference",
+        "prepare": "Please have ready:",
+        "manage": "View, reschedule or cancel",
+        "invite": "The appointment is attached as a calendar invitation.",
+        "cancel_invite": "The attachment removes the appointment from your calendar.",
+        "rebook": "Would you still like a home visit? Book a new appointment at",
+        "pick_new": "Please choose a new time that suits you",
+        "call_us": "Prefer to call? Phone {phone}.",
+        "manage_elsewhere": (
+            "To view, reschedule or cancel, use the link in your confirmation e-mail, "
+            "or contact us at {contact}."
+        ),
+        "call_for_new": "Please contact us at {contact} to agree a new time.",
+        "contact_to_change": (
+            "To reschedule or cancel, please contact us at {contact} and mention your reference."
+        ),
+        "regards": "Kind regards,",
+        "phone": "Phone",
+        "email": "E-mail",
+        "website": "Website",
+    },
+}
+
+
+def window_text(facts: MessageFacts, language: Language) -> str:
+    """``zondag 29 maart 2026, de medewerker komt tussen 09:00 en 11:00 uur``."""
+    return _LABELS[language]["window"].format(
+        date=facts.date, start=facts.window_start, end=facts.window_end
+    )
+
+
+def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple[str, str]:
+    """The subject and plain-text body of a message of ``kind`` to a citizen."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    t = _LABELS[language]
+    subject = _SUBJECTS[language][kind].format(
+        service=facts.service, date=facts.date, reference=facts.reference
+    )
+    greeting = (
+        t["greeting"].format(name=facts.citizen_name)
+        if facts.citizen_name
+        else t["greeting_anonymous"]
+    )
+    facts_rows = [
+        (t["what"], facts.service),
+        # A cancelled or disrupted visit's time is history, and the label must say so.
+        (
+            t["when_was" if kind in ("cancellation", "disruption") else "when"],
+            window_text(facts, language),
+        ),
+        (t["duration"], t["minutes"].format(minutes=facts.duration_minutes)),
+        (t["address"], facts.address),
+        (t["reference"], facts.reference),
+    ]
+    width = max(len(label) for label, _ in facts_rows) + 2
+    table = "\n".join(f"{label + ':':<{width}}{value}" for label, value in facts_rows if value)
+
+    contact = facts.municipality_phone or facts.municipality_email
+    parts = [greeting, _OPENINGS[language][kind], table]
+    if kind == "cancellation":
+        parts.append(f"{t['rebook']} {facts.book_url}")
+        if facts.invite_attached:
+            parts.append(t["cancel_invite"])
+    elif kind == "disruption":
+        if facts.manage_url:
+            parts.append(f"{t['pick_new']}: {facts.manage_url}")
+            if facts.municipality_phone:
+                parts.append(t["call_us"].format(phone=facts.municipality_phone))
+        else:
+            parts.append(t["call_for_new"].format(contact=contact))
+    else:
+        if facts.preparation:
+            parts.append(f"{t['prepare']}\n{facts.preparation}")
+        if facts.manage_url:
+            parts.append(f"{t['manage']}: {facts.manage_url}")
+        elif kind == "confirmation":
+            # No earlier e-mail to point to: the confirmation is the first message.
+            parts.append(t["contact_to_change"].format(contact=contact))
+        else:
+            parts.append(t["manage_elsewhere"].format(contact=contact))
+        if facts.invite_attached:
+            parts.append(t["invite"])
+
+    signature = [t["regards"], facts.municipality]
+    if facts.municipality_phone:
+        signature.append(f"{t['phone']}: {facts.municipality_phone}")
+    signature.append(f"{t['email']}: {facts.municipality_email}")
+    if facts.municipality_website:
+        signature.append(f"{t['website']}: {facts.municipality_website}")
+    parts.append("\n".join(signature))
+    return subject, "\n\n".join(parts) + "\n"
