@@ -1,0 +1,472 @@
+"""The outbox: messages to citizens are stored in the transaction that causes them, sent later.
+
+* :func:`enqueue` renders a message (text and invite) and adds it to the caller's transaction; it
+  only flushes. A booking that rolls back therefore never sends anything, and a committed booking
+  never loses its message.
+* :func:`send_pending` runs after commit (a worker loop or a CLI command). It *claims* a batch in a
+  short transaction by moving the messages' ``send_after`` a lease ahead (on PostgreSQL with
+  ``SELECT … FOR UPDATE SKIP LOCKED``, so workers never wait for or double-claim each other; on
+  SQLite every writer is serialised by ``BEGIN IMMEDIATE``), then talks SMTP *outside* any
+  transaction, so a slow mail server never holds the SQLite write lock that bookings need. Each
+  result is recorded in its own short transaction. Delivery is at least once: a worker that dies
+  between the SMTP hand-over and the record resends after the lease; the stable Message-ID lets
+  mail clients drop that duplicate.
+* A citizen without an e-mail address still gets a message, with no recipient and
+  :data:`~scheduler.notify.templates.PHONE_PREFIX` before the subject: it is a task for a planner,
+  who phones and then marks it handled. A message that could not be delivered after
+  :data:`MAX_ATTEMPTS` (or that the mail server refused for good) joins the same list. Nothing is
+  dropped silently.
+
+Logs name message ids, attempt counts and error classes only: never an address, name or text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Literal
+from urllib.parse import quote
+
+from sqlalchemy import delete, exists, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import clock
+from scheduler.booking.models import ACTIVE_STATUSES, Visit
+from scheduler.calendar import render_invite
+from scheduler.catalog.models import ServiceType
+from scheduler.db import transaction
+from scheduler.errors import NotFound
+from scheduler.notify.mailer import Mailer, build_email
+from scheduler.notify.models import OutboxMessage
+from scheduler.notify.templates import (
+    KINDS,
+    PHONE_PREFIX,
+    Kind,
+    MessageFacts,
+    format_address,
+    format_date,
+    format_time,
+    normalise_language,
+    preparation,
+    render_message,
+    service_name,
+)
+from scheduler.security import hash_token, new_token
+from scheduler.tenants.models import Municipality
+
+log = logging.getLogger("aanhuis.notify")
+
+#: After this many failed attempts a message is no longer retried; a planner phones instead.
+MAX_ATTEMPTS = 10
+#: How long a claimed message is reserved for the worker that claimed it. It must exceed a batch's
+#: worst case (``batch`` × the mailer's timeout: 50 × 20 s), or a slow batch could be claimed twice.
+CLAIM_LEASE = dt.timedelta(minutes=30)
+#: The first retry waits this long; each further one twice as long, up to :data:`MAX_BACKOFF`.
+FIRST_BACKOFF = dt.timedelta(minutes=2)
+MAX_BACKOFF = dt.timedelta(hours=4)
+#: Reminders go out at this local time the day before the visit (not at night).
+REMINDER_TIME = dt.time(10, 0)
+
+#: What a new message of a kind makes obsolete among the visit's unsent messages.
+_SUPERSEDES: dict[Kind, tuple[Kind, ...]] = {
+    "confirmation": (),
+    "reminder": (),
+    "reschedule": ("confirmation", "reschedule", "reminder", "disruption"),
+    "disruption": ("confirmation", "reschedule", "reminder", "disruption"),
+    "cancellation": KINDS,
+}
+#: The kinds that carry the calendar invite (REQUEST, or CANCEL for a cancellation).
+_WITH_INVITE: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation")
+#: First key of the advisory lock that serialises reminder queueing per municipality.
+_REMINDER_LOCK = 0x41480001
+_EMAIL = re.compile(r"[^\s<>@,;:]+@[^\s<>@,;:]+")
+
+
+def manage_link(base_url: str, municipality: Municipality, visit: Visit, token: str | None) -> str:
+    """The citizen's link to view, reschedule or cancel ``visit``: ``/afspraak/{reference}``.
+
+    References are unique across municipalities, so the path needs no municipality. The page
+    opens only with the manage token (``?token=…``), which exists in plain text only right after
+    booking (it is stored hashed).
+    """
+    del municipality  # part of the signature so callers need not know the layout
+    url = f"{base_url.rstrip('/')}/afspraak/{quote(visit.reference)}"
+    return f"{url}?token={quote(token)}" if token else url
+
+
+def booking_link(base_url: str, municipality: Municipality) -> str:
+    """Where a citizen books a new visit with ``municipality``: ``/{slug}/``."""
+    return f"{base_url.rstrip('/')}/{municipality.slug}/"
+
+
+def enqueue(
+    session: Session,
+    *,
+    visit: Visit,
+    kind: Kind,
+    language: str,
+    base_url: str,
+    manage_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Add the message of ``kind`` about ``visit`` to the caller's transaction (flush, no commit).
+
+    Call it after the change is applied to ``visit`` (a reschedule or cancel has bumped
+    ``ical_sequence``). Confirmations and reschedules carry a REQUEST invite, cancellations a
+    CANCEL; reminders and disruptions carry none (the calendar already holds the visit, and a
+    disruption keeps the old time until the citizen picks a new one). The visit's unsent messages
+    that the new one makes obsolete are withdrawn, so a stale time is never sent after a new one.
+    Without an e-mail address the message becomes a phone task for a planner.
+
+    The manage link needs ``manage_token`` (known in plain text only where it was just issued).
+    Without it, messages point to the link in the confirmation e-mail instead of printing a link
+    that would not open, except a disruption: its whole point is a link to pick a new window, so
+    a disruption without a token issues a fresh one for the visit (the old link stops working;
+    the citizen uses the newest message).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    lang = normalise_language(language)
+    now = now or clock.now()
+    municipality = session.get(Municipality, visit.municipality_id)
+    service = session.get(ServiceType, visit.service_type_id)
+    if municipality is None or service is None:
+        raise ValueError("the visit's municipality or service type does not exist")
+    if kind == "disruption" and manage_token is None:
+        manage_token = new_token()
+        visit.manage_token_hash = hash_token(manage_token)
+    manage_url = manage_link(base_url, municipality, visit, manage_token) if manage_token else None
+    with_invite = bool(visit.citizen_email) and kind in (
+        "confirmation",
+        "reschedule",
+        "cancellation",
+    )
+    tz = clock.zone(municipality.timezone)
+    facts = MessageFacts(
+        reference=visit.reference,
+        service=service_name(service, lang),
+        date=format_date(clock.local_date(visit.window_start, tz), lang),
+        window_start=format_time(visit.window_start, tz),
+        window_end=format_time(visit.window_end, tz),
+        duration_minutes=visit.duration_minutes,
+        address=format_address(visit),
+        preparation=preparation(service, lang),
+        manage_url=manage_url,
+        book_url=booking_link(base_url, municipality),
+        municipality=municipality.name,
+        municipality_phone=municipality.phone,
+        municipality_email=municipality.email,
+        municipality_website=municipality.website,
+        citizen_name=visit.citizen_name,
+        invite_attached=with_invite,
+    )
+    subject, body = render_message(kind, facts, lang)
+
+    ics: str | None = None
+    method: Literal["REQUEST", "CANCEL"] | None = None
+    if with_invite:
+        method = "CANCEL" if kind == "cancellation" else "REQUEST"
+        ics = render_invite(
+            visit,
+            municipality,
+            service,
+            manage_url=manage_url,
+            language=lang,
+            method=method,
+            now=now,
+        ).decode()
+    if not visit.citizen_email:
+        subject = PHONE_PREFIX + subject
+
+    obsolete = _SUPERSEDES[kind]
+    if obsolete:
+        session.flush()  # sessions do not autoflush; the DELETE must see earlier messages
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.visit_id == visit.id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.kind.in_(obsolete),
+            )
+        )
+    message = OutboxMessage(
+        municipality_id=municipality.id,
+        visit_id=visit.id,
+        kind=kind,
+        recipient=visit.citizen_email or None,
+        subject=subject[:300],
+        body=body,
+        ics=ics,
+        ics_method=method,
+        created_at=now,
+        send_after=now,
+        attempts=0,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What a worker needs to send one claimed message, read inside the claim transaction."""
+
+    id: int
+    created_at: dt.datetime
+    recipient: str
+    subject: str
+    body: str
+    ics: str | None
+    ics_method: str | None
+    municipality_name: str
+    municipality_email: str
+
+
+def send_pending(
+    session_factory: sessionmaker[Session], mailer: Mailer, *, now: dt.datetime, batch: int = 50
+) -> int:
+    """Send up to ``batch`` due e-mails; returns how many were handed to the mail server.
+
+    Safe to run in several workers at once: each message is claimed by exactly one of them.
+    Failures are recorded on the message (attempts, error without personal data, a later
+    ``send_after`` with exponential backoff) and never stop the rest of the batch.
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    with transaction(session_factory) as session:
+        claimed = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.recipient.is_not(None),
+                    OutboxMessage.attempts < MAX_ATTEMPTS,
+                    OutboxMessage.send_after <= now,
+                )
+                .order_by(OutboxMessage.send_after, OutboxMessage.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        names = {
+            m.id: (m.name, m.email)
+            for m in session.scalars(
+                select(Municipality).where(
+                    Municipality.id.in_({c.municipality_id for c in claimed})
+                )
+            )
+        }
+        outgoing = []
+        for message in claimed:
+            message.send_after = now + CLAIM_LEASE
+            assert message.recipient is not None
+            name, reply_to = names[message.municipality_id]
+            outgoing.append(
+                _Outgoing(
+                    id=message.id,
+                    created_at=message.created_at,
+                    recipient=message.recipient,
+                    subject=message.subject,
+                    body=message.body,
+                    ics=message.ics,
+                    ics_method=message.ics_method,
+                    municipality_name=name,
+                    municipality_email=reply_to,
+                )
+            )
+
+    sent = 0
+    for item in outgoing:
+        try:
+            mailer.send(_email_of(item, mailer.sender))
+        except Exception as exc:  # any failure is recorded on the message and retried
+            _record_failure(session_factory, item.id, exc, now)
+            continue
+        with transaction(session_factory) as session:
+            done = session.get(OutboxMessage, item.id)
+            if done is not None:  # withdrawn meanwhile (superseded or erased)
+                done.sent_at = now
+        log.info("outbox message %d sent", item.id)
+        sent += 1
+    return sent
+
+
+def _email_of(item: _Outgoing, sender: str) -> EmailMessage:
+    domain = sender.rpartition("@")[2]
+    method: Literal["REQUEST", "CANCEL"] | None = None
+    if item.ics_method == "REQUEST":
+        method = "REQUEST"
+    elif item.ics_method == "CANCEL":
+        method = "CANCEL"
+    return build_email(
+        sender=sender,
+        sender_name=item.municipality_name,
+        reply_to=item.municipality_email,
+        recipient=item.recipient,
+        subject=item.subject,
+        body=item.body,
+        # Stable across retries, so a message sent twice (a worker died after sending) is shown
+        # once by mail clients that deduplicate on Message-ID. The creation time keeps it unique
+        # where the database reuses the id of a withdrawn message (SQLite).
+        message_id=f"<outbox.{item.id}.{item.created_at:%Y%m%d%H%M%S%f}@{domain}>",
+        ics=item.ics if method else None,
+        ics_method=method,
+    )
+
+
+def _record_failure(
+    session_factory: sessionmaker[Session], message_id: int, exc: Exception, now: dt.datetime
+) -> None:
+    with transaction(session_factory) as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None:
+            return
+        message.attempts += 1
+        if _is_permanent(exc):
+            # The server refused the address for good: retrying cannot help, a phone call can.
+            message.attempts = max(message.attempts, MAX_ATTEMPTS)
+        message.last_error = _describe(exc)
+        message.send_after = now + backoff(message.attempts)
+        attempts = message.attempts
+    log.warning(
+        "outbox message %d not sent (attempt %d): %s", message_id, attempts, type(exc).__name__
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait before the next attempt, after ``attempts`` failed ones."""
+    delay: dt.timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(delay, MAX_BACKOFF)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    return False
+
+
+def _describe(exc: Exception) -> str:
+    """The error as stored on the message: class and SMTP code, with any address blanked out."""
+    name = type(exc).__name__
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        text = f"{name} {','.join(map(str, codes))}"
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        detail = exc.smtp_error
+        raw = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)
+        text = f"{name} {exc.smtp_code} {raw}"
+    else:
+        text = f"{name}: {exc}"
+    return _EMAIL.sub("<address>", text)[:300]
+
+
+def queue_reminders(
+    session: Session,
+    *,
+    municipality: Municipality,
+    day: dt.date,
+    base_url: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue a reminder for every active visit on ``day`` that has an e-mail and none yet.
+
+    Idempotent: running it twice (or on two workers) for the same day queues each reminder once;
+    a visit moved to ``day`` after an earlier reminder gets a new one. The reminder is sent at
+    :data:`REMINDER_TIME` the day before, or at once when that has passed, in the language the
+    citizen booked in. Flushes only.
+    """
+    now = now or clock.now()
+    session.flush()  # sessions do not autoflush; the query must see the caller's changes
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers queueing the same municipality's reminders would both see "none yet";
+        # this lock (held until commit) makes the second wait and then see the first's rows.
+        # SQLite needs nothing: its writers are serialised by BEGIN IMMEDIATE.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :municipality)"),
+            {"namespace": _REMINDER_LOCK, "municipality": municipality.id},
+        )
+    tz = clock.zone(municipality.timezone)
+    day_before = day - dt.timedelta(days=1)
+    # A reminder for this date is due from the day before; one queued for an earlier date of a
+    # visit that was moved since was due before that (a pending one was withdrawn by the move).
+    reminded = exists().where(
+        OutboxMessage.visit_id == Visit.id,
+        OutboxMessage.kind == "reminder",
+        OutboxMessage.send_after >= clock.local_midnight(day_before, tz),
+    )
+    visits = session.scalars(
+        select(Visit)
+        .where(
+            Visit.municipality_id == municipality.id,
+            Visit.date == day,
+            Visit.status.in_(ACTIVE_STATUSES),
+            Visit.citizen_email.is_not(None),
+            ~reminded,
+        )
+        .order_by(Visit.id)
+    ).all()
+    send_after = max(clock.at_local(day_before, REMINDER_TIME, tz), now)
+    for visit in visits:
+        message = enqueue(
+            session,
+            visit=visit,
+            kind="reminder",
+            language=visit.language,
+            base_url=base_url,
+            now=now,
+        )
+        message.send_after = send_after
+    session.flush()
+    return len(visits)
+
+
+def phone_tasks(session: Session, *, municipality: Municipality) -> list[OutboxMessage]:
+    """Messages a planner must phone about: no e-mail address, or undeliverable. Oldest first."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.municipality_id == municipality.id,
+                OutboxMessage.sent_at.is_(None),
+                or_(
+                    OutboxMessage.recipient.is_(None),
+                    OutboxMessage.attempts >= MAX_ATTEMPTS,
+                ),
+            )
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+
+
+def mark_handled(
+    session: Session, *, municipality: Municipality, message_id: int, now: dt.datetime
+) -> OutboxMessage:
+    """Record that a planner passed the message on (by phone); it leaves the task list."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.municipality_id != municipality.id:
+        raise NotFound("message not found", nl="Bericht niet gevonden")
+    if message.sent_at is None:
+        message.sent_at = now
+    session.flush()
+    return message
+
+
+def forget_visit(session: Session, *, visit_id: int) -> int:
+    """Delete every message about a visit (erasure of the citizen's data); returns how many."""
+    session.flush()  # sessions do not autoflush; the DELETE must see the caller's changes
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.visit_id == visit_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_sent(session: Session, *, sent_before: dt.datetime) -> int:
+    """Delete messages sent before ``sent_before`` (they hold personal data); returns how many."""
+    session.flush()  # sessions do not autoflush; the DELETE must see the caller's changes
+    result = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < sent_before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
