@@ -6,7 +6,7 @@ Only ``api/`` reads settings; the domain gets ready-made adapters.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
@@ -42,9 +42,19 @@ def geocoder(settings: Settings) -> Geocoder:
 def notifier(settings: Settings) -> Notifier:
     """Queue a message in the outbox for a visit (sent after commit by the outbox sender)."""
     from scheduler.notify import service as notify
+    from scheduler.notify.templates import Kind
 
-    def _notify(session: Session, visit: Visit, kind: str) -> None:
-        notify.enqueue(session, visit=visit, kind=kind, base_url=settings.base_url)
+    def _notify(session: Session, visit: Visit, kind: str, manage_token: str | None = None) -> None:
+        # The message follows the language the citizen booked in; it carries the manage link
+        # when the caller knows the token.
+        notify.enqueue(
+            session,
+            visit=visit,
+            kind=cast(Kind, kind),
+            language=visit.language,
+            base_url=settings.base_url,
+            manage_token=manage_token,
+        )
 
     return _notify
 

@@ -13,9 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -56,8 +55,17 @@ log = logging.getLogger("aanhuis.booking")
 #: How long a retried request with the same Idempotency-Key gets the manage token again.
 REPLAY_HOURS = 24
 
-#: Hook that queues a message in the outbox (set by the notify module; see ``Notifier``).
-Notifier = Callable[[Session, Visit, str], None]
+
+class Notifier(Protocol):
+    """Queues a message about a visit in the outbox, inside the caller's transaction.
+
+    ``manage_token`` is the citizen's manage token where the caller knows it in plain text (a new
+    booking; a citizen acting through the manage link), so the message can carry the manage link.
+    """
+
+    def __call__(
+        self, session: Session, visit: Visit, kind: str, manage_token: str | None = None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def _fingerprint(offer_id: str, citizen: Citizen, notes: str | None) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _no_notify(session: Session, visit: Visit, kind: str) -> None:
+def _no_notify(session: Session, visit: Visit, kind: str, manage_token: str | None = None) -> None:
     return None
 
 
@@ -275,7 +283,7 @@ def book(
     dayplan.bump_day_version(session, municipality, visit.date)
     session.add(VisitEvent(visit_id=visit.id, status="booked", at=now, actor=actor))
     session.delete(offer)
-    notify(session, visit, "confirmation")
+    notify(session, visit, "confirmation", token)
     try:
         session.commit()
     except IntegrityError:
@@ -302,7 +310,10 @@ def _replay(earlier: Visit, fingerprint: str, now: dt.datetime) -> Booked:
             nl="Deze Idempotency-Key is al gebruikt voor een andere boeking.",
         )
     fresh = earlier.created_at + dt.timedelta(hours=REPLAY_HOURS) > now
-    return Booked(earlier, earlier.replay_token if fresh else None, replayed=True)
+    token = earlier.replay_token if fresh else None
+    if token is not None and not token_matches(token, earlier.manage_token_hash):
+        token = None  # rotated since (a disruption notice carries a new link)
+    return Booked(earlier, token, replayed=True)
 
 
 def get_for_citizen(session: Session, reference: str, token: str | None) -> Visit:
@@ -316,6 +327,21 @@ def get_for_citizen(session: Session, reference: str, token: str | None) -> Visi
         raise Unauthenticated(
             "This link is not valid for this booking.",
             nl="Deze link hoort niet bij deze afspraak.",
+        )
+    return visit
+
+
+def get_for_planner(session: Session, *, municipality: Municipality, reference: str) -> Visit:
+    """A visit of ``municipality`` by its reference (planners need no manage token)."""
+    visit = session.scalar(
+        select(Visit).where(
+            Visit.reference == reference.strip().upper(),
+            Visit.municipality_id == municipality.id,
+        )
+    )
+    if visit is None:
+        raise NotFound(
+            f"There is no booking {reference} here.", nl=f"Er is hier geen afspraak {reference}."
         )
     return visit
 
@@ -339,8 +365,12 @@ def reschedule(
     travel: TravelTimeProvider,
     actor: str = "citizen",
     notify: Notifier = _no_notify,
+    manage_token: str | None = None,
 ) -> Visit:
-    """Move a visit to the window of an offer, in one transaction; the old place is freed."""
+    """Move a visit to the window of an offer, in one transaction; the old place is freed.
+
+    ``manage_token``, when the caller has it (the citizen's own request), goes into the message.
+    """
     now = clock.now()
     _require_changeable(visit)
     offer = get_offer(session, municipality, offer_id)
@@ -367,6 +397,13 @@ def reschedule(
     visit.date = offer.date
     visit.window_start, visit.window_end = offer.window_start, offer.window_end
     visit.lat, visit.lon = offer.lat, offer.lon
+    # The offer may be for another address of the citizen: keep the address and the point as one.
+    visit.postcode, visit.house_number, visit.addition = (
+        offer.postcode,
+        offer.house_number,
+        offer.addition,
+    )
+    visit.street, visit.city = offer.street, offer.city
     _place_visit(session, municipality, service, visit, travel, prefer=offer.expert_id)
     for day in sorted({old_date, offer.date}):
         dayplan.bump_day_version(session, municipality, day)
@@ -375,7 +412,7 @@ def reschedule(
     visit.updated_at = now
     session.add(VisitEvent(visit_id=visit.id, status="rescheduled", at=now, actor=actor))
     session.delete(offer)
-    notify(session, visit, "reschedule")
+    notify(session, visit, "reschedule", manage_token)
     session.commit()
     log.info("visit %s rescheduled", visit.id)
     return visit
@@ -389,6 +426,7 @@ def cancel(
     travel: TravelTimeProvider,
     actor: str = "citizen",
     notify: Notifier = _no_notify,
+    manage_token: str | None = None,
 ) -> Visit:
     """Cancel a visit and free its place in the plan."""
     now = clock.now()
@@ -402,7 +440,7 @@ def cancel(
     visit.ical_sequence += 1
     visit.updated_at = now
     session.add(VisitEvent(visit_id=visit.id, status="cancelled", at=now, actor=actor))
-    notify(session, visit, "cancellation")
+    notify(session, visit, "cancellation", manage_token)
     session.commit()
     log.info("visit %s cancelled", visit.id)
     return visit
