@@ -1,0 +1,116 @@
+"""``aanhuis outbox``: reminders are queued once and sent to a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import select
+
+from api.cli import main
+from api.settings import get_settings
+from scheduler import clock
+from scheduler.booking.models import Visit
+from scheduler.db import make_engine, make_sessionmaker
+from scheduler.notify.models import OutboxMessage
+
+AMS = clock.zone("Europe/Amsterdam")
+
+
+class Collect(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[object] = []
+
+    def handle_message(self, message: object) -> None:
+        self.messages.append(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Collect, int]]:
+    handler = Collect()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def test_reminders_then_send(
+    db_url: str,
+    smtp: tuple[Collect, int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Reminders for a day with visits are queued once (idempotent) and delivered over SMTP."""
+    handler, port = smtp
+    monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    assert (
+        main(
+            [
+                "seed",
+                "--demo",
+                "--experts",
+                "4",
+                "--days",
+                "3",
+                "--fill",
+                "0.4",
+                "--history",
+                "0",
+                "--peers",
+                "0",
+            ]
+        )
+        == 0
+    )
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        day = session.scalars(
+            select(Visit.date).where(Visit.citizen_email.is_not(None)).order_by(Visit.date)
+        ).first()
+        assert day is not None
+        expected = len(
+            session.scalars(
+                select(Visit.id).where(Visit.date == day, Visit.citizen_email.is_not(None))
+            ).all()
+        )
+    capsys.readouterr()
+    assert main(["outbox", "reminders", "--date", day.isoformat()]) == 0
+    assert f"demo: {expected} reminder(s)" in capsys.readouterr().out
+    assert main(["outbox", "reminders", "--date", day.isoformat()]) == 0
+    assert "demo: 0 reminder(s)" in capsys.readouterr().out
+
+    assert main(["outbox", "send"]) == 2  # no SMTP configured: a clear refusal
+    monkeypatch.setenv("AANHUIS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("AANHUIS_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    capsys.readouterr()
+    # Reminders are due at 10:00 local time the day before the visit.
+    due = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), tzinfo=AMS)
+    previous = clock.set_clock(lambda: due.astimezone(dt.UTC))
+    try:
+        assert main(["outbox", "send"]) == 0
+    finally:
+        clock.set_clock(previous)
+    assert len(handler.messages) == expected
+    with make_sessionmaker(engine)() as session:
+        unsent = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.recipient.is_not(None)
+            )
+        ).all()
+        assert unsent == []
+    engine.dispose()
+    get_settings.cache_clear()
