@@ -42,6 +42,7 @@ TITLES_NL = {
     "Unknown address": "Onbekend adres",
     "Conflict": "Conflict",
     "This time is no longer available": "Deze tijd is niet meer beschikbaar",
+    "This change would break booked visits": "Deze wijziging raakt geboekte afspraken",
     "This offer has expired": "Dit aanbod is verlopen",
     "Idempotency key reused for a different request": (
         "Idempotency-Key al gebruikt voor iets anders"

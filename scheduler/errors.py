@@ -51,6 +51,12 @@ class SlotTaken(Conflict):
     title = "This time is no longer available"
 
 
+class PromisesAtRisk(Conflict):
+    """A capacity change would break visits already booked (``affected`` names them)."""
+
+    title = "This change would break booked visits"
+
+
 class OfferExpired(DomainError):
     title = "This offer has expired"
 
