@@ -1,0 +1,19 @@
+"""Server-rendered web pages: the citizen's booking flow and the foundation other pages build on.
+
+``router`` holds every page route of this package; ``api.routers.pages`` mounts it (last, after
+the API routers, so ``/{slug}/`` never shadows them). See ``api/web/README.md`` for the layout,
+the i18n helper, theming, form helpers and the browser-test fixtures.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.web import citizen, manage
+
+router = APIRouter(include_in_schema=False)
+# The manage pages first: their literal prefix (/afspraak) is more specific than /{slug}/.
+router.include_router(manage.router)
+router.include_router(citizen.router)
+
+__all__ = ["router"]

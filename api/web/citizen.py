@@ -1,0 +1,370 @@
+"""The citizen's booking pages: choose a service, give an address, pick a window, leave details.
+
+State travels between steps without personal data in URLs: the address goes by POST (and back
+as hidden fields of POSTed forms), windows are referred to by offer id, and after booking the
+browser is sent to the confirmation under the reference and its manage token.
+
+Every handler calls the scheduler's use cases directly (``resolve_place``, ``make_offers``,
+``alternatives_for``, ``book``); no business rule is repeated here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.web import forms
+from api.web.forms import Form, PostedForm
+from api.web.rendering import Page, PageDep, PageRoute, TenantPage
+from api.web.views import ChosenOffer, group_offers, next_day_after
+from scheduler import clock
+from scheduler.booking import offers as offer_service
+from scheduler.booking import service as booking
+from scheduler.booking.models import Offer
+from scheduler.catalog import service as catalog
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import (
+    NotFound,
+    OfferExpired,
+    OutsideServiceArea,
+    SlotTaken,
+    UnknownAddress,
+)
+from scheduler.notify.templates import format_address, service_name
+from scheduler.security import new_token
+from scheduler.tenants import service as tenants
+from scheduler.tenants.models import Municipality
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+SLUG = "{slug:municipality_slug}"
+#: How many alternatives to offer when a chosen window was taken or expired.
+ALTERNATIVES = 6
+
+
+class ServiceView:
+    """A service in the page language."""
+
+    def __init__(self, service: ServiceType, lang: str) -> None:
+        self.code = service.code
+        self.name = service_name(service, "en" if lang == "en" else "nl")
+        self.description = (service.description_en if lang == "en" else "") or (
+            service.description_nl
+        )
+        self.duration_minutes = service.duration_minutes
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(page: PageDep, session: SessionDep) -> Response:
+    """The municipalities that book home visits here."""
+    return page.render("home.html", municipalities=tenants.get_all(session))
+
+
+@router.get(f"/{SLUG}/", response_class=HTMLResponse)
+def start(page: TenantPage, session: SessionDep) -> Response:
+    """A municipality's start page: the services it offers at home."""
+    municipality = _municipality(page)
+    services = catalog.get_all(session, municipality=municipality)
+    return page.render("citizen/start.html", services=[ServiceView(s, page.lang) for s in services])
+
+
+@router.get(f"/{SLUG}/diensten/{{code}}", response_class=HTMLResponse)
+def address_form(page: TenantPage, session: SessionDep, code: str) -> Response:
+    """Step 2: postcode and house number."""
+    service = catalog.get_by_code(session, municipality=_municipality(page), code=code)
+    return _address_page(page, service, Form())
+
+
+@router.post(f"/{SLUG}/diensten/{{code}}", response_class=HTMLResponse)
+def search_windows(
+    page: TenantPage,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    geocoder: GeocoderDep,
+    form: PostedForm,
+    code: str,
+) -> Response:
+    """Step 3: the windows on offer for this address (or the address form again, with errors)."""
+    municipality = _municipality(page)
+    service = catalog.get_by_code(session, municipality=municipality, code=code)
+    page.here = f"/{municipality.slug}/diensten/{service.code}"
+    postcode = forms.postcode(form, page.t)
+    number = forms.house_number(form, page.t)
+    addition = forms.addition(form, page.t)
+    if not form.ok or postcode is None or number is None:
+        return _address_page(page, service, form, status=422)
+    try:
+        place = offer_service.resolve_place(
+            session,
+            municipality,
+            offer_service.AddressQuery(postcode=postcode, house_number=number, addition=addition),
+            geocoder,
+        )
+    except UnknownAddress:
+        form.add_error("postcode", page.t("error.address.unknown"))
+        return _address_page(page, service, form, status=422)
+    except OutsideServiceArea:
+        problem = {
+            "heading": page.t("error.address.outside.title"),
+            "text": page.t("error.address.outside", name=municipality.name),
+        }
+        return _address_page(page, service, form, status=422, problem=problem)
+    offers = offer_service.make_offers(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        hold_minutes=settings.offer_hold_minutes,
+        earliest=_date(form.get("vanaf")),
+    )
+    return _windows_page(
+        page, service, offers, form=Form(values=form.values), hold=settings.offer_hold_minutes
+    )
+
+
+@router.post(f"/{SLUG}/diensten/{{code}}/tijd", response_class=HTMLResponse)
+def choose_window(
+    page: TenantPage,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    geocoder: GeocoderDep,
+    form: PostedForm,
+    code: str,
+) -> Response:
+    """A window was picked (on to step 4), or later or first times were asked for."""
+    municipality = _municipality(page)
+    service = catalog.get_by_code(session, municipality=municipality, code=code)
+    action = form.get("actie")
+    if action in ("later", "eerder"):
+        if action == "eerder":
+            form.values.pop("vanaf", None)
+        return search_windows(page, session, settings, travel, geocoder, form, code)
+    chosen = form.get("aanbod")
+    shown = _offers(session, municipality, form.get("aanbiedingen").split(","))
+    if chosen and chosen in {o.id for o in shown}:
+        return page.redirect(f"/{municipality.slug}/gegevens?aanbod={quote(chosen)}")
+    page.here = f"/{municipality.slug}/diensten/{service.code}"
+    form.add_error("aanbod", page.t("error.window.missing"))
+    hold = settings.offer_hold_minutes
+    return _windows_page(page, service, shown, form=form, hold=hold, status=422)
+
+
+@router.get(f"/{SLUG}/gegevens", response_class=HTMLResponse)
+def details_form(page: TenantPage, session: SessionDep, aanbod: str = "") -> Response:
+    """Step 4: name and contact details for the chosen window."""
+    municipality = _municipality(page)
+    offer = booking.get_offer(session, municipality, aanbod)
+    form = forms.form_of({"aanbod": offer.id, "sleutel": new_token()})
+    return _details_page(page, session, offer, form)
+
+
+@router.post(f"/{SLUG}/gegevens", response_class=HTMLResponse)
+def book(
+    page: TenantPage,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notify: NotifierDep,
+    form: PostedForm,
+) -> Response:
+    """Book the chosen window: on to the confirmation (303), or explain and offer fresh windows."""
+    municipality = _municipality(page)
+    t = page.t
+    offer_id = form.get("aanbod")
+    page.here = f"/{municipality.slug}/gegevens?aanbod={quote(offer_id)}"
+    name = forms.required_text(form, t, "naam", "error.name.missing", 200)
+    phone = forms.phone(form, t)
+    email = forms.email(form, t)
+    notes = forms.optional_text(form, t, "opmerkingen", 1000)
+    if not form.error("telefoon") and not form.error("email") and not (phone or email):
+        form.add_error("telefoon", t("error.contact.missing"))
+    if not offer_id:
+        form.add_error("aanbod", t("error.window.missing"))
+    if not form.ok or name is None:
+        return _details_again(page, session, form, offer_id, status=422)
+    key = form.get("sleutel") or None
+    try:
+        booked = booking.book(
+            session,
+            municipality=municipality,
+            offer_id=offer_id,
+            citizen=booking.Citizen(name=name, phone=phone, email=email),
+            notes=notes,
+            idempotency_key=key[:200] if key else None,
+            travel=travel,
+            language=page.lang,
+            notify=notify,
+        )
+    except (SlotTaken, OfferExpired) as exc:
+        session.rollback()
+        notice_key = "taken" if isinstance(exc, SlotTaken) else "expired"
+        alternatives = offer_service.alternatives_for(
+            session,
+            municipality=municipality,
+            offer_id=offer_id,
+            travel=travel,
+            hold_minutes=settings.offer_hold_minutes,
+            limit=ALTERNATIVES,
+        )
+        form.values.pop("aanbod", None)
+        notice = {"heading": t(f"notice.{notice_key}.title"), "text": t(f"notice.{notice_key}")}
+        status = 409 if isinstance(exc, SlotTaken) else 410
+        return _details_page(
+            page, session, None, form, alternatives=alternatives, notice=notice, status=status
+        )
+    visit = booked.visit
+    if booked.manage_token is None:  # a retry long after the booking: the link went by mail
+        raise NotFound(
+            "This booking was already made; use the link in your confirmation.",
+            nl="Deze afspraak is al gemaakt; gebruik de link in uw bevestiging.",
+        )
+    return page.redirect(
+        f"/afspraak/{visit.reference}/bevestigd?token={quote(booked.manage_token)}"
+    )
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _municipality(page: Page) -> Municipality:
+    assert page.municipality is not None
+    return page.municipality
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _offers(session: Session, municipality: Municipality, ids: Sequence[str]) -> list[Offer]:
+    """The offers shown before (to show them again), skipping any that are gone."""
+    out = []
+    for offer_id in ids[: offer_service.MAX_LIMIT]:
+        if not offer_id:
+            continue
+        try:
+            out.append(booking.get_offer(session, municipality, offer_id))
+        except NotFound:
+            continue
+    return out
+
+
+def _address_page(
+    page: Page,
+    service: ServiceType,
+    form: Form,
+    *,
+    status: int = 200,
+    problem: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page.render(
+        "citizen/address.html",
+        status=status,
+        service=ServiceView(service, page.lang),
+        form=form,
+        problem=problem,
+    )
+
+
+def _windows_page(
+    page: Page,
+    service: ServiceType,
+    offers: Sequence[Offer],
+    *,
+    form: Form,
+    hold: int,
+    status: int = 200,
+) -> HTMLResponse:
+    municipality = _municipality(page)
+    tz = clock.zone(municipality.timezone)
+    later = next_day_after(offers, tz)
+    address = format_address(offers[0]) if offers else ""
+    hidden = {k: form.get(k) for k in ("postcode", "huisnummer", "toevoeging")}
+    return page.render(
+        "citizen/windows.html",
+        status=status,
+        service=ServiceView(service, page.lang),
+        address=address,
+        days=group_offers(offers, tz, page.t),
+        form=form,
+        notice=None,
+        action=f"/{municipality.slug}/diensten/{service.code}/tijd",
+        hidden=hidden,
+        offer_ids=[o.id for o in offers],
+        later_from=later.isoformat() if later else None,
+        earlier=bool(form.get("vanaf")),
+        hold_minutes=hold,
+    )
+
+
+def _details_page(
+    page: Page,
+    session: Session,
+    offer: Offer | None,
+    form: Form,
+    *,
+    alternatives: Sequence[Offer] | None = None,
+    notice: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The contact form, for one chosen window or with a fresh choice of ``alternatives``."""
+    municipality = _municipality(page)
+    tz = clock.zone(municipality.timezone)
+    source = offer or (alternatives[0] if alternatives else None)
+    chosen = other_times = None
+    if source is not None:
+        service = session.get(ServiceType, source.service_type_id)
+        assert service is not None
+        if offer is not None:
+            chosen = ChosenOffer.of(offer, service, municipality, page.t)
+        other_times = {
+            "service": service.code,
+            "fields": {
+                "postcode": source.postcode or "",
+                "huisnummer": str(source.house_number or ""),
+                "toevoeging": source.addition or "",
+            },
+        }
+    return page.render(
+        "citizen/details.html",
+        status=status,
+        form=form,
+        chosen=chosen,
+        alternatives=group_offers(alternatives, tz, page.t) if alternatives is not None else None,
+        alternative_ids=[o.id for o in alternatives or ()],
+        notice=notice,
+        idempotency_key=form.get("sleutel") or new_token(),
+        other_times=other_times,
+    )
+
+
+def _details_again(
+    page: Page,
+    session: Session,
+    form: Form,
+    offer_id: str,
+    *,
+    status: int,
+) -> HTMLResponse:
+    """The contact form again with its errors: for the same window, or the alternatives shown."""
+    municipality = _municipality(page)
+    try:
+        offer = booking.get_offer(session, municipality, offer_id) if offer_id else None
+    except NotFound:
+        offer = None
+    if offer is not None:
+        return _details_page(page, session, offer, form, status=status)
+    shown = _offers(session, municipality, form.get("alternatieven").split(","))
+    return _details_page(page, session, None, form, alternatives=shown, status=status)

@@ -1,0 +1,430 @@
+"""The manage pages behind the link in every confirmation: ``/afspraak/{reference}?token=…``.
+
+A GET never changes anything (mail scanners and link previews open every link): reschedule,
+cancel and erase each show a confirm step, and only its POST acts. Those POSTs carry the manage
+token in the form body, which is their CSRF protection (see :mod:`api.web.csrf`); the token in
+the URL of GET pages is why every page is sent with ``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.runtime import NotifierDep, TravelDep
+from api.web import csrf
+from api.web.forms import CsrfRejected, Form
+from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
+from api.web.views import (
+    ChosenOffer,
+    VisitView,
+    group_offers,
+    next_day_after,
+    personal_data_rows,
+)
+from scheduler import clock
+from scheduler.booking import offers as offer_service
+from scheduler.booking import service as booking
+from scheduler.booking.models import Offer, Visit, VisitStatus
+from scheduler.calendar import render_invite
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import NotFound, OfferExpired, SlotTaken
+from scheduler.geocoding import Place
+from scheduler.tenants.models import Municipality
+
+router = APIRouter(prefix="/afspraak", route_class=PageRoute, include_in_schema=False)
+
+#: The notices the manage page shows after an action (``?melding=…``).
+NOTICES = {"verzet": "ok", "geannuleerd": "ok", "gewist": "ok"}
+
+
+class Manage:
+    """The visit behind a manage link, its municipality and service, and the page links."""
+
+    def __init__(self, page: Page, session: Session, visit: Visit, token: str, base_url: str):
+        municipality = session.get(Municipality, visit.municipality_id)
+        service = session.get(ServiceType, visit.service_type_id)
+        assert municipality is not None and service is not None
+        self.page = page.use(municipality)
+        self.session = session
+        self.visit = visit
+        self.token = token
+        self.municipality = municipality
+        self.service = service
+        base = f"/afspraak/{visit.reference}"
+        q = f"?token={quote(token)}"
+        self.manage_url = f"{base_url}{base}{q}"
+        self.links = {
+            "manage": f"{base}{q}",
+            "invite": f"{base}/uitnodiging.ics{q}",
+            "times": f"{base}/tijden",
+            "choose": f"{base}/tijd",
+            "reschedule": f"{base}/verzetten",
+            "cancel": f"{base}/annuleren{q}",
+            "data": f"{base}/gegevens{q}",
+            "data_json": f"{base}/gegevens.json{q}",
+            "erase": f"{base}/wissen{q}",
+        }
+
+    def view(self) -> VisitView:
+        return VisitView.of(self.visit, self.service, self.municipality, self.page.t)
+
+    def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
+        return self.page.render(
+            template,
+            status=status,
+            visit=self.view(),
+            links=self.links,
+            token=self.token,
+            manage_url=self.manage_url,
+            **values,
+        )
+
+
+def _manage(
+    page: Page, session: Session, reference: str, token: str | None, base_url: str
+) -> Manage:
+    visit = booking.get_for_citizen(session, reference, token)
+    return Manage(page, session, visit, token or "", base_url)
+
+
+def get_manage(
+    reference: str, page: PageDep, session: SessionDep, settings: SettingsDep, token: str = ""
+) -> Manage:
+    """The booking of a GET manage page (token in the link's query)."""
+    return _manage(page, session, reference, token, settings.base_url)
+
+
+async def _manage_form(request: Request) -> Form:
+    """A manage form: same-origin check; the manage token in the body stands in for the cookie."""
+    data = await request.form()
+    values = {k: v[:2000] for k, v in data.items() if isinstance(v, str)}
+    if not csrf.same_origin(request):
+        raise CsrfRejected
+    return Form(values=values)
+
+
+ManageForm = Annotated[Form, Depends(_manage_form)]
+ManageDep = Annotated[Manage, Depends(get_manage)]
+
+
+def posted_manage(
+    reference: str, page: PageDep, session: SessionDep, settings: SettingsDep, form: ManageForm
+) -> Manage:
+    """The booking of a manage POST: the token must be in the form body."""
+    return _manage(page, session, reference, form.get("token"), settings.base_url)
+
+
+PostedManage = Annotated[Manage, Depends(posted_manage)]
+
+
+@router.get("/{reference}", response_class=HTMLResponse)
+def show(manage: ManageDep, melding: str = "") -> Response:
+    """The booking, with reschedule, cancel, calendar and personal-data actions."""
+    t = manage.page.t
+    notice = None
+    if melding in NOTICES:
+        notice = {
+            "kind": NOTICES[melding],
+            "heading": t(f"manage.notice.{melding}.title"),
+            "text": t(f"manage.notice.{melding}"),
+        }
+    return manage.render("manage/show.html", notice=notice)
+
+
+@router.get("/{reference}/bevestigd", response_class=HTMLResponse)
+def confirmed(manage: ManageDep) -> Response:
+    """The confirmation right after booking: reference, calendar invite and the manage link."""
+    return manage.render("manage/confirmed.html")
+
+
+@router.get("/{reference}/uitnodiging.ics")
+def invite(manage: ManageDep) -> Response:
+    """The calendar invite as a file to open in any calendar app."""
+    visit = manage.visit
+    if visit.status is VisitStatus.CANCELLED:
+        raise NotFound(
+            "This visit was cancelled; there is no invite to add.",
+            nl="Deze afspraak is geannuleerd; er is geen uitnodiging meer.",
+        )
+    body = render_invite(
+        visit,
+        manage.municipality,
+        manage.service,
+        manage_url=manage.manage_url,
+        language=manage.page.lang,
+        method="PUBLISH",
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{visit.reference}.ics"',
+        },
+    )
+
+
+@router.get("/{reference}/tijden")
+def times_again(manage: ManageDep) -> Response:
+    """The windows are found by a POST; a GET (a language switch, a reload) goes back."""
+    return manage.page.redirect(manage.links["manage"])
+
+
+@router.post("/{reference}/tijden", response_class=HTMLResponse)
+def search_times(
+    manage: PostedManage, form: ManageForm, settings: SettingsDep, travel: TravelDep
+) -> Response:
+    """Windows to move the visit to (step 1 of rescheduling)."""
+    return _times(manage, form, settings.offer_hold_minutes, travel)
+
+
+@router.post("/{reference}/tijd", response_class=HTMLResponse)
+def choose_time(
+    manage: PostedManage, form: ManageForm, settings: SettingsDep, travel: TravelDep
+) -> Response:
+    """A window was picked (on to the confirm step), or later or first times were asked for."""
+    action = form.get("actie")
+    if action in ("later", "eerder"):
+        if action == "eerder":
+            form.values.pop("vanaf", None)
+        return _times(manage, form, settings.offer_hold_minutes, travel)
+    shown = _offers(manage, form.get("aanbiedingen").split(","))
+    chosen = form.get("aanbod")
+    if chosen and chosen in {o.id for o in shown}:
+        return manage.page.redirect(
+            f"/afspraak/{manage.visit.reference}/verzetten"
+            f"?token={quote(manage.token)}&aanbod={quote(chosen)}"
+        )
+    form.add_error("aanbod", manage.page.t("error.window.missing"))
+    return _times_page(manage, shown, form, settings.offer_hold_minutes, status=422)
+
+
+@router.get("/{reference}/verzetten", response_class=HTMLResponse)
+def confirm_reschedule(manage: ManageDep, aanbod: str = "") -> Response:
+    """Step 2 of rescheduling: from the old window to the new one, confirmed by a POST."""
+    offer = booking.get_offer(manage.session, manage.municipality, aanbod)
+    t = manage.page.t
+    new = ChosenOffer.of(offer, manage.service, manage.municipality, t)
+    return manage.render(
+        "manage/confirm.html",
+        heading=t("reschedule.confirm.title"),
+        lead=t("reschedule.confirm.lead"),
+        rows=[(t("label.was"), manage.view().when), (t("label.becomes"), new.when)],
+        warning=None,
+        action=manage.links["reschedule"],
+        fields={"token": manage.token, "aanbod": offer.id},
+        yes=t("reschedule.confirm.yes"),
+        back=manage.links["manage"],
+    )
+
+
+@router.post("/{reference}/verzetten", response_class=HTMLResponse)
+def reschedule(
+    manage: PostedManage,
+    form: ManageForm,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notify: NotifierDep,
+) -> Response:
+    """Move the visit; if the window went meanwhile, offer fresh ones."""
+    offer_id = form.get("aanbod")
+    try:
+        booking.reschedule(
+            manage.session,
+            municipality=manage.municipality,
+            visit=manage.visit,
+            offer_id=offer_id,
+            travel=travel,
+            notify=notify,
+        )
+    except (SlotTaken, OfferExpired) as exc:
+        manage.session.rollback()
+        key = "taken" if isinstance(exc, SlotTaken) else "expired"
+        fresh = offer_service.alternatives_for(
+            manage.session,
+            municipality=manage.municipality,
+            offer_id=offer_id,
+            travel=travel,
+            hold_minutes=settings.offer_hold_minutes,
+        )
+        t = manage.page.t
+        notice = {"heading": t(f"notice.{key}.title"), "text": t(f"notice.{key}")}
+        status = 409 if isinstance(exc, SlotTaken) else 410
+        return _times_page(
+            manage, fresh, Form(), settings.offer_hold_minutes, status=status, notice=notice
+        )
+    return manage.page.redirect(f"{manage.links['manage']}&melding=verzet")
+
+
+@router.get("/{reference}/annuleren", response_class=HTMLResponse)
+def confirm_cancel(manage: ManageDep) -> Response:
+    """Are you sure? Cancelling is a POST from this page."""
+    t = manage.page.t
+    view = manage.view()
+    return manage.render(
+        "manage/confirm.html",
+        heading=t("cancel.title"),
+        lead=t("cancel.lead"),
+        rows=[(t("label.service"), view.service), (t("label.when"), view.when)],
+        warning=None,
+        action=f"/afspraak/{manage.visit.reference}/annuleren",
+        fields={"token": manage.token},
+        yes=t("cancel.yes"),
+        back=manage.links["manage"],
+    )
+
+
+@router.post("/{reference}/annuleren", response_class=HTMLResponse)
+def cancel(manage: PostedManage, travel: TravelDep, notify: NotifierDep) -> Response:
+    """Cancel the visit (its place in the plan is freed)."""
+    booking.cancel(
+        manage.session,
+        municipality=manage.municipality,
+        visit=manage.visit,
+        travel=travel,
+        notify=notify,
+    )
+    return manage.page.redirect(f"{manage.links['manage']}&melding=geannuleerd")
+
+
+@router.get("/{reference}/gegevens", response_class=HTMLResponse)
+def see_data(manage: ManageDep) -> Response:
+    """Everything stored about the citizen for this booking."""
+    data = booking.export_personal_data(manage.session, manage.visit)
+    rows = personal_data_rows(data, clock.zone(manage.municipality.timezone), manage.page.t)
+    return manage.render(
+        "manage/data.html",
+        reference=manage.visit.reference,
+        retention_days=data["retention_days"],
+        person=rows["person"],
+        booking=rows["booking"],
+        history=rows["history"],
+        messages=rows["messages"],
+    )
+
+
+@router.get("/{reference}/gegevens.json")
+def download_data(manage: ManageDep) -> Response:
+    """The same export as a JSON file (machine-readable, as the GDPR's portability right asks)."""
+    data = booking.export_personal_data(manage.session, manage.visit)
+    body = json.dumps(jsonable_encoder(data), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{manage.visit.reference}.json"',
+        },
+    )
+
+
+@router.get("/{reference}/wissen", response_class=HTMLResponse)
+def confirm_erase(manage: ManageDep) -> Response:
+    """Are you sure? Erasing is a POST from this page; an upcoming visit is cancelled with it."""
+    t = manage.page.t
+    warning = None
+    if manage.view().changeable:
+        warning = {"heading": t("erase.cancels.title"), "text": t("erase.cancels")}
+    return manage.render(
+        "manage/confirm.html",
+        heading=t("erase.title"),
+        lead=t("erase.lead"),
+        rows=None,
+        warning=warning,
+        action=f"/afspraak/{manage.visit.reference}/wissen",
+        fields={"token": manage.token},
+        yes=t("erase.yes"),
+        back=manage.links["manage"],
+    )
+
+
+@router.post("/{reference}/wissen", response_class=HTMLResponse)
+def erase(manage: PostedManage, travel: TravelDep) -> Response:
+    """Erase the citizen's personal data (and cancel an upcoming visit)."""
+    booking.erase_personal_data(
+        manage.session, municipality=manage.municipality, visit=manage.visit, travel=travel
+    )
+    return manage.page.redirect(f"{manage.links['manage']}&melding=gewist")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _offers(manage: Manage, ids: Sequence[str]) -> list[Offer]:
+    out = []
+    for offer_id in ids[: offer_service.MAX_LIMIT]:
+        if not offer_id:
+            continue
+        try:
+            out.append(booking.get_offer(manage.session, manage.municipality, offer_id))
+        except NotFound:
+            continue
+    return out
+
+
+def _times(manage: Manage, form: Form, hold: int, travel: TravelDep) -> HTMLResponse:
+    visit = manage.visit
+    place = Place(
+        visit.lat,
+        visit.lon,
+        visit.postcode,
+        visit.house_number,
+        visit.addition,
+        visit.street,
+        visit.city,
+    )
+    earliest = None
+    if form.get("vanaf"):
+        try:
+            earliest = dt.date.fromisoformat(form.get("vanaf"))
+        except ValueError:
+            earliest = None
+    offers = offer_service.make_offers(
+        manage.session,
+        municipality=manage.municipality,
+        service=manage.service,
+        place=place,
+        travel=travel,
+        hold_minutes=hold,
+        earliest=earliest,
+        reschedule_of=visit,
+    )
+    return _times_page(manage, offers, Form(values=form.values), hold)
+
+
+def _times_page(
+    manage: Manage,
+    offers: Sequence[Offer],
+    form: Form,
+    hold: int,
+    *,
+    status: int = 200,
+    notice: dict[str, str] | None = None,
+) -> HTMLResponse:
+    tz = clock.zone(manage.municipality.timezone)
+    later = next_day_after(offers, tz)
+    manage.page.here = manage.links["manage"]
+    return manage.render(
+        "manage/windows.html",
+        status=status,
+        days=group_offers(offers, tz, manage.page.t),
+        form=form,
+        notice=notice,
+        action=manage.links["choose"],
+        hidden={"token": manage.token},
+        offer_ids=[o.id for o in offers],
+        later_from=later.isoformat() if later else None,
+        earlier=bool(form.get("vanaf")),
+        duration=manage.service.duration_minutes,
+        hold_minutes=hold,
+    )
