@@ -59,7 +59,7 @@ _NEVER = -(10**15)
 _PAD_START = 10**15
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PlannedRoute:
     """One planned expert-day, as the insertion index needs it.
 
@@ -340,7 +340,7 @@ def _route_legs(route: PlannedRoute, travel: TravelTimeProvider) -> dict[tuple[i
     return {(a, b): rows[i][j] for i, a in enumerate(locs) for j, b in enumerate(locs)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Positions:
     """Column per quantity, one row per insertion position of every route (read-only arrays).
 
