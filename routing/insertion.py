@@ -53,7 +53,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: "No time is late enough": the latest arrival of a stop that cannot be reached in time at all.
-#: Far below any horizon, far above int64's limit so sums of a few durations stay exact.
+#: Far below any horizon, yet far from the int64 limit, so adding a few durations stays exact.
 _NEVER = -(10**15)
 #: Padding for the window starts of breaks with fewer windows than the most: never "started".
 _PAD_START = 10**15
