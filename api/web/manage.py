@@ -37,7 +37,7 @@ from scheduler.booking import service as booking
 from scheduler.booking.models import Offer, Visit, VisitStatus
 from scheduler.calendar import render_invite
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import NotFound, OfferExpired, SlotTaken
+from scheduler.errors import Conflict, NotFound, OfferExpired, SlotTaken
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
 
@@ -95,6 +95,16 @@ def _manage(
 ) -> Manage:
     visit = booking.get_for_citizen(session, reference, token)
     return Manage(page, session, visit, token or "", base_url)
+
+
+def _require_changeable(manage: Manage) -> None:
+    """Moving or cancelling a visit that is cancelled, started or over: say so before any step
+    (the use case itself refuses it too; this spares the citizen a choice that cannot work)."""
+    if not manage.view().changeable:
+        raise Conflict(
+            "This appointment can no longer be moved or cancelled.",
+            nl="Deze afspraak kan niet meer worden verzet of afgezegd.",
+        )
 
 
 def get_manage(
@@ -185,6 +195,7 @@ def search_times(
     manage: PostedManage, form: ManageForm, settings: SettingsDep, travel: TravelDep
 ) -> Response:
     """Windows to move the visit to (step 1 of rescheduling)."""
+    _require_changeable(manage)
     return _times(manage, form, settings.offer_hold_minutes, travel)
 
 
@@ -212,6 +223,7 @@ def choose_time(
 @router.get("/{reference}/verzetten", response_class=HTMLResponse)
 def confirm_reschedule(manage: ManageDep, aanbod: str = "") -> Response:
     """Step 2 of rescheduling: from the old window to the new one, confirmed by a POST."""
+    _require_changeable(manage)
     offer = booking.get_offer(manage.session, manage.municipality, aanbod)
     t = manage.page.t
     new = ChosenOffer.of(offer, manage.service, manage.municipality, t)
@@ -269,6 +281,7 @@ def reschedule(
 @router.get("/{reference}/annuleren", response_class=HTMLResponse)
 def confirm_cancel(manage: ManageDep) -> Response:
     """Are you sure? Cancelling is a POST from this page."""
+    _require_changeable(manage)
     t = manage.page.t
     view = manage.view()
     return manage.render(

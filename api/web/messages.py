@@ -7,6 +7,8 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 
 from __future__ import annotations
 
+from api.web.expert_messages import EXPERT_MESSAGES
+
 MESSAGES: dict[str, dict[str, str]] = {
     # Layout
     "layout.product": {"nl": "Afspraak aan huis", "en": "Appointment at home"},
@@ -420,3 +422,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "erase.yes": {"nl": "Ja, wis mijn gegevens", "en": "Yes, erase my data"},
 }
+
+# The sign-in page and the expert's route app keep their texts in their own module.
+MESSAGES.update(EXPERT_MESSAGES)

@@ -409,6 +409,38 @@ def test_windows_are_grouped_by_day_then_part_of_day_in_local_time(site: Site) -
     assert msg("part.morning") in body
 
 
+@pytest.mark.parametrize(
+    ("code", "wanted"),
+    [
+        # The demo's civil-affairs expert works Tuesday and Thursday evenings…
+        ("id-bezorging", lambda local: local.hour >= 17),
+        # …and its debt counsellor on Saturdays.
+        ("schuldhulp-intake", lambda local: local.weekday() == 5),
+    ],
+)
+def test_evenings_and_saturdays_are_shown_where_offered(
+    site: Site, code: str, wanted: Callable[[dt.datetime], bool]
+) -> None:
+    """Where experts work evenings or Saturdays, such a window is among those shown, under its
+    own day and, for an evening, under "Avond"."""
+    r = search(site, code)
+    ids = offer_ids(r.text)
+    tz = clock.zone("Europe/Amsterdam")
+    with site.sessions() as session:
+        starts = {
+            o.id: o.window_start.astimezone(tz)
+            for o in session.scalars(select(Offer).where(Offer.id.in_(ids)))
+        }
+    special = [i for i in ids if wanted(starts[i])]
+    assert special, "an evening or Saturday window is offered"
+    t = i18n.Translator("nl")
+    day = t.date(starts[special[0]].date())
+    legend = r.text.index(day[:1].upper() + day[1:])
+    assert legend < r.text.index(f'value="{special[0]}"')
+    if code == "id-bezorging":
+        assert msg("part.evening") in r.text
+
+
 def test_later_times_start_after_the_last_day_shown(site: Site) -> None:
     """The "later times" button searches from the day after the last window shown."""
     first = search(site)
@@ -636,6 +668,20 @@ def test_cancel_is_a_post_with_the_token(site: Site) -> None:
     assert visit_of(site, reference).status is VisitStatus.CANCELLED
     page = site.client.get(r.headers["location"])
     assert msg("manage.notice.geannuleerd.title") in Html(page.text).text
+
+
+def test_a_cancelled_visit_offers_no_more_changes(site: Site) -> None:
+    """After cancelling, the manage page has no reschedule or cancel, and their steps say why."""
+    reference, token = book(site)
+    site.post(f"/afspraak/{reference}/annuleren", {"token": token})
+    page = Html(site.client.get(f"/afspraak/{reference}", params={"token": token}).text)
+    assert not page.find("form", action=f"/afspraak/{reference}/tijden")
+    assert not page.find("a", href=f"/afspraak/{reference}/annuleren?token={token}")
+    again = site.client.get(f"/afspraak/{reference}/annuleren", params={"token": token})
+    assert again.status_code == 409
+    times = site.post(f"/afspraak/{reference}/tijden", {"token": token})
+    assert times.status_code == 409
+    assert msg("error.page.conflict.title") in Html(times.text).text
 
 
 def test_a_cross_site_cancel_is_refused(site: Site) -> None:

@@ -1,0 +1,296 @@
+"""Staff sign-in and the expert's route app: ``/login``, ``/logout``, ``/expert/…``.
+
+* ``/login`` takes a user's access token (from ``aanhuis users create``) and keeps it in the
+  HttpOnly session cookie the API already accepts (:data:`api.deps.SESSION_COOKIE`); experts go to
+  their route, planners to ``/planner/`` (or a safe ``next`` path). The token never appears in a
+  URL or a log line, and a wrong one is never echoed back into the form.
+* ``/expert/`` is a phone page: the day's stops as large cards with re-timed arrivals, the promised
+  window, address, service, notes, one-tap navigation, at-risk badges and status buttons. Every
+  button is a plain form POST (CSRF-checked), answered with a redirect back to the card, so the
+  page works without JavaScript. A date switcher (links and a date field) shows other days.
+* The map of the day is an enhancement: ``expert-map.js`` shows it only when Leaflet has loaded,
+  with OpenStreetMap tiles (the only third-party host the page may load images from, asked with
+  the origin only as referrer). Without script or tiles the list is the page.
+* ``/expert/agenda`` issues the secret calendar feed link, shown once (only its hash is stored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from api.problems import status_of
+from api.runtime import TravelDep
+from api.web import csrf
+from api.web.forms import Form, PostedForm
+from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
+from routing.travel import TravelTimeProvider
+from scheduler import clock
+from scheduler.accounts import service as accounts
+from scheduler.accounts.models import Role, User
+from scheduler.booking.models import VisitStatus
+from scheduler.capacity.models import Expert
+from scheduler.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
+from scheduler.planning import route_app
+from scheduler.tenants.models import Municipality
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+#: A phone stays signed in for a month: the token is long and typing it daily helps nobody.
+SESSION_MAX_AGE = 30 * 24 * 3600
+#: The tile server of the map (OpenStreetMap's standard layer, per its tile usage policy).
+MAP_TILES = "https://tile.openstreetmap.org"
+#: The route page may show map tiles; everything else stays as strict as every other page.
+EXPERT_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "img-src 'self' data:", f"img-src 'self' data: {MAP_TILES}"
+)
+LEAFLET_CSS = "/assets/npm/leaflet/dist/leaflet.css"
+LEAFLET_JS = "/assets/npm/leaflet/dist/leaflet.js"
+EXPERT_CSS = "/assets/app/css/expert.css"
+EXPERT_JS = "/assets/app/js/expert-map.js"
+DAY_PATH = "/expert/"
+
+
+def signed_in(request: Request, session: Session) -> User | None:
+    """The user whose token is in the session cookie, or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return accounts.authenticate(session, token)
+    except Unauthenticated:
+        return None
+
+
+def safe_next(value: str | None) -> str | None:
+    """A local path to go to after signing in; anything that could leave the site is dropped."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    return value
+
+
+def _login_redirect(page: Page, here: str) -> Response:
+    return page.redirect(f"/login?next={quote(here, safe='/')}")
+
+
+def _expert(session: Session, user: User) -> tuple[Municipality, Expert]:
+    if user.role is not Role.EXPERT:
+        raise NotAllowed("Only experts have a route.", nl="Alleen medewerkers hebben een route.")
+    return route_app.expert_of(session, expert_id=user.expert_id)
+
+
+# -- sign in / out --------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(page: PageDep, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return page.render("expert/login.html", form=Form(), next=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
+    """Check the access token and keep it in the session cookie."""
+    token = form.get("token")
+    user: User | None = None
+    if not token:
+        form.add_error("token", page.t("login.token.missing"))
+    else:
+        try:
+            user = accounts.authenticate(session, token)
+        except Unauthenticated:
+            form.add_error("token", page.t("login.token.invalid"))
+    target = safe_next(form.get("next"))
+    if user is None:
+        form.values.pop("token", None)  # a secret is never written back into a page
+        page.here = "/login"
+        return page.render("expert/login.html", status=422, form=form, next=target)
+    if target is None:
+        target = DAY_PATH if user.role is Role.EXPERT else "/planner/"
+    response = page.redirect(target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=csrf.is_https(page.request),
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse)
+def logout(page: PageDep, form: PostedForm) -> Response:
+    """Forget the session cookie."""
+    response = page.redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- the day --------------------------------------------------------------------------------------
+
+
+def _date(value: str | None, municipality: Municipality) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else route_app.today(municipality)
+    except ValueError:
+        return route_app.today(municipality)
+
+
+def _day_page(
+    page: Page,
+    municipality: Municipality,
+    route: route_app.RouteRead,
+    *,
+    changed: int | None = None,
+    refused: str | None = None,
+    status: int = 200,
+) -> Response:
+    page.use(municipality)
+    page.headers["Content-Security-Policy"] = EXPERT_CSP
+    tz = clock.zone(municipality.timezone)
+    today = route_app.today(municipality)
+    date = route.date
+    page.here = f"{DAY_PATH}?datum={date.isoformat()}"
+    visits = [s for s in route.stops if isinstance(s, route_app.VisitStop)]
+    return page.render(
+        "expert/day.html",
+        status=status,
+        route=route,
+        visits=visits,
+        tz=tz,
+        date=date,
+        today=today,
+        days={
+            "previous": (date - dt.timedelta(days=1)).isoformat(),
+            "next": (date + dt.timedelta(days=1)).isoformat(),
+            "today": today.isoformat(),
+        },
+        changed=changed,
+        refused=refused,
+        travel_minutes=round(route.travel_seconds / 60),
+        minutes=lambda seconds: max(1, round(seconds / 60)) if seconds else 0,
+        assets={
+            "leaflet_css": LEAFLET_CSS,
+            "leaflet_js": LEAFLET_JS,
+            "css": EXPERT_CSS,
+            "js": EXPERT_JS,
+            "tiles": MAP_TILES + "/{z}/{x}/{y}.png",
+        },
+    )
+
+
+def _route(
+    session: Session,
+    municipality: Municipality,
+    expert: Expert,
+    date: dt.date,
+    travel: TravelTimeProvider,
+    page: Page,
+) -> route_app.RouteRead:
+    return route_app.get_route(
+        session,
+        municipality=municipality,
+        expert=expert,
+        date=date,
+        travel=travel,
+        language=page.lang,
+    )
+
+
+@router.get("/expert/", response_class=HTMLResponse)
+def day(
+    page: PageDep,
+    session: SessionDep,
+    travel: TravelDep,
+    datum: str | None = None,
+    gewijzigd: int | None = None,
+) -> Response:
+    """The expert's stops of a day (today by default) as cards, with a map when it can load."""
+    user = signed_in(page.request, session)
+    if user is None:
+        return _login_redirect(page, DAY_PATH)
+    municipality, expert = _expert(session, user)
+    date = _date(datum, municipality)
+    route = _route(session, municipality, expert, date, travel, page)
+    return _day_page(page, municipality, route, changed=gewijzigd)
+
+
+@router.post("/expert/bezoeken/{visit_id}/status", response_class=HTMLResponse)
+def set_status(
+    visit_id: int,
+    page: PageDep,
+    form: PostedForm,
+    session: SessionDep,
+    travel: TravelDep,
+) -> Response:
+    """A status button: change it, then back to the card (or the day with the reason why not)."""
+    user = signed_in(page.request, session)
+    if user is None:
+        return _login_redirect(page, DAY_PATH)
+    municipality, expert = _expert(session, user)
+    wanted = form.get("status")
+    try:
+        if wanted not in {s.value for s in route_app.EXPERT_STATUSES}:
+            raise InvalidInput("Choose a status.", nl="Kies een status.")
+        stop = route_app.change_status(
+            session,
+            municipality=municipality,
+            expert=expert,
+            visit_id=visit_id,
+            status=VisitStatus(wanted),
+            at=None,
+            travel=travel,
+            language=page.lang,
+        )
+    except (Conflict, InvalidInput, NotFound) as exc:
+        session.rollback()
+        date = _date(form.get("datum"), municipality)
+        route = _route(session, municipality, expert, date, travel, page)
+        detail = exc.detail if page.lang == "en" else exc.detail_nl
+        return _day_page(page, municipality, route, refused=detail, status=status_of(exc))
+    date = stop.window.start.date()
+    return page.redirect(
+        f"{DAY_PATH}?datum={date.isoformat()}&gewijzigd={stop.visit_id}#bezoek-{stop.visit_id}"
+    )
+
+
+# -- calendar feed --------------------------------------------------------------------------------
+
+
+def _calendar_page(
+    page: Page, municipality: Municipality, expert: Expert, **values: Any
+) -> Response:
+    page.use(municipality)
+    page.here = "/expert/agenda"
+    return page.render("expert/calendar.html", active=expert.feed_token_hash is not None, **values)
+
+
+@router.get("/expert/agenda", response_class=HTMLResponse)
+def calendar(page: PageDep, session: SessionDep) -> Response:
+    """What the calendar subscription is, and a button to make a (new) link."""
+    user = signed_in(page.request, session)
+    if user is None:
+        return _login_redirect(page, "/expert/agenda")
+    municipality, expert = _expert(session, user)
+    return _calendar_page(page, municipality, expert, link=None)
+
+
+@router.post("/expert/agenda", response_class=HTMLResponse)
+def make_calendar_link(
+    page: PageDep, form: PostedForm, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Issue a new feed link (the old one stops working) and show it, this once."""
+    user = signed_in(page.request, session)
+    if user is None:
+        return _login_redirect(page, "/expert/agenda")
+    municipality, expert = _expert(session, user)
+    link = route_app.rotate_feed_link(session, expert=expert, base_url=settings.base_url)
+    return _calendar_page(page, municipality, expert, link=link)
