@@ -67,7 +67,9 @@ class Notes:
     def __init__(self) -> None:
         self.sent: list[tuple[int, str]] = []
 
-    def __call__(self, session: Session, visit: Visit, kind: str) -> None:
+    def __call__(
+        self, session: Session, visit: Visit, kind: str, manage_token: str | None = None
+    ) -> None:
         self.sent.append((visit.id, kind))
 
 
