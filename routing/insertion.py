@@ -182,7 +182,8 @@ class Insertions(Sequence[Insertion]):
     """The answer of a query, column-wise (one entry per feasible (window, route, position)).
 
     Indexing and iteration give :class:`Insertion` objects; the numpy columns are there for
-    callers who rank or filter thousands of them. Ordered by window, then by route and position.
+    callers who rank or filter thousands of them. Ordered by route and position (the index's
+    order), then by window (day, start).
     """
 
     keys: tuple[Hashable, ...]
@@ -542,12 +543,17 @@ class InsertionIndex:
 
         # Travel from every known address to the candidate and back; slot -1 stays 0 (no address).
         n_pts = self._points.shape[0]
+        symmetric = bool(getattr(self.travel, "symmetric", False))
         to_c = np.zeros(n_pts + 1, dtype=np.int64)
         from_c = np.zeros(n_pts + 1, dtype=np.int64)
         for prof, (first_pt, end_pt) in self._profiles.items():
             pts = self._points[first_pt:end_pt]
             to_c[first_pt:end_pt] = np.asarray(self.travel.durations(pts, c, prof)).reshape(-1)
-            from_c[first_pt:end_pt] = np.asarray(self.travel.durations(c, pts, prof)).reshape(-1)
+            if symmetric:
+                from_c[first_pt:end_pt] = to_c[first_pt:end_pt]
+            else:
+                back_c = self.travel.durations(c, pts, prof)
+                from_c[first_pt:end_pt] = np.asarray(back_c).reshape(-1)
 
         go = to_c[a.prev_pt]
         back = from_c[a.next_pt]
@@ -575,32 +581,61 @@ class InsertionIndex:
         ok = a.prefix_ok & skill_ok[a.skills] & (arrival <= latest_start)
         pos = np.flatnonzero(ok)
 
-        # Pair every query window with the open positions of its day (a slice, days contiguous).
+        # Pair each open position with the windows of its day that can fit: windows sorted by
+        # (day, start), encoded as one sortable key, so "starts no later than the latest start"
+        # is a prefix of the day found by binary search. When the day's window ends rise with
+        # their starts (sliding or disjoint windows, the usual offer grid), "ends no earlier than
+        # the arrival" cuts the front too and only fitting pairs are formed. Keys clip times to
+        # +-2**40 (monotone, so pairs are only ever added); the exact test follows.
         w_day = np.array([self._days.get(d, -1) for d, _ in windows], dtype=np.int64)
         w_start = np.array([w.start for _, w in windows], dtype=np.int64)
         w_end = np.array([w.end for _, w in windows], dtype=np.int64)
-        pos_day = a.day[pos]
-        lo = np.searchsorted(pos_day, w_day, side="left")
-        counts = np.searchsorted(pos_day, w_day, side="right") - lo
+        order = np.lexsort((w_end, w_start, w_day))
+        s_day, s_start, s_end = w_day[order], w_start[order], w_end[order]
+        p_day = a.day[pos]
+        day_base = p_day * _KEY_DAY
+        hi = np.searchsorted(_key(s_day, s_start), day_base + _clip(latest_start[pos]), "right")
+        lo = np.searchsorted(_key(s_day, s_start), day_base, "left")
+        rising = bool(np.all((np.diff(s_end) >= 0) | (np.diff(s_day) != 0)))
+        if rising:
+            first_fit = np.searchsorted(_key(s_day, s_end), day_base + _clip(arrival[pos]), "left")
+            lo = np.maximum(lo, first_fit)
+        counts = np.maximum(hi - lo, 0)
         total = int(counts.sum())
-        pair_win = np.repeat(np.arange(len(windows), dtype=np.int64), counts)
+        pair_pos = np.repeat(pos, counts)
         skip = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-        pair_pos = pos[skip + np.arange(total, dtype=np.int64)]
+        pair_sorted = skip + np.arange(total, dtype=np.int64)
 
-        start = np.maximum(arrival[pair_pos], w_start[pair_win])
-        latest = np.minimum(latest_start[pair_pos], w_end[pair_win])
+        pair_arrival = arrival[pair_pos]
+        pair_latest = latest_start[pair_pos]
+        start = np.maximum(pair_arrival, s_start[pair_sorted])
+        latest = np.minimum(pair_latest, s_end[pair_sorted])
         fits = start <= latest
         p = pair_pos[fits]
         return Insertions(
             keys=self._keys,
-            window=pair_win[fits],
+            window=order[pair_sorted[fits]],
             route=a.route[p],
             position=a.position[p],
             extra_travel=go[p] + back[p] - a.leg[p],
-            arrival=arrival[p],
+            arrival=pair_arrival[fits],
             service_start=start[fits],
             latest_start=latest[fits],
         )
+
+
+#: Sort keys for (day, time): day * _KEY_DAY + time clipped to +-_KEY_SPAN, shifted positive.
+_KEY_SPAN = 2**40
+_KEY_DAY = 4 * _KEY_SPAN
+
+
+def _clip(t: IntArray) -> IntArray:
+    clipped: IntArray = np.clip(t, -_KEY_SPAN + 1, _KEY_SPAN - 1) + _KEY_SPAN
+    return clipped
+
+
+def _key(day: IntArray, t: IntArray) -> IntArray:
+    return day * _KEY_DAY + _clip(t)
 
 
 _INT_COLUMNS = (

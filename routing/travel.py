@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +78,9 @@ class TravelTimeProvider(Protocol):
     Implementations must be deterministic: the same origin, destination and profile always give
     the same number, whichever other points are in the request (the insertion engine asks for
     existing legs and for legs to a new address in separate calls).
+
+    A provider whose ``durations(a, b, p)`` always equals ``durations(b, a, p).T`` may say so
+    with a class attribute ``symmetric = True``; callers may then ask for one direction only.
     """
 
     def durations(
@@ -183,6 +186,8 @@ class HaversineTravel(TravelTimeProvider):
     """
 
     profiles: Mapping[str, TravelProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
+    #: Great-circle distance is the same both ways (one-way streets are not modelled).
+    symmetric: ClassVar[bool] = True
 
     def profile(self, name: str) -> TravelProfile:
         """The parameters of profile ``name``; raises ``KeyError`` naming the known profiles."""

@@ -190,6 +190,21 @@ def test_windows_only_match_routes_of_their_day() -> None:
     assert {(i.window, i.route) for i in engine} == {(0, ("e1", "tue"))}
 
 
+def test_nested_and_sliding_windows() -> None:
+    """Candidate windows nested inside each other (ends not rising with starts) and a sliding
+    grid (ends rising) are both checked exactly: arriving at 10, a window closing before 10 is
+    refused, every other one offered, with the service start at the window's start if later."""
+    veh = Vehicle(1, start=0, end=0, shift=TimeWindow(0, 1000))
+    route = PlannedRoute("r", "mon", veh, (), {}, line(0))
+    nested = [(0, 15), (0, 1000), (5, 8), (20, 30)]
+    sliding = [(0, 8), (4, 12), (8, 16), (12, 20)]
+    for spans, fitting in ((nested, {0: 10, 1: 10, 3: 20}), (sliding, {1: 10, 2: 10, 3: 12})):
+        windows = [("mon", TimeWindow(a, b)) for a, b in spans]
+        engine, brute = query([route], LineTravel(), (10.0, 0.0), 10, windows)
+        assert engine == brute
+        assert {i.window: i.service_start for i in engine} == fitting
+
+
 def test_missing_break_or_late_plan_blocks_insertion() -> None:
     """A day whose order lacks one of the expert's breaks, or whose plan is already late, cannot
     take a visit (replay would flag it), whatever the position."""
