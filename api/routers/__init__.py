@@ -1,3 +1,14 @@
 """API routers: each module has a ``router``; ``ROUTERS`` lists them in mounting order."""
 
-ROUTERS = ("health", "municipalities", "me", "feeds", "capacity", "services_admin", "pages")
+ROUTERS = (
+    "health",
+    "municipalities",
+    "offers",
+    "bookings",
+    "days",
+    "me",
+    "feeds",
+    "capacity",
+    "services_admin",
+    "pages",
+)
