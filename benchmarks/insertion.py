@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import platform
 import statistics
 import time
@@ -127,9 +128,11 @@ def run(quick: bool) -> str:
     rng = np.random.default_rng(7)
     travel = HaversineTravel()
     lines = ["## Insertion engine and travel times", ""]
+    load = os.getloadavg()[0]
     lines.append(
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, numpy "
-        f"{np.__version__}; 2 cores shared with other work, so times are noisy. "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load "
+        f"average {load:.1f} at the start), Python {platform.python_version()}, numpy "
+        f"{np.__version__}; times are wall-clock and noisy. "
         "Command: `.venv/bin/python -m benchmarks insertion`."
     )
     lines.append("")
