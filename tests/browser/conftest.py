@@ -12,7 +12,8 @@ Reusable by every page test (citizen, planner, expert):
 * ``phone`` — a page in a 360×740 phone-sized context (touch, Dutch locale); ``new_page(**ctx)``
   makes other contexts (a desktop, another locale).
 * ``assert_accessible(page, name)`` — axe-core on the current page (WCAG 2.1 A/AA and best
-  practices); fails on any serious or critical violation and prints all of them.
+  practices); fails on any serious or critical violation and prints all of them; also fails when
+  the page is wider than the screen (reflow).
 * ``screenshot(page, name)`` — saves a full-page PNG under ``$AANHUIS_SCREENSHOTS`` (default:
   the test's tmp dir) and returns the path, to look at the design.
 """
@@ -198,9 +199,17 @@ def assert_accessible() -> Callable[[Any, str], list[dict[str, Any]]]:
             print(f"\naxe on {name} ({page.url}):\n{_describe(violations)}")
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert not serious, f"accessibility violations on {name}:\n{_describe(serious)}"
+        assert_fits_the_screen(page, name)
         return violations
 
     return check
+
+
+def assert_fits_the_screen(page: Any, name: str) -> None:
+    """Nothing sticks out sideways: the page reflows to the viewport (WCAG 1.4.10)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    viewport = page.evaluate("() => window.innerWidth")
+    assert width <= viewport, f"{name}: the page is {width}px wide on a {viewport}px screen"
 
 
 @pytest.fixture
