@@ -887,10 +887,10 @@ def change_status(
         VisitEvent(visit_id=visit.id, status=status.value, at=when, actor=f"expert:{expert.id}")
     )
     session.flush()
-    view = load_expert_day(session, municipality=municipality, expert=expert, date=date)
-    assert view.row is not None  # locked (created if missing) above
-    plan = forecast(view, travel, now)
-    _write(session, view, view.row, plan, now)
+    plan = retime_from_actuals(
+        session, municipality=municipality, expert=expert, date=date, travel=travel, force=True
+    )
+    assert plan is not None  # forced
     dayplan.bump_day_version(session, municipality, date)
     session.commit()
     log.info(
@@ -907,6 +907,32 @@ def change_status(
         language,
     )
     return next(s for s in route.stops if isinstance(s, VisitStop) and s.visit_id == visit.id)
+
+
+def retime_from_actuals(
+    session: Session,
+    *,
+    municipality: Municipality,
+    expert: Expert,
+    date: dt.date,
+    travel: TravelTimeProvider,
+    force: bool = False,
+) -> Forecast | None:
+    """Re-time an expert's day from what happened so far and store it (flush only).
+
+    For use cases that rewrite a route (a booking, a cancellation, a re-plan) on a day the expert
+    has started: ``dayplan.write_route`` times the route from the start of the shift, which forgets
+    that the expert is running late. Call this after it, in the same transaction and under the
+    same expert-day lock. Does nothing (returns None) while no visit of the day has been started,
+    unless ``force``.
+    """
+    view = load_expert_day(session, municipality=municipality, expert=expert, date=date)
+    if view.row is None or (not force and _anchor(view, view.order) is None):
+        return None
+    now = clock.now()
+    plan = forecast(view, travel, now)
+    _write(session, view, view.row, plan, now)
+    return plan
 
 
 def _not_yours() -> NotFound:

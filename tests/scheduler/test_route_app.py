@@ -492,3 +492,38 @@ def test_concurrent_status_changes_take_turns(
             )
         ).all()
         assert len(events) == 1
+
+
+def test_a_route_rewrite_forgets_lateness_until_retimed_from_actuals(
+    session: Session, world: World, set_time: Clock
+) -> None:
+    """Another use case rewriting the route times it from the shift start (V2 looks safe again);
+    ``retime_from_actuals`` in the same transaction brings the late forecast and the flag back."""
+    set_time(at(DAY, "09:40"))
+    change(session, world, "V1", VisitStatus.ARRIVED)
+    m, anouk = world.municipality, world.anouk
+    row = dayplan.lock_expert_days(session, m, DAY, [anouk.id])[anouk.id]
+    state = dayplan.load_day(session, m, DAY)
+    stops = state.stops(anouk.id)
+    dayplan.write_route(session, state, row, stops, dayplan.retime(state, anouk.id, stops, TRAVEL))
+    v2 = session.get(Visit, world.visits["V2"].id)
+    assert v2 is not None and not v2.at_risk  # the rewrite forgot that Anouk is late
+    plan = route_app.retime_from_actuals(
+        session, municipality=m, expert=anouk, date=DAY, travel=TRAVEL
+    )
+    session.commit()
+    assert plan is not None
+    assert v2.at_risk
+    assert local(v2.planned_arrival) == "10:43"
+
+
+def test_retime_from_actuals_leaves_an_unstarted_day_alone(session: Session, world: World) -> None:
+    """Before anything is started the plan's own times stand: nothing is rewritten."""
+    row = session.scalar(select(ExpertDay).where(ExpertDay.expert_id == world.anouk.id))
+    assert row is not None
+    version = row.version
+    plan = route_app.retime_from_actuals(
+        session, municipality=world.municipality, expert=world.anouk, date=DAY, travel=TRAVEL
+    )
+    assert plan is None
+    assert row.version == version
