@@ -257,13 +257,6 @@ class ExpertDayView:
     visits: dict[int, Visit]
     happened: dict[int, Happened]
 
-    def location(self, stop_index: int) -> int:
-        """The matrix index of the place the expert is at after ``order[:stop_index + 1]``."""
-        for kind, ref in reversed(self.order[: stop_index + 1]):
-            if kind is StepType.VISIT:
-                return self.visit_location(ref)
-        return 0
-
     def visit_location(self, visit_id: int) -> int:
         """Matrix index of a visit: 0 is the start, 1 the end, then the visits in order."""
         ids = [ref for kind, ref in self.order if kind is StepType.VISIT]
@@ -296,6 +289,7 @@ class ExpertDayView:
         )
 
     def problem(self, travel: TravelTimeProvider) -> Problem:
+        """The day as a one-vehicle routing problem (nothing pinned: the order is given)."""
         points = self.points()
         vehicle = self.vehicle()
         matrix = Matrix(np.asarray(travel.matrix(points, vehicle.profile), dtype=np.int64))
@@ -332,6 +326,7 @@ class ExpertDayView:
         return rule.earliest if rule is not None else None
 
     def is_done(self, visit_id: int) -> bool:
+        """The expert has started or finished this visit."""
         return self.visits[visit_id].status in _DONE
 
 
@@ -657,12 +652,10 @@ def get_route(
     """The expert's stops on ``date`` (today by default) with planned times, legs and flags."""
     date = date or today(municipality)
     view = load_expert_day(session, municipality=municipality, expert=expert, date=date)
-    return _route_read(session, view, travel, language)
+    return _route_read(view, travel, language)
 
 
-def _route_read(
-    session: Session, view: ExpertDayView, travel: TravelTimeProvider, language: Language
-) -> RouteRead:
+def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Language) -> RouteRead:
     state = view.state
     tz = state.tz
     now = clock.now()
@@ -901,7 +894,6 @@ def change_status(
         sum(plan.at_risk.values()),
     )
     route = _route_read(
-        session,
         load_expert_day(session, municipality=municipality, expert=expert, date=date),
         travel,
         language,
