@@ -1,0 +1,181 @@
+"""API shapes of day plans: proposals with before/after figures, and re-plan results.
+
+Times are ISO 8601 with the municipality's offset. Nothing here names a citizen: planners see
+visit ids, references and windows, and reach citizens through the visit itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from scheduler import clock
+from scheduler.booking.models import Offer
+from scheduler.planning.models import Proposal
+from scheduler.planning.service import ListedVisit, ReplanResult
+
+
+class ExpertFigures(BaseModel):
+    expert_id: int
+    expert: str
+    visits: int
+    travel_seconds: int
+    distance_km: float
+    waiting_seconds: int
+    overtime_seconds: int
+    start: dt.datetime | None = Field(description="When the route leaves its start")
+    end: dt.datetime | None = Field(description="When the route is back (or its last visit ends)")
+
+
+class DayFigures(BaseModel):
+    """A plan of the day in numbers; ``violations`` counts broken rules (0 for any new plan)."""
+
+    travel_seconds: int
+    distance_km: float = Field(description="Great-circle kilometres along the legs")
+    waiting_seconds: int
+    overtime_seconds: int
+    visits_assigned: int
+    visits_unassigned: int
+    violations: int
+    experts: list[ExpertFigures]
+
+
+class StopRead(BaseModel):
+    type: Literal["visit", "break"]
+    id: int
+    arrival: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+
+
+class RouteRead(BaseModel):
+    expert_id: int
+    expert: str
+    stops: list[StopRead]
+
+
+class MoveRead(BaseModel):
+    visit_id: int
+    from_expert_id: int | None
+    to_expert_id: int | None
+
+
+class ProposalRead(BaseModel):
+    """An optimised plan of a day, to be applied while the day has not changed."""
+
+    id: str
+    date: dt.date
+    status: Literal["open", "applied", "stale"]
+    base_version: int = Field(description="The day's version the proposal was made from")
+    improved: bool = Field(description="False: the current plan is kept (no improvement found)")
+    note: str
+    before: DayFigures
+    after: DayFigures
+    routes: list[RouteRead]
+    unassigned: list[int] = Field(description="Visits of the day no route serves")
+    moved: list[MoveRead] = Field(description="Visits that change expert")
+    newly_planned: list[int] = Field(description="Visits without a place before (at risk)")
+    created_at: dt.datetime
+    created_by: str
+    applied_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, p: Proposal) -> ProposalRead:
+        plan = p.plan
+        return cls(
+            id=p.id,
+            date=p.date,
+            status=p.status,
+            base_version=p.base_version,
+            improved=bool(plan["improved"]),
+            note=str(plan["note"]),
+            before=DayFigures.model_validate(p.before),
+            after=DayFigures.model_validate(p.after),
+            routes=[RouteRead.model_validate(r) for r in plan["routes"]],
+            unassigned=list(plan["unassigned"]),
+            moved=[
+                MoveRead(visit_id=m["visit_id"], from_expert_id=m["from"], to_expert_id=m["to"])
+                for m in plan["moved"]
+            ],
+            newly_planned=list(plan["newly_planned"]),
+            created_at=p.created_at,
+            created_by=p.created_by,
+            applied_at=p.applied_at,
+        )
+
+
+class AlternativeRead(BaseModel):
+    """A fresh window for a visit that could not be kept; book it as a reschedule of the visit."""
+
+    offer_id: str
+    date: dt.date
+    window_start: dt.datetime
+    window_end: dt.datetime
+    expires_at: dt.datetime
+
+    @classmethod
+    def of(cls, offer: Offer, tz_name: str) -> AlternativeRead:
+        tz = clock.zone(tz_name)
+        return cls(
+            offer_id=offer.id,
+            date=offer.date,
+            window_start=offer.window_start.astimezone(tz),
+            window_end=offer.window_end.astimezone(tz),
+            expires_at=offer.expires_at.astimezone(tz),
+        )
+
+
+class ListedVisitRead(BaseModel):
+    visit_id: int
+    reference: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    notified: bool = Field(description="A disruption message was queued for the citizen")
+    alternatives: list[AlternativeRead]
+
+    @classmethod
+    def of(cls, item: ListedVisit, tz_name: str) -> ListedVisitRead:
+        tz = clock.zone(tz_name)
+        return cls(
+            visit_id=item.visit.id,
+            reference=item.visit.reference,
+            window_start=item.visit.window_start.astimezone(tz),
+            window_end=item.visit.window_end.astimezone(tz),
+            notified=item.notified,
+            alternatives=[AlternativeRead.of(o, tz_name) for o in item.alternatives],
+        )
+
+
+class ReplanRead(BaseModel):
+    """A re-planned day: visits moved to colleagues, and those listed with new windows."""
+
+    date: dt.date
+    version: int
+    note: str
+    before: DayFigures
+    after: DayFigures
+    kept: int = Field(description="Visits of the day that are in a route")
+    moved: list[MoveRead]
+    listed: list[ListedVisitRead] = Field(description="Visits no expert can keep: offer new times")
+
+    @classmethod
+    def of(cls, result: ReplanResult, tz_name: str) -> ReplanRead:
+        return cls(
+            date=result.date,
+            version=result.version,
+            note=result.note,
+            before=DayFigures.model_validate(result.before),
+            after=DayFigures.model_validate(result.after),
+            kept=result.kept,
+            moved=[
+                MoveRead(
+                    visit_id=m.visit_id,
+                    from_expert_id=m.from_expert_id,
+                    to_expert_id=m.to_expert_id,
+                )
+                for m in result.moved
+            ],
+            listed=[ListedVisitRead.of(item, tz_name) for item in result.listed],
+        )

@@ -1,0 +1,835 @@
+"""Day plans: optimise a day into a proposal, apply it, and re-plan a day after a disruption.
+
+Optimising a day is three steps, so that the slow one never runs inside a transaction and can move
+to a task queue unchanged:
+
+1. :func:`snapshot_day` reads the day in one short transaction: the planning day's version *first*,
+   then the experts, shifts, plans and visits. A change that lands after the version was read bumps
+   the version, so the proposal is refused later rather than silently missing it. The snapshot is
+   routing values only (frozen dataclasses and numpy arrays: picklable).
+2. :func:`plan_day` is a pure function from a snapshot to a :class:`PlanOutcome`: it solves the day
+   with OR-Tools warm-started from the current plan, computes before/after figures and guards the
+   outcome (a planner is never offered a worse plan). No database, no settings, no I/O.
+3. :func:`store_proposal` writes the proposal with the version it was made from and commits.
+
+:func:`propose` runs the three in a row (the API and ``aanhuis plan``). A task queue would take
+``(municipality id, date, time limit, actor)`` as its job: the worker opens its own session, calls
+:func:`snapshot_day`, commits (ends the read), runs :func:`plan_day` (or ships the pickled snapshot
+to a solver process), then :func:`store_proposal`; the API answers ``202`` with a job id and the
+planner fetches the proposal by id. Nothing else changes: :func:`apply` already refuses a proposal
+whose day moved on, however long the solve took.
+
+:func:`apply` writes a proposal in one transaction. It locks the day's expert-day rows (ascending
+expert id, like every booking) and then the planning-day row, and checks that the day still is
+what the proposal was computed from (version, capacity, the set of visits, who has started what).
+A booking that lands during an apply therefore either waits for it and is then inserted into the
+applied plan, or commits first and makes the apply fail with 409: never lost.
+
+:func:`replan_day` (an expert is absent) takes the same locks first and then solves under them, in
+the caller's transaction: the absence just recorded and its re-plan commit together, and a
+disruption is rare and its solve short.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from routing.model import InitialRoute, Problem, Route, StepType
+from routing.replay import StopRef, replay
+from routing.solver import SolveParams, solve
+from routing.travel import TravelTimeProvider, haversine_m
+from scheduler import clock
+from scheduler.booking import offers as offer_service
+from scheduler.booking.models import STARTED_STATUSES, Offer, Visit, VisitEvent, VisitStatus
+from scheduler.booking.service import Notifier
+from scheduler.capacity import service as capacity
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.geocoding import Place
+from scheduler.planning import dayplan
+from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
+from scheduler.security import new_id
+from scheduler.tenants.models import Municipality
+
+log = logging.getLogger("aanhuis.planning")
+
+#: Visits the current plan keeps (in a working expert's route) get this routing priority, the
+#: others 0: the solver serves the most priority first, so it never gives up a kept promise to
+#: take on visits that had no place (a disrupted expert's, or at-risk ones).
+KEPT_PRIORITY = 10
+#: Seconds a re-plan may solve when the caller does not say.
+REPLAN_TIME_LIMIT = 3.0
+#: Alternatives offered per visit a re-plan cannot keep.
+ALTERNATIVES = 5
+
+Purpose = Literal["optimise", "replan"]
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshot and the pure optimisation
+
+
+@dataclass(frozen=True)
+class DaySnapshot:
+    """One municipality-date as routing values, read in one transaction; picklable.
+
+    ``orders`` are the working experts' current stop orders (with breaks); ``kept`` the visits
+    those orders serve; ``visits`` every active visit of the date; ``planned`` the visits that sat
+    in any expert's plan (also an absent expert's); ``started`` maps visits an expert has started
+    to that expert.
+    """
+
+    municipality_id: int
+    date: dt.date
+    timezone: str
+    origin: dt.datetime
+    version: int
+    capacity_version: int
+    problem: Problem
+    initial: tuple[InitialRoute, ...]
+    orders: Mapping[int, tuple[StopRef, ...]]
+    working: tuple[int, ...]
+    visits: frozenset[int]
+    kept: frozenset[int]
+    planned: frozenset[int]
+    started: Mapping[int, int | None]
+    expert_of: Mapping[int, int | None]
+    expert_names: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What :func:`plan_day` recommends: a stop order per working expert, and its figures."""
+
+    routes: Mapping[int, tuple[StopRef, ...]]
+    timed: Mapping[int, Route]
+    unassigned: tuple[int, ...]
+    improved: bool
+    note: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    moved: tuple[tuple[int, int | None, int | None], ...] = ()
+    newly_planned: tuple[int, ...] = ()
+
+
+#: How far ahead a day can be planned (no booking horizon comes near).
+PLAN_AHEAD_DAYS = 731
+
+
+def _check_date(municipality: Municipality, date: dt.date) -> None:
+    today = clock.local_date(clock.now(), clock.zone(municipality.timezone))
+    if date < today:
+        raise InvalidInput(
+            "This day has passed; only today and later days can be planned.",
+            nl="Deze dag is voorbij; alleen vandaag en latere dagen kunnen worden gepland.",
+            field="date",
+        )
+    if date > today + dt.timedelta(days=PLAN_AHEAD_DAYS):
+        raise InvalidInput(
+            "This day lies too far ahead to plan.",
+            nl="Deze dag ligt te ver vooruit om te plannen.",
+            field="date",
+        )
+
+
+def _version(session: Session, municipality: Municipality, date: dt.date) -> int:
+    version = session.scalar(
+        select(PlanningDay.version).where(
+            PlanningDay.municipality_id == municipality.id, PlanningDay.date == date
+        )
+    )
+    return version or 0
+
+
+def _capacity_version(session: Session, municipality: Municipality) -> int:
+    value = session.scalar(
+        select(Municipality.capacity_version).where(Municipality.id == municipality.id)
+    )
+    return value or 0
+
+
+def snapshot_of(
+    state: dayplan.DayState, travel: TravelTimeProvider, *, capacity_version: int
+) -> DaySnapshot:
+    """The snapshot of an already loaded day (``state.version`` must be read before the day)."""
+    problem, initial, orders = dayplan.problem_of(state, travel)
+    kept = frozenset(v for r in initial for v in r.visits)
+    # Routing priorities say which promises the current plan keeps (see KEPT_PRIORITY).
+    problem = replace(
+        problem,
+        visits=tuple(
+            replace(v, priority=KEPT_PRIORITY if v.id in kept else 0) for v in problem.visits
+        ),
+    )
+    planned = {
+        int(s["id"]) for d in state.expert_days.values() for s in d.stops if s["type"] == "visit"
+    }
+    return DaySnapshot(
+        municipality_id=state.municipality.id,
+        date=state.date,
+        timezone=state.municipality.timezone,
+        origin=state.origin,
+        version=state.version,
+        capacity_version=capacity_version,
+        problem=problem,
+        initial=tuple(initial),
+        orders={e: tuple(o) for e, o in orders.items()},
+        working=tuple(sorted(orders)),
+        visits=frozenset(state.visits),
+        kept=kept,
+        planned=frozenset(planned & set(state.visits)),
+        started={v.id: v.expert_id for v in state.visits.values() if v.status in STARTED_STATUSES},
+        expert_of={v.id: v.expert_id for v in state.visits.values()},
+        expert_names={e.id: e.name for e in state.experts.values()},
+    )
+
+
+def snapshot_day(
+    session: Session, municipality: Municipality, date: dt.date, travel: TravelTimeProvider
+) -> DaySnapshot:
+    """Read the day for an optimisation (reads only; the caller ends the transaction)."""
+    # The version first: anything committed after this read bumps it, so a proposal made from
+    # this snapshot can never be applied over a change it did not see.
+    version = _version(session, municipality, date)
+    capacity_version = _capacity_version(session, municipality)
+    state = dayplan.load_day(session, municipality, date)
+    state.version = version
+    return snapshot_of(state, travel, capacity_version=capacity_version)
+
+
+def _stops_of(route: Route) -> tuple[StopRef, ...]:
+    return tuple(
+        (s.type, s.id)
+        for s in route.steps
+        if s.type in (StepType.VISIT, StepType.BREAK) and s.id is not None
+    )
+
+
+def _iso(snapshot: DaySnapshot, seconds: int) -> str:
+    instant = clock.from_seconds(seconds, snapshot.origin)
+    return instant.astimezone(clock.zone(snapshot.timezone)).isoformat()
+
+
+def _timed(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> dict[int, Route]:
+    """Replay each working expert's order on the snapshot's matrices (routes with visits only)."""
+    out: dict[int, Route] = {}
+    for eid in snapshot.working:
+        stops = routes.get(eid, ())
+        if not any(k is StepType.VISIT for k, _ in stops):
+            continue
+        out[eid] = replay(snapshot.problem, snapshot.problem.vehicle(eid), stops).route
+    return out
+
+
+def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> dict[str, Any]:
+    """Travel, distance, waiting, overtime and visits of a plan of the day, in total and per expert.
+
+    Distance is great-circle kilometres along the legs (from the coordinates); travel time comes
+    from the travel-time matrices the plan was made with; overtime is how far a route ends after
+    its shift (0 for any plan the solver makes, but an old plan may no longer fit a changed shift).
+    """
+    problem = snapshot.problem
+    coords = problem.coordinates
+    experts: list[dict[str, Any]] = []
+    assigned: set[int] = set()
+    totals = {"travel": 0, "distance": 0.0, "waiting": 0, "overtime": 0, "violations": 0}
+    for eid in snapshot.working:
+        vehicle = problem.vehicle(eid)
+        stops = routes.get(eid, ())
+        visits = [i for k, i in stops if k is StepType.VISIT]
+        row: dict[str, Any] = {
+            "expert_id": eid,
+            "expert": snapshot.expert_names.get(eid, ""),
+            "visits": len(visits),
+            "travel_seconds": 0,
+            "distance_km": 0.0,
+            "waiting_seconds": 0,
+            "overtime_seconds": 0,
+            "start": None,
+            "end": None,
+        }
+        if visits:
+            rep = replay(problem, vehicle, stops)
+            route = rep.route
+            located = [s.location for s in route.steps if s.location is not None]
+            metres = 0.0
+            if coords is not None and len(located) > 1:
+                pts = [coords[i] for i in located]
+                legs = haversine_m(pts, pts)
+                metres = float(sum(legs[a, a + 1] for a in range(len(pts) - 1)))
+            end = route.steps[-1].departure if route.steps else vehicle.shift.start
+            overtime = max(0, end - vehicle.shift.end)
+            row.update(
+                travel_seconds=route.travel,
+                distance_km=round(metres / 1000, 2),
+                waiting_seconds=route.waiting,
+                overtime_seconds=overtime,
+                start=_iso(snapshot, route.steps[0].arrival) if route.steps else None,
+                end=_iso(snapshot, end),
+            )
+            totals["travel"] += route.travel
+            totals["distance"] += metres
+            totals["waiting"] += route.waiting
+            totals["overtime"] += overtime
+            totals["violations"] += len(rep.violations)
+            assigned.update(visits)
+        experts.append(row)
+    return {
+        "travel_seconds": totals["travel"],
+        "distance_km": round(totals["distance"] / 1000, 2),
+        "waiting_seconds": totals["waiting"],
+        "overtime_seconds": totals["overtime"],
+        "visits_assigned": len(assigned),
+        "visits_unassigned": len(problem.visits) - len(assigned),
+        "violations": totals["violations"],
+        "experts": experts,
+    }
+
+
+def _current_routes(snapshot: DaySnapshot) -> dict[int, tuple[StopRef, ...]]:
+    return {eid: tuple(snapshot.orders.get(eid, ())) for eid in snapshot.working}
+
+
+def _served(routes: Mapping[int, Sequence[StopRef]]) -> set[int]:
+    return {i for stops in routes.values() for k, i in stops if k is StepType.VISIT}
+
+
+def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) -> PlanOutcome:
+    """Solve the day from the snapshot and guard the result. Pure: no database, no I/O.
+
+    The solve is warm-started from the current plan. Started visits are fixed to their expert;
+    every promised window, shift and break is a hard constraint of the solver.
+
+    Guard, ``purpose="optimise"``: the outcome is never worse than the current plan. When the
+    solver leaves out a visit the current plan serves, or serves the same visits with more travel,
+    the current routes are kept and the outcome says "no improvement". Serving visits that had no
+    place before (at-risk ones) may cost travel: that is better for those citizens.
+
+    Guard, ``purpose="replan"``: the day has changed (an expert is absent), so the current plan
+    is not an option; but no promise a working expert keeps now may be given up. Should the
+    solver ever do so, working experts keep their current routes and every other visit is listed.
+    """
+    current = _current_routes(snapshot)
+    before = figures(snapshot, current)
+    solution = solve(snapshot.problem, params, initial=snapshot.initial)
+    routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
+    for route in solution.routes:
+        routes[route.vehicle] = _stops_of(route)
+    served_before = set(snapshot.kept)
+    served_after = _served(routes)
+    lost = served_before - served_after
+    after = figures(snapshot, routes)
+    improved = True
+    note = "improved"
+    if purpose == "optimise":
+        if not snapshot.visits:
+            improved, note = False, "no improvement: no visits to plan"
+        elif lost and before["violations"]:
+            improved, note = False, "no improvement: the current plan no longer fits; re-plan"
+        elif lost:
+            improved, note = False, "no improvement: the solver would leave visits out"
+        elif served_after == served_before and after["travel_seconds"] >= before["travel_seconds"]:
+            if before["violations"] and not after["violations"]:
+                note = "improved: the current plan no longer fits the day"
+            else:
+                improved, note = False, "no improvement: the current plan is as short"
+    elif lost:
+        note = "kept the current routes of the experts who work; the rest is listed"
+        routes = {
+            eid: stops
+            for eid, stops in current.items()
+            if replay(snapshot.problem, snapshot.problem.vehicle(eid), stops).feasible
+        }
+        served_after = _served(routes)
+        after = figures(snapshot, routes)
+    else:
+        note = "re-planned with the experts who work"
+    if purpose == "optimise" and not improved:
+        routes, after, served_after = current, before, served_before
+    timed = _timed(snapshot, routes)
+    new_expert = {i: eid for eid, stops in routes.items() for k, i in stops if k is StepType.VISIT}
+    moved = tuple(
+        (vid, snapshot.expert_of.get(vid), new_expert.get(vid))
+        for vid in sorted(served_after)
+        if snapshot.expert_of.get(vid) != new_expert.get(vid)
+    )
+    return PlanOutcome(
+        routes=routes,
+        timed=timed,
+        unassigned=tuple(sorted(snapshot.visits - served_after)),
+        improved=improved,
+        note=note,
+        before=before,
+        after=after,
+        moved=moved,
+        newly_planned=tuple(sorted(served_after - served_before - snapshot.planned)),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Proposals
+
+
+def _route_json(snapshot: DaySnapshot, eid: int, route: Route | None) -> dict[str, Any]:
+    stops = []
+    for s in route.steps if route else ():
+        if s.type in (StepType.VISIT, StepType.BREAK) and s.id is not None:
+            stops.append(
+                {
+                    "type": "visit" if s.type is StepType.VISIT else "break",
+                    "id": s.id,
+                    "arrival": _iso(snapshot, s.arrival),
+                    "start": _iso(snapshot, s.service_start),
+                    "end": _iso(snapshot, s.departure),
+                }
+            )
+    return {"expert_id": eid, "expert": snapshot.expert_names.get(eid, ""), "stops": stops}
+
+
+def store_proposal(
+    session: Session, snapshot: DaySnapshot, outcome: PlanOutcome, *, actor: str
+) -> Proposal:
+    """Store the outcome as an open proposal for the snapshot's version; commits."""
+    plan = {
+        "improved": outcome.improved,
+        "note": outcome.note,
+        "routes": [
+            _route_json(snapshot, eid, outcome.timed.get(eid)) for eid in sorted(outcome.routes)
+        ],
+        "unassigned": list(outcome.unassigned),
+        "moved": [{"visit_id": v, "from": a, "to": b} for v, a, b in outcome.moved],
+        "newly_planned": list(outcome.newly_planned),
+        # What the day looked like, checked again when the proposal is applied.
+        "basis": {
+            "capacity_version": snapshot.capacity_version,
+            "visits": sorted(snapshot.visits),
+            "started": [[v, e] for v, e in sorted(snapshot.started.items())],
+        },
+    }
+    proposal = Proposal(
+        id=new_id(),
+        municipality_id=snapshot.municipality_id,
+        date=snapshot.date,
+        base_version=snapshot.version,
+        status="open",
+        plan=plan,
+        before=outcome.before,
+        after=outcome.after,
+        created_at=clock.now(),
+        created_by=actor[:40],
+    )
+    session.add(proposal)
+    session.commit()
+    log.info(
+        "proposal %s for municipality %s on %s: %s",
+        proposal.id,
+        snapshot.municipality_id,
+        snapshot.date,
+        outcome.note,
+    )
+    return proposal
+
+
+def propose(
+    session: Session,
+    *,
+    municipality: Municipality,
+    date: dt.date,
+    travel: TravelTimeProvider,
+    time_limit: float,
+    actor: str,
+) -> Proposal:
+    """Optimise a day into a proposal: read, end the transaction, solve, store (commits)."""
+    _check_date(municipality, date)
+    snapshot = snapshot_day(session, municipality, date, travel)
+    # End the read before the solve: no lock (SQLite's write lock) is held while OR-Tools works.
+    session.commit()
+    outcome = plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="optimise")
+    return store_proposal(session, snapshot, outcome, actor=actor)
+
+
+def get_proposal(session: Session, *, municipality: Municipality, proposal_id: str) -> Proposal:
+    """A proposal of this municipality, or :class:`NotFound`."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.municipality_id != municipality.id:
+        raise NotFound(
+            "This proposal does not exist.", nl="Dit voorstel bestaat niet.", proposal=proposal_id
+        )
+    return proposal
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a plan under the day's locks
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a plan was computed from; it may only be written while the day still matches."""
+
+    version: int
+    capacity_version: int
+    visits: frozenset[int]
+    started: Mapping[int, int | None]
+
+    @classmethod
+    def of_proposal(cls, proposal: Proposal) -> Basis:
+        basis = proposal.plan["basis"]
+        return cls(
+            proposal.base_version,
+            int(basis["capacity_version"]),
+            frozenset(int(v) for v in basis["visits"]),
+            {int(v): (None if e is None else int(e)) for v, e in basis["started"]},
+        )
+
+
+def _lock_day(
+    session: Session, municipality: Municipality, date: dt.date, expert_ids: Iterable[int]
+) -> tuple[dict[int, ExpertDay], int]:
+    """Lock the day: every expert who works or has a plan that day (ascending), then the day row.
+
+    Returns the locked expert-day rows and the day's current version.
+    """
+    working = capacity.shifts_between(session, municipality=municipality, first=date, last=date)
+    with_plan = session.scalars(
+        select(ExpertDay.expert_id).where(
+            ExpertDay.municipality_id == municipality.id, ExpertDay.date == date
+        )
+    ).all()
+    ids = {e for e, _ in working} | set(with_plan) | set(expert_ids)
+    locked = dayplan.lock_expert_days(session, municipality, date, ids)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(PlanningDay)
+        .values(municipality_id=municipality.id, date=date, version=0)
+        .on_conflict_do_nothing(index_elements=["municipality_id", "date"])
+    )
+    version = session.scalar(
+        select(PlanningDay.version)
+        .where(PlanningDay.municipality_id == municipality.id, PlanningDay.date == date)
+        .with_for_update()
+    )
+    return locked, version or 0
+
+
+def _changes(
+    session: Session,
+    municipality: Municipality,
+    state: dayplan.DayState,
+    basis: Basis,
+    version: int,
+) -> str | None:
+    """Why the locked day no longer matches ``basis``, or None when it does."""
+    if version != basis.version:
+        return "the day has changed since (a booking, a cancellation or a re-plan)"
+    if _capacity_version(session, municipality) != basis.capacity_version:
+        return "experts, shifts or absences have changed since"
+    if frozenset(state.visits) != basis.visits:
+        return "the visits of the day have changed since"
+    started = {v.id: v.expert_id for v in state.visits.values() if v.status in STARTED_STATUSES}
+    if started != dict(basis.started):
+        return "an expert has started a visit since"
+    return None
+
+
+def _write_plan(
+    session: Session,
+    state: dayplan.DayState,
+    locked: Mapping[int, ExpertDay],
+    routes: Mapping[int, Sequence[StopRef]],
+    travel: TravelTimeProvider,
+    *,
+    taken_out: Iterable[int] = (),
+) -> set[int]:
+    """Write every expert's new order and times (flush only); returns the visits placed.
+
+    ``taken_out`` visits leave the plan. Any other expert-day keeps only the visits no route
+    took over, so every active visit sits in exactly one plan or in none.
+    """
+    placed: set[int] = set()
+    for eid, stops in sorted(routes.items()):
+        timed = dayplan.retime(state, eid, stops, travel)
+        if not timed.feasible:
+            # The snapshot and the locked day matched, so this means the travel times changed.
+            raise Conflict(
+                "This plan no longer fits the day. Optimise the day again.",
+                nl="Dit plan past niet meer op de dag. Optimaliseer de dag opnieuw.",
+            )
+        dayplan.write_route(session, state, locked[eid], stops, timed)
+        placed.update(i for k, i in stops if k is StepType.VISIT)
+    gone = placed | set(taken_out)
+    now = clock.now()
+    for eid, day in locked.items():
+        if eid in routes:
+            continue
+        rest = [s for s in day.stops if not (s["type"] == "visit" and int(s["id"]) in gone)]
+        if rest != day.stops:
+            if not any(s["type"] == "visit" for s in rest):
+                rest = []
+                day.break_times = {}
+                day.travel_seconds = 0
+            day.stops = rest
+            day.version += 1
+            day.updated_at = now
+    session.flush()
+    return placed
+
+
+def apply(
+    session: Session,
+    *,
+    municipality: Municipality,
+    proposal_id: str,
+    travel: TravelTimeProvider,
+    actor: str,
+) -> Proposal:
+    """Apply a proposal in one transaction, or raise :class:`Conflict` (409) when it is stale.
+
+    Locks the day's expert-day rows (ascending expert id) and then the planning-day row, checks
+    that nothing changed since the proposal was made, writes every expert's order and planned
+    times, sets the visits to planned, bumps the day's version and commits.
+    """
+    proposal = get_proposal(session, municipality=municipality, proposal_id=proposal_id)
+    _check_date(municipality, proposal.date)
+    # Lock first, then read the proposal's status: two applies of one day are serialised by the
+    # day's locks, and the second must see that the first applied it.
+    locked, version = _lock_day(session, municipality, proposal.date, ())
+    session.refresh(proposal)
+    if proposal.status == "applied":
+        raise Conflict(
+            "This proposal has already been applied.",
+            nl="Dit voorstel is al toegepast.",
+            proposal=proposal.id,
+        )
+    if proposal.status != "open":
+        raise Conflict(
+            "This proposal is out of date. Optimise the day again.",
+            nl="Dit voorstel is verouderd. Optimaliseer de dag opnieuw.",
+            proposal=proposal.id,
+        )
+    routes: dict[int, list[StopRef]] = {
+        int(r["expert_id"]): [
+            (StepType.VISIT if s["type"] == "visit" else StepType.BREAK, int(s["id"]))
+            for s in r["stops"]
+        ]
+        for r in proposal.plan["routes"]
+    }
+    date = proposal.date
+    state = dayplan.load_day(session, municipality, date)
+    why = _changes(session, municipality, state, Basis.of_proposal(proposal), version)
+    if why is None and not set(routes) <= set(state.shifts) & set(locked):
+        why = "an expert of this plan no longer works that day"
+    if why is not None:
+        proposal.status = "stale"
+        session.commit()
+        log.info("proposal %s refused: stale", proposal.id)
+        raise Conflict(
+            f"This proposal is out of date: {why}. Optimise the day again.",
+            nl="Dit voorstel is verouderd: de dag is sindsdien gewijzigd. "
+            "Optimaliseer de dag opnieuw.",
+            proposal=proposal.id,
+        )
+    placed = _write_plan(session, state, locked, routes, travel)
+    now = clock.now()
+    for vid in sorted(placed):
+        visit = state.visits[vid]
+        if visit.status is VisitStatus.BOOKED:
+            visit.status = VisitStatus.PLANNED
+            session.add(VisitEvent(visit_id=vid, status="planned", at=now, actor=actor))
+    dayplan.bump_day_version(session, municipality, date)
+    proposal.status = "applied"
+    proposal.applied_at = now
+    session.commit()
+    log.info("proposal %s applied (%d visits planned)", proposal.id, len(placed))
+    return proposal
+
+
+# --------------------------------------------------------------------------------------------
+# Disruption
+
+
+@dataclass(frozen=True)
+class MovedVisit:
+    """A visit a re-plan gave to another expert (its window is unchanged)."""
+
+    visit_id: int
+    reference: str
+    from_expert_id: int | None
+    to_expert_id: int | None
+
+
+@dataclass
+class ListedVisit:
+    """A visit the re-plan could not keep: out of the plan, at risk, with fresh alternatives."""
+
+    visit: Visit
+    alternatives: list[Offer]
+    #: Whether this re-plan queued a disruption message (not when it was already out of a plan).
+    notified: bool
+
+    @property
+    def reference(self) -> str:
+        return self.visit.reference
+
+
+@dataclass
+class ReplanResult:
+    """What a re-plan did: who moved to whom, what is listed, and the figures before and after."""
+
+    date: dt.date
+    version: int
+    note: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    moved: list[MovedVisit] = field(default_factory=list)
+    #: Visits that stay in a route (moved or not).
+    kept: int = 0
+    listed: list[ListedVisit] = field(default_factory=list)
+
+    @property
+    def unplaced(self) -> list[ListedVisit]:
+        """The listed visits (the name the capacity module reads)."""
+        return self.listed
+
+
+def replan_day(
+    session: Session,
+    *,
+    municipality: Municipality,
+    date: dt.date,
+    travel: TravelTimeProvider,
+    notify: Notifier | None,
+    actor: str,
+    hold_minutes: int = 10,
+    time_limit: float = REPLAN_TIME_LIMIT,
+) -> ReplanResult:
+    """Re-plan a day with the experts who still work (after an absence), in one transaction.
+
+    Visits colleagues can take move to them, inside their promised windows. Visits that cannot be
+    kept leave the plan (``expert_day_id`` None, ``at_risk``; never cancelled) and are listed with
+    fresh alternative windows at their address, held ``hold_minutes``; a "disruption" message is
+    queued (``notify``; None queues nothing) for each visit this re-plan took out of a plan. Every
+    active visit of the day ends up in a route or in the list.
+
+    Alternatives cover the booking horizon from now, the day itself included: a later window that
+    same day (another expert, the afternoon) is often what helps a citizen most (a death to
+    register, an urgent intake); days after follow, ranked and spread as for any offer.
+
+    The re-plan joins the caller's transaction (so an absence just recorded and its re-plan commit
+    together), locks the day (expert-day rows in ascending expert id, then the planning-day row),
+    solves under the lock (a disruption is rare and its solve is short: ``time_limit``), writes,
+    and commits. Call it before touching the planning-day row in the same transaction, or the lock
+    order differs from a booking's.
+    """
+    _check_date(municipality, date)
+    locked, version = _lock_day(session, municipality, date, ())
+    state = dayplan.load_day(session, municipality, date)
+    state.version = version
+    snapshot = snapshot_of(state, travel, capacity_version=_capacity_version(session, municipality))
+    outcome = plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="replan")
+    taken_out = sorted(snapshot.visits - _served(outcome.routes))
+    placed = _write_plan(session, state, locked, outcome.routes, travel, taken_out=taken_out)
+    now = clock.now()
+    for vid in taken_out:
+        visit = state.visits[vid]
+        visit.expert_day_id = None
+        visit.expert_id = None
+        visit.planned_arrival = visit.planned_start = visit.planned_end = None
+        visit.at_risk = True
+        # Out of any plan, the visit is a booking again (it was never cancelled).
+        visit.status = VisitStatus.BOOKED
+        visit.updated_at = now
+    session.flush()
+    # Nothing is ever lost: every active visit of the day is in a route or taken out (listed).
+    assert placed | set(taken_out) == set(state.visits), "a re-plan lost a visit"
+    listed: list[ListedVisit] = []
+    for vid in taken_out:
+        visit = state.visits[vid]
+        fresh = vid in snapshot.planned
+        if fresh:
+            session.add(
+                VisitEvent(
+                    visit_id=vid,
+                    status="disrupted",
+                    at=now,
+                    actor=actor,
+                    detail="taken out of the plan: no expert who works can keep the window",
+                )
+            )
+            if notify is not None:
+                notify(session, visit, "disruption")
+        alternatives = _alternatives(session, municipality, visit, travel, hold_minutes)
+        listed.append(ListedVisit(visit, alternatives, fresh and notify is not None))
+    dayplan.bump_day_version(session, municipality, date)
+    session.commit()
+    log.info(
+        "re-plan of municipality %s on %s: %d moved, %d listed",
+        municipality.id,
+        date,
+        len(outcome.moved),
+        len(listed),
+    )
+    return ReplanResult(
+        date=date,
+        version=version + 1,
+        note=outcome.note,
+        before=outcome.before,
+        after=outcome.after,
+        moved=[
+            MovedVisit(vid, state.visits[vid].reference, old, new)
+            for vid, old, new in outcome.moved
+        ],
+        kept=len(placed),
+        listed=listed,
+    )
+
+
+def _alternatives(
+    session: Session,
+    municipality: Municipality,
+    visit: Visit,
+    travel: TravelTimeProvider,
+    hold_minutes: int,
+) -> list[Offer]:
+    """Offers for the visit's service at its address, as a reschedule of it (flush only).
+
+    These are :func:`~scheduler.booking.offers.make_offers`'s own steps without its commit, so
+    the alternatives are part of the re-plan's transaction and see the new plan.
+    """
+    service = session.get(ServiceType, visit.service_type_id)
+    assert service is not None
+    place = Place(
+        visit.lat,
+        visit.lon,
+        visit.postcode,
+        visit.house_number,
+        visit.addition,
+        visit.street,
+        visit.city,
+    )
+    candidates = offer_service.find_candidates(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        without_visit=(visit.id, visit.date),
+    )
+    return offer_service.create_offers(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        chosen=offer_service.rank(candidates, ALTERNATIVES),
+        hold_minutes=hold_minutes,
+        reschedule_of=visit.id,
+    )
