@@ -8,6 +8,7 @@ ROUTERS = (
     "days",
     "me",
     "feeds",
+    "planning",
     "capacity",
     "services_admin",
     "pages",
