@@ -1,0 +1,206 @@
+"""The sign-in page and the expert's route pages as HTML (no browser): access, forms, headers.
+
+The day is the hand-checkable one of ``route_app_world`` (Anouk: V1, V2, lunch, V3 on Monday 15
+June 2026), on a frozen clock at 08:45 that morning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from route_app_world import DAY, World, at, build
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.deps import SESSION_COOKIE
+from api.settings import Settings
+from api.web.expert import safe_next
+from api.web.messages import MESSAGES
+from scheduler import clock
+from scheduler.booking.models import VisitEvent
+
+
+def text(key: str, lang: str = "nl", **values: object) -> str:
+    return MESSAGES[key][lang].format(**values)
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session]) -> Iterator[World]:
+    previous = clock.set_clock(lambda: at(DAY, "08:45"))
+    with sessions() as session:
+        yield build(session)
+    clock.set_clock(previous)
+
+
+@pytest.fixture
+def client(db_url: str, world: World) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=db_url, smtp_host=None))
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    answer = client.get(path)
+    found = re.search(r'name="csrf" value="([^"]+)"', answer.text)
+    assert found, answer.text[:500]
+    return found.group(1)
+
+
+def sign_in(client: TestClient, token: str, **extra: str) -> httpx.Response:
+    answer: httpx.Response = client.post(
+        "/login", data={"csrf": csrf_token(client), "token": token, **extra}
+    )
+    return answer
+
+
+def test_the_route_page_needs_a_sign_in(client: TestClient) -> None:
+    """Nobody signed in: /expert/ sends the browser to the sign-in page, which comes back."""
+    answer = client.get("/expert/")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/expert/"
+
+
+def test_a_wrong_token_is_explained_and_never_echoed(client: TestClient) -> None:
+    """A wrong access code gets the error summary (422) and the field comes back empty."""
+    answer = sign_in(client, "not-a-valid-token-1234")
+    assert answer.status_code == 422
+    page = answer.text
+    assert text("login.token.invalid") in page
+    assert "not-a-valid-token-1234" not in page
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+
+
+def test_signing_in_sets_an_httponly_cookie_and_goes_to_the_route(
+    client: TestClient, world: World
+) -> None:
+    """The token becomes an HttpOnly session cookie; the expert lands on the route page."""
+    answer = sign_in(client, world.tokens["anouk"])
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/expert/"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie
+    day = client.get("/expert/")
+    assert day.status_code == 200
+    assert "Oudegracht 12A" in day.text
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("/planner/teststad/", "/planner/teststad/"),
+        ("//evil.example/", None),
+        ("https://evil.example/", None),
+        ("/\\evil.example", None),
+        ("", None),
+    ],
+)
+def test_only_local_paths_are_followed_after_sign_in(value: str, safe: str | None) -> None:
+    """``next`` can never send a freshly signed-in user to another site."""
+    assert safe_next(value) == safe
+
+
+def test_a_planner_has_no_route_page(client: TestClient, world: World) -> None:
+    """A planner signed in on /expert/ gets a friendly 403 page, not someone's route."""
+    sign_in(client, world.tokens["planner"])
+    answer = client.get("/expert/")
+    assert answer.status_code == 403
+    assert "text/html" in answer.headers["content-type"]
+    assert "Oudegracht" not in answer.text
+
+
+def test_only_the_route_page_may_load_map_tiles(client: TestClient, world: World) -> None:
+    """The route page's CSP allows OpenStreetMap's tiles as images, nothing else from outside;
+    other pages keep the strict policy. Personal data is never cached."""
+    sign_in(client, world.tokens["anouk"])
+    route = client.get("/expert/")
+    policy = route.headers["content-security-policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy
+    assert "script-src 'self';" in policy and "connect-src" not in policy
+    assert route.headers["cache-control"] == "no-store"
+    assert route.headers["referrer-policy"] == "no-referrer"
+    login = client.get("/login")
+    assert "tile.openstreetmap.org" not in login.headers["content-security-policy"]
+
+
+def test_status_buttons_need_the_csrf_token(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """A status form without the CSRF token is refused and records nothing."""
+    sign_in(client, world.tokens["anouk"])
+    answer = client.post(
+        f"/expert/bezoeken/{world.visits['V1'].id}/status",
+        data={"status": "on_the_way", "datum": DAY.isoformat()},
+    )
+    assert answer.status_code == 403
+    with sessions() as s:
+        assert s.scalars(select(VisitEvent).where(VisitEvent.status == "on_the_way")).all() == []
+
+
+def test_a_refused_status_change_is_explained_on_the_page(client: TestClient, world: World) -> None:
+    """Completing a visit not yet arrived shows the route again with the reason (409)."""
+    sign_in(client, world.tokens["anouk"])
+    token = csrf_token(client, "/expert/")
+    answer = client.post(
+        f"/expert/bezoeken/{world.visits['V1'].id}/status",
+        data={"csrf": token, "status": "completed", "datum": DAY.isoformat()},
+    )
+    assert answer.status_code == 409
+    assert text("expert.refused.title") in answer.text
+    assert "Oudegracht 12A" in answer.text
+
+
+def test_another_experts_visit_cannot_be_changed_from_the_page(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """Bram posting a status for Anouk's visit gets 404 and nothing changes."""
+    sign_in(client, world.tokens["bram"])
+    token = csrf_token(client, "/expert/")
+    answer = client.post(
+        f"/expert/bezoeken/{world.visits['V1'].id}/status",
+        data={"csrf": token, "status": "arrived", "datum": DAY.isoformat()},
+    )
+    assert answer.status_code == 404
+    with sessions() as s:
+        assert s.scalars(select(VisitEvent).where(VisitEvent.status == "arrived")).all() == []
+
+
+def test_the_calendar_link_is_shown_once_and_works(client: TestClient, world: World) -> None:
+    """Making a calendar link shows a working feed address; the page then says one exists."""
+    sign_in(client, world.tokens["anouk"])
+    token = csrf_token(client, "/expert/agenda")
+    made = client.post("/expert/agenda", data={"csrf": token})
+    assert made.status_code == 200
+    found = re.search(r'value="(http[^"]+/feeds/[^"]+\.ics)"', made.text)
+    assert found
+    path = "/" + found.group(1).split("/", 3)[3]
+    feed = client.get(path)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    again = client.get("/expert/agenda")
+    assert found.group(1) not in again.text
+    assert text("expert.calendar.active") in again.text
+
+
+def test_logout_forgets_the_session(client: TestClient, world: World) -> None:
+    """After signing out the route page asks to sign in again."""
+    sign_in(client, world.tokens["anouk"])
+    token = csrf_token(client, "/expert/")
+    out = client.post("/logout", data={"csrf": token})
+    assert out.status_code == 303
+    client.cookies.delete(SESSION_COOKIE)  # what the browser does with the expired cookie
+    assert client.get("/expert/").status_code == 303
+
+
+def test_another_day_is_shown_by_date(client: TestClient, world: World) -> None:
+    """?datum= picks the day; the day after has no visits and offers the way back to today."""
+    sign_in(client, world.tokens["anouk"])
+    answer = client.get(f"/expert/?datum={(DAY + dt.timedelta(days=1)).isoformat()}")
+    assert answer.status_code == 200
+    assert text("expert.no_visits") in answer.text
+    assert f'href="/expert/?datum={DAY.isoformat()}"' in answer.text
