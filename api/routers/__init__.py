@@ -11,5 +11,6 @@ ROUTERS = (
     "planning",
     "capacity",
     "services_admin",
+    "desk",
     "pages",
 )

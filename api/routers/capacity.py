@@ -194,15 +194,23 @@ def replace_shifts(
 
 
 @router.post(
-    "/experts/{expert_id}/shifts", response_model=ShiftRead, status_code=201, responses=_PROBLEMS
+    "/experts/{expert_id}/shifts",
+    response_model=ShiftRead,
+    status_code=201,
+    responses=_CHANGE_PROBLEMS,
 )
 def add_shift(
-    expert_id: int, body: ShiftIn, municipality: MunicipalityDep, session: SessionDep
+    expert_id: int,
+    body: ShiftIn,
+    municipality: MunicipalityDep,
+    session: SessionDep,
+    replan: ReplanDep,
 ) -> ShiftRead:
     """Add one weekly shift."""
-    return ShiftRead.of(
-        capacity.add_shift(session, municipality=municipality, expert_id=expert_id, data=body)
+    changed = capacity.add_shift(
+        session, municipality=municipality, expert_id=expert_id, data=body, replan=replan
     )
+    return ShiftRead.of(changed.value)
 
 
 @router.delete(

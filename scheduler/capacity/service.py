@@ -616,6 +616,11 @@ def update_expert(
     """
     expert = get_expert(session, municipality=municipality, expert_id=expert_id)
     fields = data.model_fields_set
+    if fields <= {"name"}:  # a new name changes no capacity and no plan
+        if data.name is not None:
+            expert.name = data.name
+        session.commit()
+        return Changed(expert, Outcome())
     # Geocode before locking, so a slow geocoder never holds the day locks.
     start = _locate(session, municipality, data.start, geocoder) if data.start else None
     end = _locate(session, municipality, data.end, geocoder) if data.end else None
@@ -718,18 +723,33 @@ def replace_shifts(
 
 
 def add_shift(
-    session: Session, *, municipality: Municipality, expert_id: int, data: ShiftIn
-) -> WeeklyShift:
-    """Add one weekly shift (more capacity: no booked visit can break)."""
+    session: Session,
+    *,
+    municipality: Municipality,
+    expert_id: int,
+    data: ShiftIn,
+    replan: Replan | None = None,
+) -> Changed[WeeklyShift]:
+    """Add one weekly shift (more working time: it keeps every promise).
+
+    With ``replan`` (its travel times) the expert's booked days are replayed as for any change
+    and their planned times stored anew: a second shift on a weekday joins the first with a fixed
+    break, which moves planned times. Without, the shift is just added.
+    """
     expert = get_expert(session, municipality=municipality, expert_id=expert_id)
     shift = _shift(data)
     _check_overlaps([*expert.shifts, shift])
+    guard = _expert_guard(session, municipality, expert, replan) if replan else None
     expert.shifts.append(shift)
-    session.flush()
-    bump_capacity_version(session, municipality)
-    session.commit()
+    if guard is not None:
+        outcome = guard.finish()
+    else:
+        session.flush()
+        bump_capacity_version(session, municipality)
+        session.commit()
+        outcome = Outcome()
     log.info("expert %s: shift %s added", expert.id, shift.id)
-    return shift
+    return Changed(shift, outcome)
 
 
 def delete_shift(

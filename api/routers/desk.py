@@ -1,0 +1,314 @@
+"""The personal channel: a planner finds windows and books, moves or cancels for a citizen.
+
+For citizens who phone or come to the desk. The same offer and booking rules apply as online
+(route-aware offers, a locked re-check when booking); the booking is marked as made by phone or
+at the desk and its history names the planner. Planners authenticate with their own token instead
+of the manage token and reach only their own municipality's visits. A new booking's answer holds
+the manage link (with its token) so the planner can send it or read it out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Response
+from sqlalchemy.orm import Session
+
+from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
+from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.settings import Settings
+from routing.travel import TravelTimeProvider
+from scheduler import clock
+from scheduler.booking import offers
+from scheduler.booking import service as booking
+from scheduler.booking.models import Channel, Visit
+from scheduler.booking.schemas import (
+    AddressRead,
+    BookingRead,
+    BookingRequest,
+    OfferRead,
+    OfferRequest,
+    OffersResponse,
+    RescheduleRequest,
+    ServiceBrief,
+    problem_responses,
+)
+from scheduler.catalog import service as catalog
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
+from scheduler.geocoding import Geocoder, Place
+from scheduler.notify.service import manage_link
+from scheduler.tenants.models import Municipality
+
+router = APIRouter(
+    prefix="/api/v1/municipalities/{slug}/desk",
+    tags=["desk"],
+    dependencies=[Depends(require_planner)],
+)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A key per booking: repeating the request returns the same booking.",
+    ),
+]
+
+
+class DeskBookingRequest(BookingRequest):
+    """Book the window of an offer for a citizen on the phone or at the desk."""
+
+    channel: Literal["phone", "desk"] = "phone"
+
+
+class DeskBookingRead(BookingRead):
+    """A booking as a planner sees it: how it was made, and the manage link for the citizen."""
+
+    channel: Channel
+
+
+def _actor(planner: Planner) -> str:
+    return f"planner:{planner.id}"
+
+
+def _read(
+    session: Session, settings: Settings, m: Municipality, visit: Visit, token: str | None
+) -> DeskBookingRead:
+    service = session.get(ServiceType, visit.service_type_id)
+    assert service is not None
+    base = BookingRead.of(
+        visit,
+        service,
+        clock.zone(m.timezone),
+        manage_token=token,
+        manage_url=manage_link(settings.base_url, m, visit, token),
+        invite_url=f"{settings.base_url}/api/v1/bookings/{visit.reference}/invite.ics",
+    )
+    return DeskBookingRead.model_validate({**base.model_dump(), "channel": visit.channel})
+
+
+def _place(
+    session: Session, m: Municipality, body: OfferRequest, visit: Visit | None, geocoder: Geocoder
+) -> Place:
+    """The address asked for, or (moving a visit without one) the visit's own."""
+    if body.address is None and body.location is None and visit is not None:
+        return Place(
+            visit.lat,
+            visit.lon,
+            visit.postcode,
+            visit.house_number,
+            visit.addition,
+            visit.street,
+            visit.city,
+        )
+    query = offers.AddressQuery(
+        postcode=body.address.postcode if body.address else None,
+        house_number=body.address.house_number if body.address else None,
+        addition=body.address.addition if body.address else None,
+        lat=body.location.lat if body.location and not body.address else None,
+        lon=body.location.lon if body.location and not body.address else None,
+    )
+    return offers.resolve_place(session, m, query, geocoder)
+
+
+def _service(
+    session: Session, m: Municipality, code: str | None, visit: Visit | None
+) -> ServiceType:
+    if visit is not None:
+        service = session.get(ServiceType, visit.service_type_id)
+        assert service is not None
+        if code is not None and code != service.code:
+            raise InvalidInput(
+                "A visit keeps its service when it is moved; book another service separately.",
+                nl="Een verplaatste afspraak houdt dezelfde dienst; boek een andere dienst apart.",
+                field="service",
+            )
+        return service
+    if code is None:
+        raise InvalidInput("Choose a service.", nl="Kies een dienst.", field="service")
+    return catalog.get_by_code(session, municipality=m, code=code)
+
+
+def _with_alternatives(
+    exc: SlotTaken | OfferExpired,
+    session: Session,
+    m: Municipality,
+    offer_id: str,
+    settings: Settings,
+    travel: TravelTimeProvider,
+) -> None:
+    """Roll the failed attempt back and attach fresh offers, so the caller can choose again."""
+    session.rollback()
+    fresh = offers.alternatives_for(
+        session,
+        municipality=m,
+        offer_id=offer_id,
+        travel=travel,
+        hold_minutes=settings.offer_hold_minutes,
+    )
+    tz = clock.zone(m.timezone)
+    exc.extra["alternatives"] = [OfferRead.of(o, tz).model_dump(mode="json") for o in fresh]
+
+
+@router.post(
+    "/offers", response_model=OffersResponse, responses=problem_responses(401, 403, 404, 409, 422)
+)
+def desk_offers(
+    body: OfferRequest,
+    municipality: MunicipalityDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    geocoder: GeocoderDep,
+) -> OffersResponse:
+    """Windows for a caller: by service and address, or (`reschedule_of`) to move a booking."""
+    visit = (
+        booking.get_for_planner(session, municipality=municipality, reference=body.reschedule_of)
+        if body.reschedule_of
+        else None
+    )
+    service = _service(session, municipality, body.service, visit)
+    place = _place(session, municipality, body, visit, geocoder)
+    made = offers.make_offers(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        hold_minutes=settings.offer_hold_minutes,
+        earliest=body.earliest,
+        latest=body.latest,
+        limit=body.limit,
+        reschedule_of=visit,
+    )
+    tz = clock.zone(municipality.timezone)
+    return OffersResponse(
+        offers=[OfferRead.of(o, tz) for o in made],
+        service=ServiceBrief.of(service, dutch=True),
+        address=AddressRead(
+            postcode=place.postcode,
+            house_number=place.house_number,
+            addition=place.addition,
+            street=place.street,
+            city=place.city,
+            lat=place.lat,
+            lon=place.lon,
+        ),
+        reschedule_of=visit.reference if visit is not None else None,
+    )
+
+
+@router.post(
+    "/bookings",
+    response_model=DeskBookingRead,
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 409, 410, 422),
+)
+def desk_book(
+    body: DeskBookingRequest,
+    municipality: MunicipalityDep,
+    planner: Planner,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notifier: NotifierDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> DeskBookingRead:
+    """Book an offer's window for the caller; the answer holds the manage link to pass on."""
+    try:
+        booked = booking.book(
+            session,
+            municipality=municipality,
+            offer_id=body.offer_id,
+            citizen=body.citizen.to_citizen(),
+            notes=body.clean_notes(),
+            idempotency_key=idempotency_key,
+            travel=travel,
+            channel=Channel(body.channel),
+            language=body.language or "nl",
+            actor=_actor(planner),
+            notify=notifier,
+        )
+    except (SlotTaken, OfferExpired) as exc:
+        _with_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        raise
+    if booked.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _read(session, settings, municipality, booked.visit, booked.manage_token)
+
+
+@router.get(
+    "/bookings/{reference}",
+    response_model=DeskBookingRead,
+    responses=problem_responses(401, 403, 404),
+)
+def desk_get_booking(
+    reference: str, municipality: MunicipalityDep, session: SessionDep, settings: SettingsDep
+) -> DeskBookingRead:
+    """A booking of this municipality by its reference (the manage link without its token)."""
+    visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    return _read(session, settings, municipality, visit, None)
+
+
+@router.post(
+    "/bookings/{reference}/reschedule",
+    response_model=DeskBookingRead,
+    responses=problem_responses(401, 403, 404, 409, 410, 422),
+)
+def desk_reschedule(
+    reference: str,
+    body: RescheduleRequest,
+    municipality: MunicipalityDep,
+    planner: Planner,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notifier: NotifierDep,
+) -> DeskBookingRead:
+    """Move the booking to an offer's window (ask with `reschedule_of`); the old one is freed."""
+    visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    try:
+        moved = booking.reschedule(
+            session,
+            municipality=municipality,
+            visit=visit,
+            offer_id=body.offer_id,
+            travel=travel,
+            actor=_actor(planner),
+            notify=notifier,
+        )
+    except (SlotTaken, OfferExpired) as exc:
+        _with_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        raise
+    return _read(session, settings, municipality, moved, None)
+
+
+@router.post(
+    "/bookings/{reference}/cancel",
+    response_model=DeskBookingRead,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def desk_cancel(
+    reference: str,
+    municipality: MunicipalityDep,
+    planner: Planner,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notifier: NotifierDep,
+) -> DeskBookingRead:
+    """Cancel the booking on the citizen's behalf; its window is free for others at once."""
+    visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    cancelled = booking.cancel(
+        session,
+        municipality=municipality,
+        visit=visit,
+        travel=travel,
+        actor=_actor(planner),
+        notify=notifier,
+    )
+    return _read(session, settings, municipality, cancelled, None)
