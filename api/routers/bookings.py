@@ -150,7 +150,7 @@ def _municipality(session: Session, visit: Visit) -> Municipality:
     "/api/v1/municipalities/{slug}/bookings",
     response_model=BookingRead,
     status_code=201,
-    responses=problem_responses(404, 409, 410, 422),
+    responses=problem_responses(400, 404, 409, 410, 422),
 )
 def create_booking(
     body: BookingRequest,
@@ -253,7 +253,7 @@ def get_invite(
 @router.post(
     "/api/v1/bookings/{reference}/reschedule",
     response_model=BookingRead,
-    responses=problem_responses(401, 404, 409, 410, 422),
+    responses=problem_responses(400, 401, 404, 409, 410, 422),
 )
 def reschedule_booking(
     reference: str,

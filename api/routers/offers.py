@@ -84,7 +84,7 @@ def _service(
 @router.post(
     "/{slug}/offers",
     response_model=OffersResponse,
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(400, 401, 404, 409, 422),
 )
 def create_offers(
     body: OfferRequest,

@@ -404,7 +404,7 @@ class ProblemDetails(BaseModel):
 
 
 _PROBLEM_TEXT = {
-    400: "The request cannot be handled.",
+    400: "The request body cannot be read (not JSON).",
     401: "No or a wrong token: send `Authorization: Bearer <token>`.",
     403: "The token is valid but may not do this here.",
     404: "Not found.",
