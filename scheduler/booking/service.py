@@ -179,7 +179,7 @@ def _place_visit(
             "This time can no longer be kept. Please choose another one.",
             nl="Deze tijd kan niet meer worden gehaald. Kies een andere tijd.",
         )
-    dayplan.write_route(session, state, days[expert_id], stops, timed)
+    dayplan.write_route(session, state, days[expert_id], stops, timed, travel=travel)
 
 
 def _remove_from_plan(
@@ -198,9 +198,8 @@ def _remove_from_plan(
     state.visits.pop(visit_id, None)  # so the stop order drops it
     if expert_id in state.shifts:
         stops = state.stops(expert_id)
-        dayplan.write_route(
-            session, state, locked, stops, dayplan.retime(state, expert_id, stops, travel)
-        )
+        timed = dayplan.retime(state, expert_id, stops, travel)
+        dayplan.write_route(session, state, locked, stops, timed, travel=travel)
     else:  # the expert no longer works that day: just drop the stop
         locked.stops = [
             s for s in locked.stops if not (s["type"] == "visit" and int(s["id"]) == visit_id)

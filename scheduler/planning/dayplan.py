@@ -343,8 +343,16 @@ def write_route(
     day: ExpertDay,
     stops: Sequence[StopRef],
     timed: Replay,
+    *,
+    travel: TravelTimeProvider | None = None,
 ) -> None:
-    """Store an expert's new stop order and planned times (flush only)."""
+    """Store an expert's new stop order and planned times (flush only).
+
+    ``timed`` times the route from the start of the shift. On a day the expert has already
+    started, that would forget they are running late, so with ``travel`` given the day is then
+    re-timed from what actually happened (the expert app's forecast; a no-op before the first
+    visit has started, and only looked at for today's date).
+    """
     now = clock.now()
     day.stops = stops_json(stops)
     day.version += 1
@@ -368,6 +376,18 @@ def write_route(
             }
     day.break_times = breaks
     session.flush()
+    if travel is not None and state.date == now.astimezone(state.tz).date():
+        from scheduler.planning import route_app  # it builds on this module
+
+        expert = state.experts.get(day.expert_id)
+        if expert is not None:
+            route_app.retime_from_actuals(
+                session,
+                municipality=state.municipality,
+                expert=expert,
+                date=state.date,
+                travel=travel,
+            )
 
 
 def problem_of(
