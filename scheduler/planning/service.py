@@ -564,7 +564,7 @@ def _write_plan(
                 "This plan no longer fits the day. Optimise the day again.",
                 nl="Dit plan past niet meer op de dag. Optimaliseer de dag opnieuw.",
             )
-        dayplan.write_route(session, state, locked[eid], stops, timed)
+        dayplan.write_route(session, state, locked[eid], stops, timed, travel=travel)
         placed.update(i for k, i in stops if k is StepType.VISIT)
     gone = placed | set(taken_out)
     now = clock.now()
