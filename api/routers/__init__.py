@@ -12,5 +12,6 @@ ROUTERS = (
     "capacity",
     "services_admin",
     "desk",
+    "planner_pages",
     "pages",
 )

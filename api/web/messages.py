@@ -8,6 +8,7 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 from __future__ import annotations
 
 from api.web.expert_messages import EXPERT_MESSAGES
+from api.web.planner_messages import PLANNER_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Layout
@@ -425,3 +426,5 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 # The sign-in page and the expert's route app keep their texts in their own module.
 MESSAGES.update(EXPERT_MESSAGES)
+# The planner's pages keep their texts in their own module too.
+MESSAGES.update(PLANNER_MESSAGES)

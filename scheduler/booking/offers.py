@@ -507,3 +507,33 @@ def alternatives_for(
         limit=limit,
         reschedule_of=moving,
     )
+
+
+def held_for(
+    session: Session,
+    *,
+    municipality: Municipality,
+    visit_ids: Sequence[int],
+    now: dt.datetime | None = None,
+) -> dict[int, list[Offer]]:
+    """Unexpired offers held for moving each of ``visit_ids``, soonest window first.
+
+    These are the alternatives a re-plan made for the visits it could not keep (and any a planner
+    asked for since): what a planner offers the citizen on the phone.
+    """
+    if not visit_ids:
+        return {}
+    held = session.scalars(
+        select(Offer)
+        .where(
+            Offer.municipality_id == municipality.id,
+            Offer.reschedule_of.in_(list(visit_ids)),
+            Offer.expires_at > (now or clock.now()),
+        )
+        .order_by(Offer.window_start, Offer.id)
+    )
+    out: dict[int, list[Offer]] = defaultdict(list)
+    for offer in held:
+        assert offer.reschedule_of is not None
+        out[offer.reschedule_of].append(offer)
+    return dict(out)

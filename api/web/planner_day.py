@@ -1,0 +1,614 @@
+"""The planner's day: routes on a map and as a timeline, optimise, compare, apply; sick reports.
+
+* ``/planner/{slug}/dag/{date}`` shows every expert's route of the day as a timeline (an SVG drawn
+  on the server: the promised windows, the planned visits, breaks and travel) and as lists, with
+  at-risk flags and the visits no plan holds. The map is an enhancement (``planner-map.js`` with
+  Leaflet and OpenStreetMap tiles); without script or tiles the timeline and lists are the page.
+  The times are the route app's (:func:`scheduler.planning.route_app.get_route`), so the planner
+  sees the same re-timed forecast the expert does.
+* Optimising runs :func:`scheduler.planning.service.propose` and shows the proposal next to the
+  current plan (travel, distance, waiting, overtime, unassigned, per expert). Applying it is a
+  POST; when the day changed since (409), the page says so and offers to optimise again.
+* Reporting an expert sick for the day records the sickness through the capacity use case: the
+  visits it breaks are listed first, then re-planned (moved to colleagues, or listed with the
+  alternatives held for them and the message queued).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.runtime import NotifierDep, TravelDep
+from api.web.expert import LEAFLET_CSS, LEAFLET_JS, MAP_TILES
+from api.web.forms import PostedForm
+from api.web.i18n import Translator
+from api.web.planner import (
+    PREFIX,
+    PlannerDep,
+    PlannerPage,
+    capitalised,
+    router,
+    visit_lines,
+)
+from api.web.planner_capacity import record_exception, replan_of
+from api.web.planner_charts import pair_chart
+from api.web.rendering import SECURITY_HEADERS
+from routing.travel import TravelTimeProvider
+from scheduler import clock
+from scheduler.capacity import service as capacity
+from scheduler.errors import Conflict, NotFound
+from scheduler.planning import dayplan, route_app
+from scheduler.planning import service as planning
+from scheduler.planning.schemas import DayFigures, ProposalRead
+
+PLANNER_MAP_JS = "/assets/app/js/planner-map.js"
+#: The day page may show map tiles; everything else stays as strict as every other page.
+MAP_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "img-src 'self' data:", f"img-src 'self' data: {MAP_TILES}"
+)
+#: Dates a day page can show (outside, local midnight cannot even be computed).
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+
+# Timeline geometry, in SVG user units (the SVG scales to the page's width).
+TIMELINE_WIDTH = 1000
+NAMES = 170.0
+LANE = 56.0
+AXIS = 26.0
+
+
+def parse_day(raw: str) -> dt.date:
+    """The date in a day page's path, or a friendly 404."""
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DATE <= day <= LAST_DATE:
+        raise NotFound("There is no such day.", nl="Deze dag bestaat niet.")
+    return day
+
+
+@dataclass(frozen=True)
+class Block:
+    """A shape on the timeline: ``kind`` is shift, window, travel, visit or break."""
+
+    kind: str
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str
+    title: str
+    at_risk: bool = False
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class StopLine:
+    """A row of an expert's list: a visit or a break, with everything the timeline draws."""
+
+    kind: str
+    number: int
+    arrival: str
+    window: str
+    service: str
+    reference: str
+    address: str
+    status: str
+    status_key: str
+    at_risk: bool
+    travel: int
+    duration: int
+    lat: float | None
+    lon: float | None
+
+
+@dataclass
+class Lane:
+    index: int
+    expert_id: int
+    name: str
+    y: float
+    shift: str | None
+    travel: int
+    visits: int
+    ends_late: bool
+    start_label: str
+    start_lat: float
+    start_lon: float
+    end_lat: float
+    end_lon: float
+    blocks: list[Block] = field(default_factory=list)
+    stops: list[StopLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    names: float
+    ticks: list[tuple[float, str]]
+    lanes: list[Lane]
+
+
+def _bounds(routes: list[route_app.RouteRead], origin: dt.datetime) -> tuple[int, int]:
+    """The hours the timeline spans: every shift, stop and window, whole hours, 08–17 at least."""
+    seconds: list[float] = [8 * 3600, 17 * 3600]
+    for r in routes:
+        times: list[dt.datetime | None] = [r.start.departure, r.end.arrival]
+        if r.shift is not None:
+            times += [r.shift.start, r.shift.end]
+        for s in r.stops:
+            if isinstance(s, route_app.VisitStop):
+                times += [s.window.start, s.window.end, s.planned_arrival, s.planned_end]
+            else:
+                times += [s.planned_start, s.planned_end]
+        seconds += [(t - origin).total_seconds() for t in times if t is not None]
+    first = max(0, int(min(seconds) // 3600))
+    last = min(48, -int(-max(seconds) // 3600))
+    return first * 3600, max(last, first + 1) * 3600
+
+
+def timeline(routes: list[route_app.RouteRead], day: dt.date, tz: Any, t: Translator) -> Timeline:
+    """The day's routes as lanes of shapes, plus each expert's stops as list rows."""
+    origin = clock.local_midnight(day, tz)
+    start, end = _bounds(routes, origin)
+    span = end - start
+    usable = TIMELINE_WIDTH - NAMES - 12
+
+    def x(instant: dt.datetime) -> float:
+        return NAMES + usable * ((instant - origin).total_seconds() - start) / span
+
+    def times(a: dt.datetime, b: dt.datetime) -> str:
+        return t.times(a, b, tz)
+
+    ticks = [
+        (NAMES + usable * (h * 3600 - start) / span, f"{h:02d}:00")
+        for h in range(start // 3600, end // 3600 + 1)
+    ]
+    lanes: list[Lane] = []
+    for i, r in enumerate(routes):
+        y = AXIS + i * LANE
+        lane = Lane(
+            index=i,
+            expert_id=r.expert.id,
+            name=r.expert.name,
+            y=y,
+            shift=times(r.shift.start, r.shift.end) if r.shift else None,
+            travel=round(r.travel_seconds / 60),
+            visits=r.visits,
+            ends_late=r.ends_after_shift,
+            start_label=r.start.label,
+            start_lat=r.start.location.lat,
+            start_lon=r.start.location.lon,
+            end_lat=r.end.location.lat,
+            end_lon=r.end.location.lon,
+        )
+        if r.shift is not None:
+            lane.blocks.append(
+                Block(
+                    "shift",
+                    x(r.shift.start),
+                    y + 14,
+                    x(r.shift.end) - x(r.shift.start),
+                    32,
+                    "",
+                    t("planner.day.shift", times=times(r.shift.start, r.shift.end)),
+                )
+            )
+        last_end: dt.datetime | None = None
+        for s in r.stops:
+            if isinstance(s, route_app.BreakStop):
+                if s.planned_start is None or s.planned_end is None:
+                    continue
+                label = t("planner.day.break", times=times(s.planned_start, s.planned_end))
+                lane.blocks.append(
+                    Block(
+                        "break",
+                        x(s.planned_start),
+                        y + 18,
+                        x(s.planned_end) - x(s.planned_start),
+                        24,
+                        "",
+                        label,
+                    )
+                )
+                lane.stops.append(
+                    StopLine(
+                        "break",
+                        0,
+                        t.time(s.planned_start, tz),
+                        "",
+                        label,
+                        "",
+                        "",
+                        "",
+                        "",
+                        False,
+                        0,
+                        s.minutes,
+                        None,
+                        None,
+                    )
+                )
+                last_end = s.planned_end
+                continue
+            window = times(s.window.start, s.window.end)
+            lane.blocks.append(
+                Block(
+                    "window",
+                    x(s.window.start),
+                    y + 4,
+                    x(s.window.end) - x(s.window.start),
+                    8,
+                    "",
+                    t("planner.day.window_of", number=s.number, times=window),
+                    at_risk=s.at_risk,
+                )
+            )
+            if s.planned_arrival is not None and s.travel_seconds:
+                leave = s.planned_arrival - dt.timedelta(seconds=s.travel_seconds)
+                lane.blocks.append(
+                    Block(
+                        "travel",
+                        x(leave),
+                        y + 27,
+                        x(s.planned_arrival) - x(leave),
+                        6,
+                        "",
+                        t("planner.day.travel", minutes=round(s.travel_seconds / 60)),
+                    )
+                )
+            if s.planned_start is not None and s.planned_end is not None:
+                status = t(f"status.{s.status.value}")
+                title = t(
+                    "planner.day.visit_title",
+                    number=s.number,
+                    times=times(s.planned_start, s.planned_end),
+                    window=window,
+                    reference=s.reference,
+                    status=status,
+                )
+                if s.at_risk:
+                    title += " · " + t("planner.day.at_risk")
+                lane.blocks.append(
+                    Block(
+                        "visit",
+                        x(s.planned_start),
+                        y + 16,
+                        max(2.0, x(s.planned_end) - x(s.planned_start)),
+                        28,
+                        str(s.number),
+                        title,
+                        at_risk=s.at_risk,
+                        done=s.status.value in ("completed", "not_home"),
+                    )
+                )
+                last_end = s.planned_end
+            lane.stops.append(
+                StopLine(
+                    kind="visit",
+                    number=s.number,
+                    arrival=t.time(s.planned_arrival, tz) if s.planned_arrival else "–",
+                    window=window,
+                    service=s.service.name,
+                    reference=s.reference,
+                    address=s.address.line,
+                    status=t(f"status.{s.status.value}"),
+                    status_key=s.status.value,
+                    at_risk=s.at_risk,
+                    travel=round(s.travel_seconds / 60),
+                    duration=s.service.duration_minutes,
+                    lat=s.location.lat,
+                    lon=s.location.lon,
+                )
+            )
+        if last_end is not None and r.end.arrival is not None and r.end.travel_seconds:
+            lane.blocks.append(
+                Block(
+                    "travel",
+                    x(last_end),
+                    y + 27,
+                    x(r.end.arrival) - x(last_end),
+                    6,
+                    "",
+                    t("planner.day.travel_back", minutes=round(r.end.travel_seconds / 60)),
+                )
+            )
+        lanes.append(lane)
+    height = int(AXIS + LANE * max(1, len(lanes)) + 4)
+    return Timeline(TIMELINE_WIDTH, height, NAMES, ticks, lanes)
+
+
+def day_routes(
+    session: Session, pp: PlannerPage, day: dt.date, travel: TravelTimeProvider
+) -> tuple[dayplan.DayState, list[route_app.RouteRead]]:
+    """The loaded day and each route of it: who works, and who (absent) still holds visits."""
+    state = dayplan.load_day(session, pp.municipality, day)
+    holding = {
+        eid for eid, d in state.expert_days.items() if any(s["type"] == "visit" for s in d.stops)
+    }
+    ids = sorted((set(state.shifts) | holding) & set(state.experts))
+    routes = [
+        route_app.get_route(
+            session,
+            municipality=pp.municipality,
+            expert=state.experts[eid],
+            date=day,
+            travel=travel,
+            language=pp.t.lang,
+        )
+        for eid in ids
+    ]
+    return state, routes
+
+
+@router.get(f"{PREFIX}/dag", response_class=HTMLResponse)
+def today_page(pp: PlannerDep, datum: str | None = None) -> Response:
+    """Today's plan (or the date picked in the form)."""
+    day = parse_day(datum) if datum else pp.today()
+    return pp.redirect(f"{pp.base}/dag/{day.isoformat()}")
+
+
+@router.get(f"{PREFIX}/dag/{{date}}", response_class=HTMLResponse)
+def day_page(
+    pp: PlannerDep,
+    session: SessionDep,
+    travel: TravelDep,
+    date: str,
+    toegepast: int | None = None,
+) -> Response:
+    """Every expert's route of the day: timeline, lists, map; at-risk and unplanned visits."""
+    t = pp.t
+    day = parse_day(date)
+    state, routes = day_routes(session, pp, day, travel)
+    lines = timeline(routes, day, state.tz, t)
+    unplanned = visit_lines(state, state.unplanned, t, unplanned=True)
+    at_risk = [s for lane in lines.lanes for s in lane.stops if s.at_risk]
+    closed = capacity.closed_dates(session, municipality=pp.municipality, first=day, last=day)
+    pp.page.headers["Content-Security-Policy"] = MAP_CSP
+    today = pp.today()
+    return pp.render(
+        "planner/day.html",
+        section="day",
+        day=day,
+        day_text=capitalised(t.date(day, year=True)),
+        today=today,
+        editable=day >= today,
+        closed=closed.get(day),
+        timeline=lines,
+        lanes=lines.lanes,
+        unplanned=unplanned,
+        at_risk=at_risk,
+        experts=[(e, state.experts[e].name) for e in sorted(state.shifts) if e in state.experts],
+        applied=toegepast is not None,
+        previous=(day - dt.timedelta(days=1)).isoformat(),
+        next=(day + dt.timedelta(days=1)).isoformat(),
+        visits=sum(lane.visits for lane in lines.lanes),
+        travel=sum(lane.travel for lane in lines.lanes),
+        assets={
+            "leaflet_css": LEAFLET_CSS,
+            "leaflet_js": LEAFLET_JS,
+            "js": PLANNER_MAP_JS,
+            "tiles": MAP_TILES + "/{z}/{x}/{y}.png",
+        },
+    )
+
+
+@router.post(f"{PREFIX}/dag/{{date}}/optimaliseren", response_class=HTMLResponse)
+def optimise(
+    pp: PlannerDep,
+    form: PostedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    date: str,
+) -> Response:
+    """Optimise the day into a proposal (nothing changes yet) and show it."""
+    day = parse_day(date)
+    pp.page.here = f"{pp.base}/dag/{day.isoformat()}"
+    proposal = planning.propose(
+        session,
+        municipality=pp.municipality,
+        date=day,
+        travel=travel,
+        time_limit=settings.optimize_time_limit,
+        actor=pp.actor,
+    )
+    return pp.redirect(f"{pp.base}/voorstel/{proposal.id}")
+
+
+# -- the proposal: before and after ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    before: str
+    after: str
+    change: str
+    better: bool | None
+
+
+@dataclass(frozen=True)
+class ExpertCompare:
+    name: str
+    visits: str
+    travel: str
+    distance: str
+    waiting: str
+    overtime: str
+    end: str
+
+
+@dataclass(frozen=True)
+class MoveLine:
+    reference: str
+    window: str
+    source: str
+    target: str
+
+
+def _minutes(seconds: float) -> int:
+    return round(seconds / 60)
+
+
+def _km(value: float, t: Translator) -> str:
+    text = f"{value:.1f}"
+    return (text.replace(".", ",") if t.lang == "nl" else text) + " km"
+
+
+def _metrics(before: DayFigures, after: DayFigures, t: Translator) -> list[Metric]:
+    rows: list[Metric] = []
+
+    def add(key: str, b: float, a: float, fmt: Any, lower_is_better: bool = True) -> None:
+        diff = a - b
+        if diff == 0:
+            rows.append(Metric(key, fmt(b), fmt(a), "0", None))
+            return
+        change = ("+" if diff > 0 else "−") + fmt(abs(diff))
+        rows.append(Metric(key, fmt(b), fmt(a), change, (diff < 0) == lower_is_better))
+
+    minutes = lambda s: t("planner.minutes", minutes=_minutes(s))  # noqa: E731
+    add("travel", before.travel_seconds, after.travel_seconds, minutes)
+    add("distance", before.distance_km, after.distance_km, lambda v: _km(v, t))
+    add("waiting", before.waiting_seconds, after.waiting_seconds, minutes)
+    add("overtime", before.overtime_seconds, after.overtime_seconds, minutes)
+    add("assigned", before.visits_assigned, after.visits_assigned, lambda v: str(int(v)), False)
+    add("unassigned", before.visits_unassigned, after.visits_unassigned, lambda v: str(int(v)))
+    return rows
+
+
+def _proposal_page(
+    pp: PlannerPage,
+    session: Session,
+    proposal: ProposalRead,
+    *,
+    conflict: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    t = pp.t
+    tz = pp.tz
+    state = dayplan.load_day(session, pp.municipality, proposal.date)
+    names = {e.expert_id: e.expert for e in proposal.before.experts}
+    names |= {e.expert_id: e.expert for e in proposal.after.experts}
+    after_by_expert = {e.expert_id: e for e in proposal.after.experts}
+    experts = []
+    pairs = []
+    for b in proposal.before.experts:
+        a = after_by_expert.get(b.expert_id, b)
+
+        def pair(x: Any, y: Any) -> str:
+            return f"{x} → {y}" if x != y else str(x)
+
+        experts.append(
+            ExpertCompare(
+                name=b.expert,
+                visits=pair(b.visits, a.visits),
+                travel=pair(_minutes(b.travel_seconds), _minutes(a.travel_seconds)),
+                distance=pair(_km(b.distance_km, t), _km(a.distance_km, t)),
+                waiting=pair(_minutes(b.waiting_seconds), _minutes(a.waiting_seconds)),
+                overtime=pair(_minutes(b.overtime_seconds), _minutes(a.overtime_seconds)),
+                end=pair(t.time(b.end, tz) if b.end else "–", t.time(a.end, tz) if a.end else "–"),
+            )
+        )
+        pairs.append((b.expert, _minutes(b.travel_seconds), _minutes(a.travel_seconds)))
+    moves = []
+    for m in proposal.moved:
+        v = state.visits.get(m.visit_id)
+        moves.append(
+            MoveLine(
+                reference=v.reference if v is not None else str(m.visit_id),
+                window=t.times(v.window_start, v.window_end, tz) if v is not None else "",
+                source=names.get(m.from_expert_id, "–") if m.from_expert_id else "–",
+                target=names.get(m.to_expert_id, "–") if m.to_expert_id else "–",
+            )
+        )
+    unassigned = visit_lines(state, [i for i in proposal.unassigned if i in state.visits], t)
+    chart = pair_chart(pairs, fmt=lambda v: t("planner.minutes", minutes=round(v)))
+    return pp.render(
+        "planner/proposal.html",
+        section="day",
+        status=status,
+        proposal=proposal,
+        day_text=capitalised(t.date(proposal.date, year=True)),
+        metrics=_metrics(proposal.before, proposal.after, t),
+        experts=experts,
+        moves=moves,
+        unassigned=unassigned,
+        newly_planned=len(proposal.newly_planned),
+        chart=chart,
+        conflict=conflict,
+    )
+
+
+@router.get(f"{PREFIX}/voorstel/{{proposal_id}}", response_class=HTMLResponse)
+def proposal_page(pp: PlannerDep, session: SessionDep, proposal_id: str) -> Response:
+    """The proposal next to the current plan, with a button to apply it."""
+    proposal = planning.get_proposal(session, municipality=pp.municipality, proposal_id=proposal_id)
+    return _proposal_page(pp, session, ProposalRead.of(proposal))
+
+
+@router.post(f"{PREFIX}/voorstel/{{proposal_id}}/toepassen", response_class=HTMLResponse)
+def apply_proposal(
+    pp: PlannerDep, form: PostedForm, session: SessionDep, travel: TravelDep, proposal_id: str
+) -> Response:
+    """Apply the proposal; when the day changed since, say so and offer to optimise again."""
+    pp.page.here = f"{pp.base}/voorstel/{proposal_id}"
+    try:
+        proposal = planning.apply(
+            session,
+            municipality=pp.municipality,
+            proposal_id=proposal_id,
+            travel=travel,
+            actor=pp.actor,
+        )
+    except Conflict as exc:
+        session.rollback()
+        stale = planning.get_proposal(
+            session, municipality=pp.municipality, proposal_id=proposal_id
+        )
+        detail = exc.detail if pp.t.lang == "en" else exc.detail_nl
+        return _proposal_page(pp, session, ProposalRead.of(stale), conflict=detail, status=409)
+    return pp.redirect(f"{pp.base}/dag/{proposal.date.isoformat()}?toegepast=1")
+
+
+# -- disruption: an expert reports sick for the day ---------------------------------------------
+
+
+@router.post(f"{PREFIX}/dag/{{date}}/ziekmelding", response_class=HTMLResponse)
+def report_sick(
+    pp: PlannerDep,
+    form: PostedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notifier: NotifierDep,
+    date: str,
+) -> Response:
+    """An expert is sick today: record it; the visits it breaks are listed, then re-planned."""
+    t = pp.t
+    day = parse_day(date)
+    here = f"{pp.base}/dag/{day.isoformat()}"
+    pp.page.here = here
+    raw = form.get("medewerker")
+    if not raw.isdigit():
+        raise NotFound("Choose an expert.", nl="Kies een medewerker.")
+    expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=int(raw))
+    form.values.update({"soort": "sickness", "datum": day.isoformat()})
+    return record_exception(
+        pp,
+        session,
+        form,
+        expert,
+        replan_of(pp, settings, travel, notifier, enabled=form.get("herplannen") == "ja"),
+        action=f"{here}/ziekmelding",
+        back=here,
+        back_label=t("planner.day.back", date=t.date(day)),
+        invalid=lambda f: pp.redirect(here),
+    )
