@@ -429,3 +429,39 @@ def test_overlapping_shifts_are_refused(session: Session, seeded: Municipality) 
             ],
             replan=replan(False),
         )
+
+
+def test_a_visit_already_at_risk_is_not_blamed_on_an_unrelated_change(
+    session: Session, reader: sessionmaker[Session], seeded: Municipality
+) -> None:
+    """A day already late stays late: an earlier start is applied; a sickness still names it."""
+    expert_id, day = busiest_expert_day(session)
+    late = active(session, expert_id=expert_id, date=day)[-1]
+    # The window "moved" to before the working day (even an hour earlier): it cannot be kept.
+    shift = capacity.shifts_between(session, municipality=seeded, first=day, last=day)[
+        (expert_id, day)
+    ]
+    late.window_end = shift.start - dt.timedelta(hours=2)
+    late.window_start = late.window_end - dt.timedelta(hours=2)
+    session.commit()
+    state = dayplan.load_day(session, seeded, day)
+    assert late.id in capacity.broken_visits(state, TRAVEL)[1]
+    session.commit()
+    expert = capacity.get_expert(session, municipality=seeded, expert_id=expert_id)
+    earlier = [
+        p.model_copy(update={"start": p.start.replace(hour=p.start.hour - 1)})
+        for p in pattern_of(expert)
+    ]
+    changed = capacity.replace_shifts(
+        session, municipality=seeded, expert_id=expert_id, shifts=earlier, replan=replan(False)
+    )
+    assert changed.outcome.affected == ()
+    with pytest.raises(PromisesAtRisk) as refused:
+        capacity.create_exception(
+            session,
+            municipality=seeded,
+            expert_id=expert_id,
+            data=ExceptionIn(date=day, kind=ExceptionKind.ABSENCE),
+            replan=replan(False),
+        )
+    assert late.reference in {a["reference"] for a in refused.value.extra["affected"]}
