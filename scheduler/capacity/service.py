@@ -454,7 +454,10 @@ class PromiseGuard:
                 stops = state.stops(eid)
                 if any(k is StepType.VISIT for k, _ in stops):
                     timed = dayplan.retime(state, eid, stops, self.replan.travel)
-                    dayplan.write_route(self.session, state, row, stops, timed)
+                    # With travel, a day already under way keeps its forecast from actual times.
+                    dayplan.write_route(
+                        self.session, state, row, stops, timed, travel=self.replan.travel
+                    )
 
     def finish(self) -> Outcome:
         """Check the applied (flushed) change; refuse, or commit it and re-plan what it broke.
