@@ -933,6 +933,7 @@ def record_exception(
     back: str,
     back_label: str,
     invalid: Any,
+    section: str = "experts",
 ) -> Response:
     """Record an absence, sickness or extra shift: refused with the visits it breaks (and a way
     to re-plan them), or done, with what re-planning did. ``invalid(form)`` shows the form again.
@@ -948,7 +949,6 @@ def record_exception(
         schema_errors(exc, form, t, EXCEPTION_FIELDS, "datum")
         return invalid(form)  # type: ignore[no-any-return]
     except PromisesAtRisk as exc:
-        kind = t(f"planner.exception.{form.get('soort')}").lower()
         return refused_page(
             pp,
             session,
@@ -956,8 +956,8 @@ def record_exception(
             form=form,
             action=action,
             back=back,
-            what=t("planner.change.exception", kind=kind, name=expert.name),
-            section="experts",
+            what=t(f"planner.change.exception.{data.kind.value}", name=expert.name),
+            section=section,
         )
     first = changed.value[0]
     return outcome_page(
@@ -972,7 +972,7 @@ def record_exception(
         ),
         back=back,
         back_label=back_label,
-        section="experts",
+        section=section,
     )
 
 

@@ -65,10 +65,18 @@ def bar_chart(
     ceiling: float | None = None,
     height: int = 220,
 ) -> BarChart:
-    """Vertical bars, one per value (a week); ``None`` leaves a marked gap ("no data")."""
+    """Vertical bars, one per value (a week); ``None`` leaves a marked gap ("no data").
+
+    The scale runs from 0 to ``ceiling`` (a percentage: 100) or to the largest value rounded up
+    to a whole number of round steps, with a gridline per step.
+    """
     left, right, top, bottom = 56.0, 12.0, 14.0, 34.0
-    present = [v for v in values if v is not None]
-    top_value = ceiling or nice_ceiling(max(present, default=0.0))
+    largest = max((v for v in values if v is not None), default=0.0)
+    if ceiling is not None:
+        step, top_value = ceiling / 4, ceiling
+    else:
+        step = nice_ceiling(largest / 4) if largest > 0 else 0.25
+        top_value = step * max(1, math.ceil(largest / step - 1e-9))
     plot_h = height - top - bottom
     base = height - bottom
     n = max(1, len(values))
@@ -80,9 +88,10 @@ def bar_chart(
         if value is None:
             bars.append(Bar(x, base - 2, bar_w, 2, label, "–", True, title))
             continue
-        h = plot_h * min(value, top_value) / top_value if top_value else 0.0
+        h = plot_h * min(value, top_value) / top_value
         bars.append(Bar(x, base - h, bar_w, h, label, fmt(value), False, title))
-    ticks = [Tick(base - plot_h * k / 4, fmt(top_value * k / 4)) for k in range(5)]
+    steps = round(top_value / step)
+    ticks = [Tick(base - plot_h * k / steps, fmt(step * k)) for k in range(steps + 1)]
     return BarChart(WIDTH, height, left, WIDTH - right, base, bars, ticks)
 
 
@@ -103,18 +112,24 @@ class BoxChart:
 def box_chart(
     q1: float, median: float, q3: float, own: float | None, *, fmt: Callable[[float], str]
 ) -> BoxChart:
-    """A horizontal box from ``q1`` to ``q3`` with the median, and ``own`` as a dot on the scale."""
+    """A horizontal box from ``q1`` to ``q3`` with the median, and ``own`` as a dot on the scale.
+
+    The scale is padded around the points and cut at round steps, so its labels read cleanly.
+    """
     left, right, height = 16.0, 16.0, 64
     points = [q1, median, q3] + ([own] if own is not None else [])
     lo, hi = min(points), max(points)
-    pad = (hi - lo) * 0.15 or max(abs(hi) * 0.15, 1.0)
-    lo, hi = max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad
-    span = hi - lo
+    step = nice_ceiling((hi - lo) / 4) if hi > lo else nice_ceiling(max(abs(hi), 1.0) / 4)
+    first = math.floor(lo / step - 0.5) * step
+    if lo >= 0:
+        first = max(0.0, first)
+    last = math.ceil(hi / step + 0.5) * step
+    span = last - first
 
     def x(v: float) -> float:
-        return left + (WIDTH - left - right) * (v - lo) / span
+        return left + (WIDTH - left - right) * (v - first) / span
 
-    axis = [Tick(x(lo + span * k / 4), fmt(lo + span * k / 4)) for k in range(5)]
+    axis = [Tick(x(first + step * k), fmt(first + step * k)) for k in range(round(span / step) + 1)]
     return BoxChart(
         width=WIDTH,
         height=height,

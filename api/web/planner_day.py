@@ -159,7 +159,7 @@ def timeline(routes: list[route_app.RouteRead], day: dt.date, tz: Any, t: Transl
     origin = clock.local_midnight(day, tz)
     start, end = _bounds(routes, origin)
     span = end - start
-    usable = TIMELINE_WIDTH - NAMES - 12
+    usable = TIMELINE_WIDTH - NAMES - 28  # room for the last hour's label
 
     def x(instant: dt.datetime) -> float:
         return NAMES + usable * ((instant - origin).total_seconds() - start) / span
@@ -611,4 +611,5 @@ def report_sick(
         back=here,
         back_label=t("planner.day.back", date=t.date(day)),
         invalid=lambda f: pp.redirect(here),
+        section="day",
     )

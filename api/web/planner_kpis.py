@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
 from api.web.i18n import Translator
-from api.web.planner import PREFIX, PlannerDep, PlannerPage, capitalised, router
+from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
 from api.web.planner_charts import BarChart, BoxChart, bar_chart, box_chart
 from api.web.rendering import SECURITY_HEADERS
 from scheduler.insights import kpis
@@ -142,16 +142,16 @@ def views(
         for w in weekly:
             week = w.start.isocalendar().week
             dates = f"{t.date(w.start)} – {t.date(w.end)}"
+            short = f"{w.start.day}-{w.start.month} – {w.end.day}-{w.end.month}"
             text = with_unit(w.values[d.key], d.unit, t)
             labels.append(t("planner.kpi.week_short", week=week))
             titles.append(t("planner.kpi.week_title", week=week, dates=dates, value=text))
-            rows.append(WeekRow(t("planner.kpi.week", week=week), capitalised(dates), text))
+            rows.append(WeekRow(t("planner.kpi.week", week=week), short, text))
         chart = bar_chart(
             [w.values[d.key] for w in weekly],
             labels,
-            fmt=lambda v: number(v, t),
+            fmt=lambda v: number(v, t, digits=2),
             titles=titles,
-            ceiling=100.0 if d.unit == "%" else None,
         )
         standing = by_key.get(d.key)
         peer = None
@@ -164,7 +164,9 @@ def views(
                 median=with_unit(standing.median, d.unit, t),
                 q1=with_unit(q1, d.unit, t),
                 q3=with_unit(q3, d.unit, t),
-                chart=box_chart(q1, standing.median, q3, standing.value, fmt=lambda v: number(v, t))
+                chart=box_chart(
+                    q1, standing.median, q3, standing.value, fmt=lambda v: number(v, t, digits=2)
+                )
                 if standing.peers > 1
                 else None,
             )

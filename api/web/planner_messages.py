@@ -247,7 +247,11 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
         "het weghalen van een dienst van {name}", "removing a shift of {name}"
     ),
     "planner.change.shift_added": _n("een extra dienst van {name}", "an extra shift of {name}"),
-    "planner.change.exception": _n("{kind} van {name}", "{kind} of {name}"),
+    "planner.change.exception.sickness": _n(
+        "de ziekmelding van {name}", "the sick report of {name}"
+    ),
+    "planner.change.exception.absence": _n("de afwezigheid van {name}", "the absence of {name}"),
+    "planner.change.exception.extra": _n("de extra dienst van {name}", "the extra shift of {name}"),
     "planner.change.exception_removed": _n(
         "het weghalen van een extra dienst van {name}", "removing an extra shift of {name}"
     ),

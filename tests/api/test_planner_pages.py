@@ -425,10 +425,37 @@ def test_day_view_lists_every_visit_of_the_day_with_its_expert(site: Site) -> No
     assert "tile.openstreetmap.org" in r.headers["content-security-policy"]
 
 
+def _take_out_of_its_plan(site: Site) -> int:
+    """Take one planned visit of the day out of its expert's plan (as a disruption leaves it:
+    booked, at risk, in no route), so that optimising has a visit to give a place."""
+    with site.sessions() as s:
+        day = max(
+            s.scalars(
+                select(ExpertDay).where(
+                    ExpertDay.municipality_id == site.facts["municipality_id"],
+                    ExpertDay.date == DAY,
+                )
+            ),
+            key=lambda d: sum(1 for x in d.stops if x["type"] == "visit"),
+        )
+        vid = next(int(x["id"]) for x in reversed(day.stops) if x["type"] == "visit")
+        day.stops = [x for x in day.stops if not (x["type"] == "visit" and int(x["id"]) == vid)]
+        visit = s.get(Visit, vid)
+        assert visit is not None
+        visit.expert_day_id = visit.expert_id = None
+        visit.planned_arrival = visit.planned_start = visit.planned_end = None
+        visit.at_risk = True
+        s.commit()
+        return vid
+
+
 def test_optimise_then_apply_changes_the_plan(site: Site) -> None:
-    """Optimise shows the proposal's before/after figures; applying writes its routes (the
-    visits become planned) and the day page says it was applied."""
+    """Optimise shows the proposal's before/after figures (a visit without a place gets one);
+    applying writes its routes, the visits become planned and the day page says so."""
+    waiting = _take_out_of_its_plan(site)
     site.sign_in("planner")
+    day_before = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
+    assert msg("planner.day.unplanned.title", count=1) in day_before.text
     r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren")
     assert r.status_code == 303
     proposal_url = r.headers["location"]
@@ -444,6 +471,8 @@ def test_optimise_then_apply_changes_the_plan(site: Site) -> None:
             int(r["expert_id"]): [int(x["id"]) for x in r["stops"] if x["type"] == "visit"]
             for r in proposal.plan["routes"]
         }
+    assert (before["visits_unassigned"], after["visits_unassigned"]) == (1, 0)
+    assert html.text_of("cijfer-unassigned").split()[2:5] == ["1", "0", "−1"]
     travel = html.text_of("cijfer-travel")
     assert f"{round(before['travel_seconds'] / 60)} min" in travel
     assert f"{round(after['travel_seconds'] / 60)} min" in travel
@@ -457,11 +486,15 @@ def test_optimise_then_apply_changes_the_plan(site: Site) -> None:
         orders = _day_orders(s, site.facts["municipality_id"])
         placed = [v for visits in wanted.values() for v in visits]
         statuses = {v.status for v in s.scalars(select(Visit).where(Visit.id.in_(placed)))}
+        placed_visit = s.get(Visit, waiting)
+        assert placed_visit is not None and placed_visit.expert_day_id is not None
+    assert waiting in placed
     for expert_id, visits in wanted.items():
         assert orders.get(expert_id, []) == visits
-    assert placed and statuses == {VisitStatus.PLANNED}
-    day = site.client.get(r.headers["location"])
-    assert msg("planner.day.applied.title") in Html(day.text).text
+    assert statuses == {VisitStatus.PLANNED}
+    day = Html(site.client.get(r.headers["location"]).text)
+    assert msg("planner.day.applied.title") in day.text
+    assert msg("planner.day.unplanned.title", count=1) not in day.text
 
 
 def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) -> None:
