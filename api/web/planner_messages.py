@@ -28,7 +28,7 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
         "Utilisation per expert and day, evenings and weekends.",
     ),
     "planner.card.experts": _n(
-        "Vaardigheden, vervoer, diensten, pauzes, verlof en ziekte.",
+        "Vaardigheden, vervoer, werktijden, pauzes, verlof en ziekte.",
         "Skills, travel, shifts, breaks, leave and sickness.",
     ),
     "planner.card.closures": _n(
@@ -244,9 +244,11 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     # Changes that touch booked visits
     "planner.change.expert": _n("de wijziging van {name}", "the change to {name}"),
     "planner.change.shift": _n(
-        "het weghalen van een dienst van {name}", "removing a shift of {name}"
+        "het weghalen van een werktijd van {name}", "removing a shift of {name}"
     ),
-    "planner.change.shift_added": _n("een extra dienst van {name}", "an extra shift of {name}"),
+    "planner.change.shift_added": _n(
+        "een extra werktijd van {name}", "extra working hours of {name}"
+    ),
     "planner.change.exception.sickness": _n(
         "de ziekmelding van {name}", "the sick report of {name}"
     ),
@@ -326,7 +328,7 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     ),
     "planner.experts.new": _n("Nieuwe medewerker", "New expert"),
     "planner.experts.edit": _n("Gegevens", "Details"),
-    "planner.experts.shifts": _n("Diensten", "Shifts"),
+    "planner.experts.shifts": _n("Werktijden", "Working hours"),
     "planner.experts.exceptions": _n("Afwezigheid", "Absence"),
     "planner.experts.back": _n("Terug naar medewerkers", "Back to experts"),
     "planner.expert.edit_title": _n("{name} wijzigen", "Change {name}"),
@@ -355,18 +357,20 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.expert.saved": _n("{name} is opgeslagen", "{name} has been saved"),
     "planner.expert.created": _n("{name} is toegevoegd", "{name} has been added"),
     # Shifts
-    "planner.shifts.title": _n("Diensten van {name}", "Shifts of {name}"),
+    "planner.shifts.title": _n("Werktijden van {name}", "Working hours of {name}"),
     "planner.shifts.lead": _n(
         "Het vaste weekpatroon, met avond- en zaterdagdiensten en de lunchpauze.",
         "The weekly pattern, with evening and Saturday shifts and the lunch break.",
     ),
     "planner.shifts.first": _n(
-        "Geef nu de vaste diensten op: pas dan kan de medewerker worden ingepland.",
+        "Geef nu de vaste werktijden op: pas dan kan de medewerker worden ingepland.",
         "Now add the weekly shifts: only then can the expert be planned.",
     ),
-    "planner.shifts.none": _n("Nog geen diensten.", "No shifts yet."),
-    "planner.shifts.add": _n("Dienst toevoegen", "Add a shift"),
-    "planner.shifts.back": _n("Terug naar de diensten van {name}", "Back to the shifts of {name}"),
+    "planner.shifts.none": _n("Nog geen werktijden.", "No working hours yet."),
+    "planner.shifts.add": _n("Werktijd toevoegen", "Add working hours"),
+    "planner.shifts.back": _n(
+        "Terug naar de werktijden van {name}", "Back to the working hours of {name}"
+    ),
     "planner.shift.weekday": _n("Dag", "Day"),
     "planner.shift.times": _n("Tijden", "Times"),
     "planner.shift.start": _n("Begin", "Start"),
@@ -388,7 +392,7 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.shift.valid": _n("{first} tot en met {last}", "{first} to {last}"),
     "planner.shift.valid_from": _n("Geldig vanaf", "Valid from"),
     "planner.shift.valid_until": _n("Geldig tot en met", "Valid until"),
-    "planner.shift.deleted": _n("Dienst verwijderd", "Shift deleted"),
+    "planner.shift.deleted": _n("Werktijd verwijderd", "Working hours deleted"),
     # Exceptions
     "planner.exceptions.title": _n("Afwezigheid van {name}", "Absence of {name}"),
     "planner.exceptions.lead": _n(
@@ -538,8 +542,8 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.day.key.risk": _n("Haalt tijdvak niet", "Misses the window"),
     "planner.day.key.travel": _n("Reizen", "Travel"),
     "planner.day.key.break": _n("Pauze", "Break"),
-    "planner.day.key.shift": _n("Dienst", "Shift"),
-    "planner.day.shift": _n("Dienst {times}", "Shift {times}"),
+    "planner.day.key.shift": _n("Werktijd", "Working hours"),
+    "planner.day.shift": _n("Werktijd {times}", "Working hours {times}"),
     "planner.day.no_shift": _n("Werkt niet (meer) vandaag", "Not working (any more) today"),
     "planner.day.ends_late": _n("Eindigt na de dienst", "Ends after the shift"),
     "planner.day.break": _n("Pauze {times}", "Break {times}"),
