@@ -49,6 +49,7 @@ from scheduler.notify.models import OutboxMessage
 from scheduler.planning import dayplan
 from scheduler.security import hash_token, new_reference, new_token, token_matches
 from scheduler.tenants.models import Municipality
+from scheduler.tenants.service import lock_capacity
 
 log = logging.getLogger("aanhuis.booking")
 
@@ -234,6 +235,7 @@ def book(
             return _replay(earlier, fingerprint, now)
     offer = get_offer(session, municipality, offer_id)
     _check_not_expired(offer, now)
+    lock_capacity(session, municipality, exclusive=False)
     service = session.get(ServiceType, offer.service_type_id)
     assert service is not None
     token = new_token()
@@ -372,6 +374,7 @@ def reschedule(
     """
     now = clock.now()
     _require_changeable(visit)
+    lock_capacity(session, municipality, exclusive=False)
     offer = get_offer(session, municipality, offer_id)
     _check_not_expired(offer, now)
     if offer.service_type_id != visit.service_type_id:
@@ -430,6 +433,7 @@ def cancel(
     """Cancel a visit and free its place in the plan."""
     now = clock.now()
     _require_changeable(visit)
+    lock_capacity(session, municipality, exclusive=False)
     _remove_from_plan(session, municipality, visit.id, visit.date, visit.expert_id, travel)
     dayplan.bump_day_version(session, municipality, visit.date)
     visit.expert_day_id = None
@@ -534,6 +538,7 @@ def erase_personal_data(
     """
     now = clock.now()
     if visit.status in (VisitStatus.BOOKED, VisitStatus.PLANNED):
+        lock_capacity(session, municipality, exclusive=False)
         _remove_from_plan(session, municipality, visit.id, visit.date, visit.expert_id, travel)
         dayplan.bump_day_version(session, municipality, visit.date)
         visit.expert_day_id = None

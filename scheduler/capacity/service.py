@@ -44,6 +44,7 @@ from scheduler.geocoding import Geocoder
 from scheduler.planning import dayplan
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
+from scheduler.tenants.service import lock_capacity
 
 if TYPE_CHECKING:
     from scheduler.booking.service import Notifier
@@ -58,11 +59,19 @@ def get_experts(
     skill: str | None = None,
     active_only: bool = True,
 ) -> list[Expert]:
+    """The municipality's experts with their weekly shifts, as the database has them now.
+
+    Experts already in the session are refreshed (after flushing its pending changes): a use
+    case that waited for a lock must plan against the committed capacity, not against shifts it
+    happened to load before another transaction changed them.
+    """
+    session.flush()
     query = (
         select(Expert)
         .where(Expert.municipality_id == municipality.id)
         .options(selectinload(Expert.shifts))
         .order_by(Expert.id)
+        .execution_options(populate_existing=True)
     )
     if active_only:
         query = query.where(Expert.active.is_(True))
@@ -112,11 +121,13 @@ def shifts_between(
     closed = closed_dates(session, municipality=municipality, first=first, last=last)
     exceptions: dict[int, list[ShiftException]] = defaultdict(list)
     for exc in session.scalars(
-        select(ShiftException).where(
+        select(ShiftException)
+        .where(
             ShiftException.expert_id.in_([e.id for e in experts]),
             ShiftException.date >= first,
             ShiftException.date <= last,
         )
+        .execution_options(populate_existing=True)
     ):
         exceptions[exc.expert_id].append(exc)
     out: dict[tuple[int, dt.date], ExpertShift] = {}
@@ -399,6 +410,8 @@ class PromiseGuard:
         self.session = session
         self.municipality = municipality
         self.replan = replan
+        # First lock of the transaction: bookings and plan changes wait until this one is done.
+        lock_capacity(session, municipality, exclusive=True)
         changed = set(lock_days)
         everyone = scope is None or replan.enabled
         locked: dict[dt.date, set[int]] = {}

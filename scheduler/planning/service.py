@@ -59,6 +59,7 @@ from scheduler.planning import dayplan
 from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
 from scheduler.security import new_id
 from scheduler.tenants.models import Municipality
+from scheduler.tenants.service import lock_capacity
 
 log = logging.getLogger("aanhuis.planning")
 
@@ -602,6 +603,7 @@ def apply(
     _check_date(municipality, proposal.date)
     # Lock first, then read the proposal's status: two applies of one day are serialised by the
     # day's locks, and the second must see that the first applied it.
+    lock_capacity(session, municipality, exclusive=False)
     locked, version = _lock_day(session, municipality, proposal.date, ())
     session.refresh(proposal)
     if proposal.status == "applied":
@@ -731,6 +733,7 @@ def replan_day(
     order differs from a booking's.
     """
     _check_date(municipality, date)
+    lock_capacity(session, municipality, exclusive=False)
     locked, version = _lock_day(session, municipality, date, ())
     state = dayplan.load_day(session, municipality, date)
     state.version = version
