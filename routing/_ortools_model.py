@@ -6,9 +6,9 @@ this module: it speaks in visit and vehicle positions (indices into ``problem.vi
 ``problem.vehicles``).
 
 Breaks are OR-Tools break intervals with the visit durations as ``node_visit_transits``. That is
-slightly looser than VROOM's semantics (OR-Tools lets a break interrupt a travel, VROOM takes it
-before leaving), so the solver re-places breaks exactly afterwards and repairs the rare route
-that no longer fits.
+slightly looser than our semantics (OR-Tools lets a break interrupt a travel; we take it before
+leaving or after arriving), so the solver re-places breaks exactly afterwards and repairs the
+rare route that no longer fits.
 """
 
 from __future__ import annotations

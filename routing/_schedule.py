@@ -1,10 +1,13 @@
 """Exact route feasibility with VROOM's semantics, fast enough for insertion heuristics.
 
 A route is an order of visits; breaks are placed by dynamic programming over the gaps between
-steps (taken in the order of their earliest window, at the current location, before travelling
-on). Because every step starts as early as possible and starting later never helps (start times
-are monotone in arrival times), the earliest schedule decides feasibility, and the latest
-feasible arrival times computed backwards let an insertion be checked in ``O(breaks)`` time.
+steps (taken in the order of their earliest window, where the vehicle is). As in
+:func:`routing.replay.replay`, a break between two visits is taken at the first one's address
+before driving on or at the next one's after arriving; before the first visit it is taken at the
+start, after the last one before driving to the end. Because every step starts as early as
+possible and starting later never helps (start times are monotone in arrival times), the
+earliest schedule decides feasibility, and the latest feasible arrival times computed backwards
+let an insertion be checked in ``O(breaks)`` time.
 
 Internal to the solver: indices here are positions in ``problem.visits`` and
 ``problem.vehicles``, not visit or vehicle ids.
@@ -171,16 +174,19 @@ class Instance:
         state, _ = self._gap(veh, state)
         out = [state]
         here = veh.start
-        for i in seq:
+        for p, i in enumerate(seq):
             leg = 0 if here is None else veh.dur[here][self.loc[i]]
+            arrive = [t + leg if t < INF else INF for t in state]
+            if p and nb:  # between two visits, breaks may also be taken after arriving
+                arrive, _ = self._gap(veh, arrive)
             ws = self.tw[i]
             sv = self.svc[i]
             nxt = [INF] * (nb + 1)
             for b in range(nb + 1):
-                t = state[b]
+                t = arrive[b]
                 if t >= INF:
                     continue
-                s = first_start(ws, t + leg)
+                s = first_start(ws, t)
                 if s < INF:
                     nxt[b] = s + sv
             state, _ = self._gap(veh, nxt)
@@ -189,10 +195,11 @@ class Instance:
         return out
 
     def backward(self, k: int, seq: Sequence[int]) -> list[list[int]]:
-        """Latest arrival times: ``result[p][b]`` for visit ``p`` (0-based), then the end.
+        """Latest ready times: ``result[p][b]`` for visit ``p`` (0-based), then the end.
 
-        The latest time the vehicle may arrive at the ``p``-th visit (or at the end, index
-        ``len(seq)``) having taken ``b`` breaks before, with the rest of the route feasible.
+        The latest time the vehicle may be at the ``p``-th visit's address, ready to serve it
+        (any breaks taken there on arrival done), having taken ``b`` breaks; or the latest
+        arrival at the end (index ``len(seq)``); with the rest of the route feasible.
         """
         veh = self.vehicles[k]
         nb = len(veh.breaks)
@@ -200,11 +207,11 @@ class Instance:
         end_state[nb] = veh.shift_end
         out = [end_state]
         nxt_loc = veh.end
-        state = end_state
+        arrive = end_state  # latest arrival at the next stop, before breaks taken there
         for i in reversed(seq):
             here = self.loc[i]
             leg = 0 if nxt_loc is None else veh.dur[here][nxt_loc]
-            ready = self._latest_ready(veh, state, leg)
+            ready = self._latest_ready(veh, arrive, leg)
             ws = self.tw[i]
             sv = self.svc[i]
             cur = [NEG] * (nb + 1)
@@ -214,10 +221,18 @@ class Instance:
                     continue
                 cur[b] = latest_arrival(ws, r - sv)
             out.append(cur)
-            state = cur
+            arrive = self._latest_ready(veh, cur, 0) if nb else cur
             nxt_loc = here
         out.reverse()
         return out
+
+    def arrivals(self, k: int, bw: list[list[int]]) -> list[list[int]]:
+        """Latest arrivals from :meth:`backward`: at each visit coming from another visit (the
+        breaks taken there on arrival before it), and at the end."""
+        veh = self.vehicles[k]
+        if not veh.breaks:
+            return bw
+        return [self._latest_ready(veh, late, 0) for late in bw[:-1]] + [bw[-1]]
 
     @staticmethod
     def _latest_ready(veh: VehicleData, arrive: list[int], leg: int) -> list[int]:
@@ -275,46 +290,47 @@ class Instance:
         nb = len(veh.breaks)
         if not seq:
             return []
-        # Forward DP keeping, per position and break count, where each state came from.
-        state = [veh.shift_start] + [INF] * nb
-        gap_state, took = self._gap(veh, state)
-        states = [gap_state]
-        tooks = [took]
-        pre = [state]
+        # Forward DP as in ``forward``, keeping per gap which break counts came from a break.
+        state, took = self._gap(veh, [veh.shift_start] + [INF] * nb)
+        tooks = [took]  # gaps in order: start, then per visit (arrival, departure)
         here = veh.start
-        for i in seq:
+        for p, i in enumerate(seq):
             leg = 0 if here is None else veh.dur[here][self.loc[i]]
+            arrive = [t + leg if t < INF else INF for t in state]
+            took = [False] * (nb + 1)
+            if p and nb:
+                arrive, took = self._gap(veh, arrive)
+            tooks.append(took)
             nxt = [INF] * (nb + 1)
             for b in range(nb + 1):
-                t = gap_state[b]
+                t = arrive[b]
                 if t >= INF:
                     continue
-                s = first_start(self.tw[i], t + leg)
+                s = first_start(self.tw[i], t)
                 if s < INF:
                     nxt[b] = s + self.svc[i]
-            gap_state, took = self._gap(veh, nxt)
-            pre.append(nxt)
-            states.append(gap_state)
+            state, took = self._gap(veh, nxt)
             tooks.append(took)
             here = self.loc[i]
         leg = 0 if veh.end is None else veh.dur[self.loc[seq[-1]]][veh.end]
-        if states[-1][nb] >= INF or states[-1][nb] + leg > veh.shift_end:
+        if state[nb] >= INF or state[nb] + leg > veh.shift_end:
             return None
-        # Walk back: in each gap, the breaks taken are those where the chain was used.
-        gaps: list[list[int]] = [[] for _ in range(len(seq) + 1)]
+        # Walk back: in each gap, the breaks taken are those where the chain was used. Gap g
+        # lies between visits (g + 1) // 2 - 1 and (g + 1) // 2 (the start and the end at -1
+        # and len(seq)); the breaks of one stretch between visits are listed together.
+        slots: list[list[int]] = [[] for _ in range(len(seq) + 1)]
         b = nb
-        for p in range(len(seq), -1, -1):
-            while b > 0 and tooks[p][b]:
-                gaps[p].append(b - 1)
+        for g in range(len(tooks) - 1, -1, -1):
+            while b > 0 and tooks[g][b]:
+                slots[g // 2].append(b - 1)
                 b -= 1
-            # states[p][b] now equals pre[p][b]: the state on arriving at this gap.
         if b != 0:
             return None
         out: list[tuple[StepType, int]] = []
         for p in range(len(seq) + 1):
             if p > 0:
                 out.append((StepType.VISIT, self.problem.visits[seq[p - 1]].id))
-            for bi in reversed(gaps[p]):
+            for bi in reversed(slots[p]):
                 out.append((StepType.BREAK, veh.breaks[bi][0]))
         return out
 
@@ -331,7 +347,7 @@ class RouteState:
     def refresh(self) -> None:
         inst = self.inst
         self.fw = inst.forward(self.k, self.seq)
-        self.bw = inst.backward(self.k, self.seq)
+        self.bw = inst.arrivals(self.k, inst.backward(self.k, self.seq))
         veh = inst.vehicles[self.k]
         self.locs: list[int | None] = [veh.start] + [inst.loc[i] for i in self.seq] + [veh.end]
         dims = inst.dims
@@ -392,13 +408,19 @@ class RouteState:
             if dc >= best:
                 continue
             leg_out = 0 if nxt is None else dur[lu][nxt]
-            # Earliest after u (with breaks in the gap after u), per break count.
+            # Earliest after u (with breaks in the gaps before and after u), per break count.
+            if nb:
+                a = [t + leg_in if t < INF else INF for t in st]
+                if p:
+                    a, _ = inst._gap(veh, a)
+            else:
+                a = [st[0] + leg_in]
             e = [INF] * (nb + 1)
             for b in range(nb + 1):
-                t = st[b]
+                t = a[b]
                 if t >= INF:
                     continue
-                s = first_start(ws, t + leg_in)
+                s = first_start(ws, t)
                 if s < INF:
                     e[b] = s + sv
             if nb:

@@ -8,15 +8,22 @@ break starts inside one of its windows, the route returns to its end within the 
 
 How it is fast: for every position of every route the index stores, once,
 
-- the earliest time the vehicle can leave the stop before the position (forward pass), and
-- the latest time it may arrive at the next visit or the end (backward pass; the slack).
+- the earliest time the vehicle can leave the visit before the position (forward pass), and
+- the latest time it may be ready at the next visit or arrive at the end (backward pass; the
+  slack).
+
+Breaks between the visit before and the candidate, and between the candidate and the visit
+after, are taken where :func:`routing.replay.replay` takes them: each run of breaks may be split
+around the drive (the first breaks before leaving, the others after arriving), whichever split is
+best. The index stores one entry per possible split: the time after the breaks taken before the
+drive (forward), or the latest arrival before the breaks taken after it (backward). The parts
+that depend on the candidate's address are walked per query through the breaks on the
+candidate's side of the drive (a loop as long as the longest run of breaks, usually one), and the
+best split per position is a minimum (maximum) over its entries.
 
 A query then costs two thin travel-time strips (new address to and from every known address, one
 pair of provider calls per profile) and a handful of numpy operations over all positions of all
-routes at once. Breaks right after the insertion point are taken at the new address, so the
-travel after them starts there; the query walks back through such runs of breaks (a loop as long
-as the longest run, usually one) to get, per position, the latest service start of the new visit.
-Each (position, window) check is then two comparisons.
+routes at once. Each (position, window) check is then two comparisons.
 
 Arriving earlier never hurts (a start is the first allowed moment at or after arrival, and every
 constraint is an upper bound), so "the rest of the day is feasible" is the same as "arrival no
@@ -43,7 +50,7 @@ from routing.model import (
     Vehicle,
     Visit,
 )
-from routing.replay import StopRef, _load_violations, first_start, replay
+from routing.replay import StopRef, _load_violations, first_start, gap_ready, replay, take_break
 from routing.travel import TravelTimeProvider, as_points
 
 Point = tuple[float, float]
@@ -55,6 +62,8 @@ BoolArray = npt.NDArray[np.bool_]
 #: "No time is late enough": the latest arrival of a stop that cannot be reached in time at all.
 #: Far below any horizon, yet far from the int64 limit, so adding a few durations stays exact.
 _NEVER = -(10**15)
+#: "No time is early enough": when a break on the way cannot start in any of its windows.
+_LATE = 10**15
 #: Padding for the window starts of breaks with fewer windows than the most: never "started".
 _PAD_START = 10**15
 
@@ -242,15 +251,23 @@ class Insertions(Sequence[Insertion]):
 
 @dataclass(frozen=True)
 class _Compiled:
-    """The per-position numbers of one route (plain lists; concatenated by the index)."""
+    """The per-position numbers of one route (plain lists; concatenated by the index).
 
-    depart: list[int]
+    ``forward`` and ``backward`` hold, per position, ``(time, first, count)`` entries: one per
+    way of splitting the breaks on that side of the candidate around the drive. ``first`` and
+    ``count`` name the breaks (stop positions ``first .. first + count - 1``) on the candidate's
+    side of the drive: forward, those taken at the candidate's address after arriving (``time``
+    is when the vehicle leaves the visit before, those before the drive taken); backward, those
+    taken there before leaving (``time`` is the latest arrival at the next address, those after
+    the drive taken).
+    """
+
     prefix_ok: list[bool]
     prev_loc: list[int | None]
     next_loc: list[int | None]
-    latest_next: list[int]
     leg: list[int]
-    run_end: list[int]
+    forward: list[list[tuple[int, int, int]]]
+    backward: list[list[tuple[int, int, int]]]
 
 
 def _latest(windows: Sequence[TimeWindow], duration: int, leave_by: int) -> int:
@@ -260,6 +277,25 @@ def _latest(windows: Sequence[TimeWindow], duration: int, leave_by: int) -> int:
         if w.start <= s_max:
             return min(w.end, s_max)
     return _NEVER
+
+
+def _back_through(breaks: Sequence[Break], leave_by: int) -> int:
+    """Latest arrival before ``breaks`` (taken in order) such that they are done by ``leave_by``."""
+    x = leave_by
+    for brk in reversed(breaks):
+        x = _latest(brk.time_windows, brk.duration, x)
+    return x
+
+
+def _forth_through(breaks: Sequence[Break], t: int) -> int:
+    """When ``breaks`` (taken in order from ``t``, each as early as it may start) are done."""
+    x = t
+    for brk in breaks:
+        done = take_break(brk, x)
+        if done is None:
+            return _LATE
+        x = done
+    return x
 
 
 def _compile(route: PlannedRoute, leg_of: Mapping[tuple[int, int], int]) -> _Compiled:
@@ -272,61 +308,97 @@ def _compile(route: PlannedRoute, leg_of: Mapping[tuple[int, int], int]) -> _Com
     def leg(a: int | None, b: int | None) -> int:
         return 0 if a is None or b is None else leg_of[a, b]
 
-    depart = [0] * (n + 1)
-    prefix_ok = [True] * (n + 1)
-    prev_loc: list[int | None] = [None] * (n + 1)
-    t, here, ok = veh.shift.start, veh.start, True
-    for k, (kind, ref) in enumerate(stops):
-        depart[k], prefix_ok[k], prev_loc[k] = t, ok, here
-        item: Visit | Break
-        if kind is StepType.VISIT:
-            item = route.visits[ref]
-            t += leg(here, item.location)
-            here = item.location
-        else:
-            item = breaks[ref]
-        start = first_start(item.time_windows, t)
-        if start is None:
-            ok, start = False, t
-        t = start + item.duration
-    depart[n], prefix_ok[n], prev_loc[n] = t, ok, here
-
-    # next_loc: where the vehicle drives after the breaks that follow a position; run_end: the
-    # first stop at or after it that is not a break (a visit, or n for the end).
-    next_loc: list[int | None] = [None] * (n + 1)
-    run_end = [n] * (n + 1)
-    next_loc[n] = veh.end
+    # Per position: the visit before it (or -1) and the first visit at or after it (or n).
+    last_visit = [-1] * (n + 1)
+    for k in range(n):
+        last_visit[k + 1] = k if stops[k][0] is StepType.VISIT else last_visit[k]
+    next_visit = [n] * (n + 1)
     for k in range(n - 1, -1, -1):
-        kind, ref = stops[k]
-        if kind is StepType.VISIT:
-            next_loc[k], run_end[k] = route.visits[ref].location, k
-        else:
-            next_loc[k], run_end[k] = next_loc[k + 1], run_end[k + 1]
+        next_visit[k] = k if stops[k][0] is StepType.VISIT else next_visit[k + 1]
 
-    # latest[k]: latest arrival at visit k (travel included) or at the end (k = n) from which
-    # the rest of the order is feasible.
-    latest = [_NEVER] * (n + 1)
-    latest[n] = veh.shift.end
-    for k in range(n - 1, -1, -1):
-        kind, ref = stops[k]
-        if kind is not StepType.VISIT:
+    def loc_of(k: int) -> int:
+        return route.visits[stops[k][1]].location
+
+    def run(a: int, b: int) -> list[Break]:
+        return [breaks[stops[k][1]] for k in range(a, b)]
+
+    # Forward, as replay: departure from each visit (after its service), and whether it and
+    # everything before it is on time.
+    depart_after = [0] * n
+    ok_after = [True] * n
+    t, here, ok, prev = veh.shift.start, veh.start, True, -1
+    for k in range(n):
+        if stops[k][0] is not StepType.VISIT:
             continue
-        visit = route.visits[ref]
-        q = run_end[k + 1]
-        x = latest[q] - leg(visit.location, next_loc[k + 1])
-        for j in range(q - 1, k, -1):
-            brk = breaks[stops[j][1]]
-            x = _latest(brk.time_windows, brk.duration, x)
-        latest[k] = _latest(visit.time_windows, visit.duration, x)
+        visit = route.visits[stops[k][1]]
+        best = gap_ready(run(prev + 1, k), t, leg(here, visit.location), split=prev >= 0)
+        if best is None:
+            ok, ready = False, t
+        else:
+            ready = best[0]
+        start = first_start(visit.time_windows, ready)
+        if start is None:
+            ok, start = False, ready
+        t, here, prev = start + visit.duration, visit.location, k
+        depart_after[k], ok_after[k] = t, ok
 
+    # Backward: the latest moment the vehicle may be ready at each visit (its breaks on arrival
+    # taken) with the rest of the order feasible.
+    ready_by = [_NEVER] * n
+    for k in range(n - 1, -1, -1):
+        if stops[k][0] is not StepType.VISIT:
+            continue
+        visit = route.visits[stops[k][1]]
+        r = next_visit[k + 1]
+        if r < n:
+            leave_by = _gap_latest(run(k + 1, r), ready_by[r], leg(visit.location, loc_of(r)))
+        else:
+            leave_by = _back_through(run(k + 1, n), veh.shift.end - leg(visit.location, veh.end))
+        ready_by[k] = _latest(visit.time_windows, visit.duration, leave_by)
+
+    prev_loc: list[int | None] = []
+    next_loc: list[int | None] = []
+    prefix_ok: list[bool] = []
+    forward: list[list[tuple[int, int, int]]] = []
+    backward: list[list[tuple[int, int, int]]] = []
+    for p in range(n + 1):
+        a, r = last_visit[p], next_visit[p]
+        prev_loc.append(veh.start if a < 0 else loc_of(a))
+        next_loc.append(veh.end if r >= n else loc_of(r))
+        prefix_ok.append(a < 0 or ok_after[a])
+        before = run(a + 1, p)
+        if a < 0:  # the candidate would be the first visit: breaks before it at the start
+            forward.append([(_forth_through(before, veh.shift.start), p, 0)])
+        else:
+            forward.append(
+                [
+                    (_forth_through(before[:j], depart_after[a]), a + 1 + j, len(before) - j)
+                    for j in range(len(before) + 1)
+                ]
+            )
+        after = run(p, r)
+        if r >= n:  # the candidate would be the last visit: breaks after it before driving
+            backward.append([(veh.shift.end, p, len(after))])
+        else:
+            backward.append(
+                [(_back_through(after[j:], ready_by[r]), p, j) for j in range(len(after) + 1)]
+            )
     return _Compiled(
-        depart=depart,
         prefix_ok=prefix_ok,
         prev_loc=prev_loc,
         next_loc=next_loc,
-        latest_next=[latest[run_end[p]] for p in range(n + 1)],
         leg=[leg(prev_loc[p], next_loc[p]) for p in range(n + 1)],
-        run_end=run_end,
+        forward=forward,
+        backward=backward,
+    )
+
+
+def _gap_latest(breaks: Sequence[Break], ready_by: int, leg: int) -> int:
+    """Latest departure from a visit such that ``breaks`` and ``leg`` of driving (the breaks
+    split around the drive in the best way) reach the next visit ready by ``ready_by``."""
+    return max(
+        _back_through(breaks[:j], _back_through(breaks[j:], ready_by) - leg)
+        for j in range(len(breaks) + 1)
     )
 
 
@@ -347,15 +419,14 @@ class _Positions:
 
     Rows of one day are contiguous and days are in index order, so a day is a slice. Point
     indices refer to the index's point table; -1 means "no address" (an open start or end).
+    The ``f_*`` and ``b_*`` columns are the forward and backward split entries of
+    :class:`_Compiled` (sorted by row, at least one per row), their break positions made rows.
     """
 
-    depart: IntArray  # earliest time the vehicle leaves the stop before (stops[:p] timed)
-    prefix_ok: BoolArray  # stops[:p] all on time and the route accepts one more visit
+    prefix_ok: BoolArray  # the stops up to the visit before all on time, route accepts a visit
     prev_pt: IntArray  # address the vehicle drives from to the candidate
     next_pt: IntArray  # address it drives to after the candidate (and the breaks after it)
-    latest_next: IntArray  # latest arrival there (the next visit, or the end)
     leg: IntArray  # travel prev -> next today (0 when either is missing)
-    run_end: IntArray  # row of the first non-break stop at or after this one
     route: IntArray
     position: IntArray
     day: IntArray
@@ -363,7 +434,16 @@ class _Positions:
     break_duration: IntArray  # duration of the break at this row, -1 when it is no break
     break_start: IntArray  # (rows, windows) window starts of that break, padded
     break_end: IntArray
-    runs: IntArray  # rows that are breaks (a candidate placed there is followed by breaks)
+    f_row: IntArray
+    f_time: IntArray
+    f_first: IntArray
+    f_count: IntArray
+    f_starts: IntArray  # first entry of each row
+    b_row: IntArray
+    b_time: IntArray
+    b_first: IntArray
+    b_count: IntArray
+    b_starts: IntArray
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -433,13 +513,14 @@ class InsertionIndex:
         point_ids: dict[str, dict[Point, int]] = {}
         skill_ids: dict[frozenset[int], int] = {}
         width = max((len(b.time_windows) for r in ordered for b in r.vehicle.breaks), default=1)
-        no_break = [_PAD_START] * width
+        no_start, no_end = [_PAD_START] * width, [_NEVER] * width
         cols: dict[str, list[int]] = {name: [] for name in _INT_COLUMNS}
         ok_col: list[bool] = []
         profile_col: list[str] = []
         break_starts: list[list[int]] = []
         break_ends: list[list[int]] = []
 
+        entries: dict[str, list[int]] = {name: [] for name in _ENTRY_COLUMNS}
         for r_idx, route in enumerate(ordered):
             comp = _compile(route, _route_legs(route, travel))
             veh = route.vehicle
@@ -459,23 +540,27 @@ class InsertionIndex:
                         cols[col].append(table.setdefault((float(lon), float(lat)), len(table)))
                 ok_col.append(accepts and comp.prefix_ok[p])
                 profile_col.append(veh.profile)
-                cols["depart"].append(comp.depart[p])
-                cols["latest_next"].append(comp.latest_next[p])
                 cols["leg"].append(comp.leg[p])
-                cols["run_end"].append(offset + comp.run_end[p])
                 cols["route"].append(r_idx)
                 cols["position"].append(p)
                 cols["day"].append(day)
                 cols["skills"].append(skill_id)
+                for side, found in (("f", comp.forward[p]), ("b", comp.backward[p])):
+                    entries[f"{side}_starts"].append(len(entries[f"{side}_row"]))
+                    for time_, first, count in found:
+                        entries[f"{side}_row"].append(offset + p)
+                        entries[f"{side}_time"].append(time_)
+                        entries[f"{side}_first"].append(offset + first)
+                        entries[f"{side}_count"].append(count)
                 if p < n and route.stops[p][0] is StepType.BREAK:
                     brk = breaks[route.stops[p][1]]
-                    pad = [_PAD_START] * (width - len(brk.time_windows))
-                    break_starts.append([w.start for w in brk.time_windows] + pad)
-                    break_ends.append([w.end for w in brk.time_windows] + pad)
+                    pad = width - len(brk.time_windows)
+                    break_starts.append([w.start for w in brk.time_windows] + [_PAD_START] * pad)
+                    break_ends.append([w.end for w in brk.time_windows] + [_NEVER] * pad)
                     cols["break_duration"].append(brk.duration)
                 else:
-                    break_starts.append(no_break)
-                    break_ends.append(no_break)
+                    break_starts.append(no_start)
+                    break_ends.append(no_end)
                     cols["break_duration"].append(-1)
 
         # One point table, each profile a contiguous block; index -1 will read a trailing 0.
@@ -491,10 +576,10 @@ class InsertionIndex:
             arr[col] = np.where(arr[col] >= 0, arr[col] + shift, -1)
         positions = _Positions(
             **arr,
+            **{name: np.array(values, dtype=np.int64) for name, values in entries.items()},
             prefix_ok=np.array(ok_col, dtype=bool),
             break_start=np.array(break_starts, dtype=np.int64).reshape(-1, width),
             break_end=np.array(break_ends, dtype=np.int64).reshape(-1, width),
-            runs=np.flatnonzero(arr["break_duration"] >= 0).astype(np.int64),
         )
         return cls(ordered, travel, positions, profiles, points, days, tuple(skill_ids))
 
@@ -505,7 +590,7 @@ class InsertionIndex:
     @property
     def positions(self) -> int:
         """Number of insertion positions over all routes (stops plus one per route)."""
-        return int(self._pos.depart.shape[0])
+        return int(self._pos.leg.shape[0])
 
     def candidates(
         self,
@@ -557,25 +642,37 @@ class InsertionIndex:
 
         go = to_c[a.prev_pt]
         back = from_c[a.next_pt]
-        arrival = a.depart + go
-        # Latest moment to leave the candidate: the next visit's (or the end's) latest arrival
-        # minus the drive there, walked back through the breaks taken at the candidate's address.
-        leave_by = a.latest_next - back
-        runs = a.runs
-        if runs.size:
-            x = leave_by[runs]
-            cur = a.run_end[runs] - 1
-            active = np.flatnonzero(cur >= runs)
-            while active.size:
-                j = cur[active]
-                s_max = x[active] - a.break_duration[j]
-                started = a.break_start[j] <= s_max[:, None]
-                last = started.shape[1] - 1 - np.argmax(started[:, ::-1], axis=1)
-                end = a.break_end[j, last]
-                x[active] = np.where(started.any(axis=1), np.minimum(end, s_max), _NEVER)
-                cur[active] -= 1
-                active = active[cur[active] >= runs[active]]
-            leave_by[runs] = x
+        # Earliest arrival, per split of the breaks before the candidate: leave the visit before
+        # (the breaks before the drive taken), drive, take the rest at the candidate's address.
+        x = a.f_time + go[a.f_row]
+        active = np.flatnonzero(a.f_count > 0)
+        i = 0
+        while active.size:
+            j = a.f_first[active] + i
+            t = x[active]
+            fits = a.break_end[j] >= t[:, None]
+            w = np.argmax(fits, axis=1)
+            start = np.maximum(t, a.break_start[j, w])
+            x[active] = np.where(fits.any(axis=1), start + a.break_duration[j], _LATE)
+            i += 1
+            active = active[a.f_count[active] > i]
+        arrival = np.minimum.reduceat(x, a.f_starts)
+        # Latest moment to leave the candidate, per split of the breaks after it: the latest
+        # arrival at the next address (the breaks after the drive taken there) minus the drive,
+        # walked back through the breaks taken at the candidate's address before leaving.
+        y = a.b_time - back[a.b_row]
+        active = np.flatnonzero(a.b_count > 0)
+        i = 0
+        while active.size:
+            i += 1
+            j = a.b_first[active] + a.b_count[active] - i
+            s_max = y[active] - a.break_duration[j]
+            started = a.break_start[j] <= s_max[:, None]
+            last = started.shape[1] - 1 - np.argmax(started[:, ::-1], axis=1)
+            end = a.break_end[j, last]
+            y[active] = np.where(started.any(axis=1), np.minimum(end, s_max), _NEVER)
+            active = active[a.b_count[active] > i]
+        leave_by = np.maximum.reduceat(y, a.b_starts)
         latest_start = leave_by - duration
 
         ok = a.prefix_ok & skill_ok[a.skills] & (arrival <= latest_start)
@@ -639,17 +736,17 @@ def _key(day: IntArray, t: IntArray) -> IntArray:
 
 
 _INT_COLUMNS = (
-    "depart",
     "prev_pt",
     "next_pt",
-    "latest_next",
     "leg",
-    "run_end",
     "route",
     "position",
     "day",
     "skills",
     "break_duration",
+)
+_ENTRY_COLUMNS = tuple(
+    f"{side}_{name}" for side in "fb" for name in ("row", "time", "first", "count", "starts")
 )
 
 

@@ -9,7 +9,10 @@ Semantics follow VROOM:
 
 - a visit's service starts inside one of its time windows; arriving early means waiting;
 - a break is taken at the current location, between two steps, and starts inside one of its
-  windows; a vehicle that serves any visit takes all of its breaks;
+  windows; a vehicle that serves any visit takes all of its breaks. Between two visits the
+  current location is the first one's address before driving on or the next one's after
+  arriving (travel is never interrupted); before the first visit it is the start, after the last
+  one the last visit's address;
 - a route starts no earlier than the start of the vehicle's shift and ends (arrives at its end
   location, or finishes its last step when it has none) no later than the shift's end;
 - travel time comes from the vehicle profile's duration matrix, cost from its cost matrix, or from

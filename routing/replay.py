@@ -45,6 +45,46 @@ def first_start(windows: Sequence[TimeWindow], t: int) -> int | None:
     return None
 
 
+def take_break(brk: Break, t: int) -> int | None:
+    """When a break begun as early as possible from ``t`` ends, or ``None`` when it is too late."""
+    start = first_start(brk.time_windows, t)
+    return None if start is None else start + brk.duration
+
+
+def gap_ready(
+    breaks: Sequence[Break], depart: int, leg: int, *, split: bool
+) -> tuple[int, int] | None:
+    """The earliest moment the next step's location is reached and the breaks before it taken.
+
+    Between two visits the vehicle leaves the first at ``depart`` (its service done), drives
+    ``leg`` seconds and takes ``breaks`` (in their order) where it is: the first ``j`` of them at
+    the first visit's address before driving, the others at the next address after arriving,
+    for the ``j`` that makes the next address ready earliest (ties go to taking the breaks before
+    driving). ``split=False`` allows only ``j = len(breaks)`` (before the first visit and after
+    the last one, breaks are taken before driving).
+
+    Returns
+    -------
+    tuple of int, or None
+        ``(ready, j)``, or ``None`` when no choice lets every break start inside a window.
+    """
+    best: tuple[int, int] | None = None
+    m = len(breaks)
+    for j in range(m, -1 if split else m - 1, -1):
+        t: int | None = depart
+        for k, brk in enumerate(breaks):
+            if t is None:
+                break
+            t = take_break(brk, t + leg if k == j else t)
+        if t is None:
+            continue
+        if j == m:
+            t += leg
+        if best is None or t < best[0]:
+            best = (t, j)
+    return best
+
+
 def replay(
     problem: Problem,
     vehicle: Vehicle,
@@ -62,7 +102,11 @@ def replay(
     vehicle
         The vehicle that drives the route.
     stops
-        Visits and breaks in order. Breaks are taken at the current location.
+        Visits and breaks in order. A break is taken where the vehicle is: between two visits
+        either at the first one's address before driving on or at the next one's after arriving
+        (whichever lets the next visit start earliest, see :func:`gap_ready`; travel is never
+        interrupted); before the first visit at the start, after the last one before driving to
+        the end. A break step's location says where it is taken.
     depart
         Departure time from the start; defaults to the start of the shift.
     late_start
@@ -95,6 +139,35 @@ def replay(
     seen_visits: set[int] = set()
     seen_breaks: set[int] = set()
     served: list[Visit] = []
+    pending: list[Break] = []  # breaks since the last visit (or the start)
+    after_visit = False  # the vehicle is at a visit's address, not at the start
+
+    def move(dest: int | None, split: bool) -> None:
+        """Take the pending breaks and drive to ``dest`` (``None``: no travel)."""
+        nonlocal t, here, travel, cost, waiting_total, service_total
+        leg = 0 if here is None or dest is None else int(durations[here, dest])
+        if here is not None and dest is not None:
+            travel += leg
+            cost += int(costs[here, dest])
+        best = gap_ready(pending, t, leg, split=split) if pending else None
+        j = best[1] if best is not None else len(pending)
+        for k, brk in enumerate(pending):
+            if k == j:
+                t += leg
+                here = dest if dest is not None else here
+            start = first_start(brk.time_windows, t)
+            if start is None:
+                violations.append(f"break {brk.id} of vehicle {vehicle.id}: starts too late ({t})")
+                start = t
+            steps.append(Step(StepType.BREAK, brk.id, here, t, start - t, brk.duration))
+            waiting_total += start - t
+            service_total += brk.duration
+            t = start + brk.duration
+        if j == len(pending):
+            t += leg
+        if dest is not None:
+            here = dest
+        pending.clear()
 
     for kind, ref in stops:
         if kind is StepType.VISIT:
@@ -107,11 +180,7 @@ def replay(
             seen_visits.add(ref)
             if not vehicle.can_serve(visit):
                 violations.append(f"visit {ref}: vehicle {vehicle.id} may not serve it")
-            if here is not None:
-                leg = int(durations[here, visit.location])
-                travel += leg
-                cost += int(costs[here, visit.location])
-                t += leg
+            move(visit.location, after_visit)
             start = first_start(visit.time_windows, t)
             if start is None:
                 violations.append(f"visit {ref}: arrives at {t}, after its last time window")
@@ -120,8 +189,8 @@ def replay(
             waiting_total += start - t
             service_total += visit.duration
             t = start + visit.duration
-            here = visit.location
             served.append(visit)
+            after_visit = True
         elif kind is StepType.BREAK:
             brk: Break | None = breaks.get(ref)
             if brk is None:
@@ -130,24 +199,15 @@ def replay(
             if ref in seen_breaks:
                 violations.append(f"break {ref}: taken twice")
             seen_breaks.add(ref)
-            start = first_start(brk.time_windows, t)
-            if start is None:
-                violations.append(f"break {ref} of vehicle {vehicle.id}: starts too late ({t})")
-                start = t
-            steps.append(Step(StepType.BREAK, ref, here, t, start - t, brk.duration))
-            waiting_total += start - t
-            service_total += brk.duration
-            t = start + brk.duration
+            pending.append(brk)
         else:
             raise ValueError(f"a route order holds visits and breaks, not {kind}")
 
     if vehicle.end is not None:
-        if here is not None:
-            leg = int(durations[here, vehicle.end])
-            travel += leg
-            cost += int(costs[here, vehicle.end])
-            t += leg
+        move(vehicle.end, False)
         steps.append(Step(StepType.END, None, vehicle.end, t))
+    else:
+        move(None, False)
     if t > vehicle.shift.end:
         violations.append(
             f"vehicle {vehicle.id}: ends at {t}, after its shift ({vehicle.shift.end})"

@@ -673,12 +673,17 @@ def _route_json(
             here, left, break_time = loc, step, 0
         step_travel = travel
         if step.type is StepType.BREAK:
-            # VROOM counts the leg across a break before the break when the vehicle had the time
-            # to drive it first; replayed routes take the break before driving.
+            # A break's travel so far includes the leg across it when it is taken after driving:
+            # replayed routes say so by the break's location (the next address); otherwise VROOM
+            # counts the leg first when the vehicle had the time to drive it.
             ahead = next((x for x in located_at[k + 1 :] if x is not None), None)
             if here is not None and ahead is not None and left is not None:
                 leg = int(durations[here, ahead])
-                if step.arrival - left.departure - break_time >= leg > 0:
+                if step.location is not None and here != ahead:
+                    after_driving = step.location == ahead
+                else:
+                    after_driving = step.arrival - left.departure - break_time >= leg
+                if after_driving and leg > 0:
                     step_travel += leg
             break_time += step.duration
         if step.type is StepType.VISIT and step.id is not None and step.id in visits:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,8 @@ from routing.insertion import (
     PlannedRoute,
     candidates_by_replay,
 )
-from routing.model import Break, IntMatrix, StepType, TimeWindow, Vehicle, Visit
-from routing.replay import StopRef, first_start
+from routing.model import Break, IntMatrix, Step, StepType, TimeWindow, Vehicle, Visit
+from routing.replay import StopRef, first_start, replay
 from routing.travel import HaversineTravel, TravelTimeProvider
 
 V, B = StepType.VISIT, StepType.BREAK
@@ -103,6 +103,42 @@ def test_break_window_can_rule_out_one_side() -> None:
     engine, brute = query([route], LineTravel(), (10.0, 0.0), 20, [("mon", TimeWindow(0, 200))])
     assert engine == brute
     assert {i.position for i in engine} == {1}
+
+
+def test_break_after_driving_to_the_candidate() -> None:
+    """Visit 5 (at 10) is done at 20, the lunch opens at 60. Inserted after the lunch, the
+    candidate at 40 is reached at 50 and the lunch taken there (60-70): it starts at 70. Taking
+    the lunch before driving would start it at 90, too late for its window [0, 80]."""
+    veh = Vehicle(
+        1, start=0, end=0, shift=TimeWindow(0, 500), breaks=(Break(7, (TimeWindow(60, 200),), 10),)
+    )
+    visits = {5: Visit(5, 1, 10, (TimeWindow(10, 10),))}
+    route = PlannedRoute("r", "mon", veh, ((V, 5), (B, 7)), visits, line(0, 10))
+    engine, brute = query([route], LineTravel(), (40.0, 0.0), 10, [("mon", TimeWindow(0, 80))])
+    assert engine == brute
+    after = [i for i in engine if i.position == 2]
+    assert [(i.arrival, i.service_start) for i in after] == [(70, 70)]
+
+
+def test_break_after_driving_from_the_candidate() -> None:
+    """The candidate (at 30, 10 s of work) goes before the lunch and visit 6 (at 50, promised by
+    120). Leaving the candidate at t, the lunch (from 100, 20 s) is best taken at visit 6's
+    address after the 20 s drive: visit 6 then starts at max(t + 20, 100) + 20, by 120 when
+    t <= 80, so the latest start is 70. Taking the lunch before driving would make visit 6
+    start at 140 at best: only driving first makes this position possible."""
+    veh = Vehicle(
+        1,
+        start=0,
+        end=None,
+        shift=TimeWindow(0, 500),
+        breaks=(Break(7, (TimeWindow(100, 300),), 20),),
+    )
+    visits = {5: Visit(5, 1, 0), 6: Visit(6, 2, 10, (TimeWindow(0, 120),))}
+    route = PlannedRoute("r", "mon", veh, ((V, 5), (B, 7), (V, 6)), visits, line(0, 10, 50))
+    engine, brute = query([route], LineTravel(), (30.0, 0.0), 10, [("mon", TimeWindow(0, 500))])
+    assert engine == brute
+    before_lunch = [i for i in engine if i.position == 1]
+    assert [(i.service_start, i.latest_start) for i in before_lunch] == [(30, 70)]
 
 
 def test_return_to_the_end_is_checked() -> None:
@@ -297,12 +333,18 @@ def windows(draw: st.DrawFn, scale: int, max_count: int = 2) -> tuple[TimeWindow
 
 
 @st.composite
-def promised(draw: st.DrawFn, t: int, scale: int) -> tuple[TimeWindow, ...]:
+def promised(draw: st.DrawFn, t: int, scale: int, later: int = 0) -> tuple[TimeWindow, ...]:
     """Windows for a stop the plan reaches at ``t``: none, around ``t`` (slack 0 is common, so
-    plans are tight), around ``t`` plus a later one, random, or closed before ``t`` (late)."""
-    mode = draw(st.sampled_from(["anytime", "around", "around", "two", "random", "late"]))
+    plans are tight), around ``t`` plus a later one, random, or closed before ``t`` (late); with
+    ``later`` (breaks) also opening up to ``later`` steps after ``t``, so the vehicle would wait
+    for it and may drive on first."""
+    modes = ["anytime", "around", "around", "two", "random", "late"]
+    mode = draw(st.sampled_from(modes + ["later"] * 6 if later else modes))
     if mode == "anytime":
         return ()
+    if mode == "later":
+        start = t + draw(st.integers(1, later)) * scale
+        return (TimeWindow(start, start + draw(st.sampled_from([0, 10, 60, 200])) * scale),)
     if mode == "late" and t >= scale:
         end = t - draw(st.integers(1, t // scale)) * scale
         return (TimeWindow(max(0, end - draw(st.integers(0, 60)) * scale), end),)
@@ -325,11 +367,14 @@ def planned_route(
     scale: int,
     travel: TravelTimeProvider,
     has_matrix: bool,
+    lunch: bool = False,
 ) -> PlannedRoute:
     """A random small expert-day on a random day: open or closed, breaks, visits, all of it.
 
     The windows are mostly drawn around the times the plan reaches its stops (so most days are
-    feasible and many are tight), sometimes at random (late plans)."""
+    feasible and many are tight), sometimes at random (late plans). With ``lunch`` the day has
+    2-4 visits with 1-2 breaks between them, all skills and no visit limit, so what decides an
+    offer is mostly where the breaks are taken."""
     n_loc = len(coords)
     loc = st.integers(0, n_loc - 1)
     start = draw(st.one_of(st.none(), loc))
@@ -344,12 +389,15 @@ def planned_route(
         if durations is not None
         else travel.matrix([coords[i] for i in range(n_loc)], profile)
     )
-    visit_ids = [100 + k for k in range(draw(st.integers(0, 4)))]
-    break_ids = list(range(draw(st.integers(0, 2))))
-    kept_breaks = [b for b in break_ids if draw(st.integers(0, 19)) > 0]  # rarely one is lost
-    order: list[StopRef] = draw(
-        st.permutations([(V, v) for v in visit_ids] + [(B, b) for b in kept_breaks])
-    )
+    visit_ids = [100 + k for k in range(draw(st.integers(2 if lunch else 0, 4)))]
+    break_ids = list(range(draw(st.integers(1 if lunch else 0, 2))))
+    if lunch:
+        order: list[StopRef] = [(V, v) for v in visit_ids]
+        for b in break_ids:
+            order.insert(draw(st.integers(1, len(order) - 1)), (B, b))
+    else:
+        kept_breaks = [b for b in break_ids if draw(st.integers(0, 19)) > 0]  # rarely one lost
+        order = draw(st.permutations([(V, v) for v in visit_ids] + [(B, b) for b in kept_breaks]))
 
     # Walk the plan as replay would, drawing each stop's windows around the time it is reached.
     shift_start = draw(st.integers(0, 100)) * scale
@@ -368,7 +416,9 @@ def planned_route(
             visits[ref] = Visit(ref, where, duration, draw(promised(t, scale)), skills=visit_skills)
             t = (first_start(visits[ref].time_windows, t) or t) + duration
         else:
-            break_of[ref] = Break(ref, draw(promised(t, scale)), duration)
+            break_of[ref] = Break(
+                ref, draw(promised(t, scale, later=200 if lunch else 60)), duration
+            )
             t = (first_start(break_of[ref].time_windows, t) or t) + duration
     for b in break_ids:
         if b not in break_of:
@@ -380,6 +430,8 @@ def planned_route(
             st.sampled_from([0, 20, 100, 400]).map(lambda x: t + x * scale),
             st.integers(0, 600).map(lambda x: shift_start + x * scale),
         )
+        if not lunch
+        else st.sampled_from([20, 100, 400]).map(lambda x: t + x * scale)
     )
     vehicle = Vehicle(
         id=key,
@@ -387,9 +439,11 @@ def planned_route(
         end=end,
         shift=TimeWindow(shift_start, max(shift_start, shift_end)),
         breaks=tuple(break_of[b] for b in break_ids),
-        skills=draw(st.one_of(st.just(frozenset({1, 2, 3})), SKILLS)),
+        skills=frozenset({1, 2, 3})
+        if lunch
+        else draw(st.one_of(st.just(frozenset({1, 2, 3})), SKILLS)),
         profile=profile,
-        max_visits=draw(st.one_of(st.none(), st.none(), st.integers(0, 5))),
+        max_visits=None if lunch else draw(st.one_of(st.none(), st.none(), st.integers(0, 5))),
     )
     return PlannedRoute(
         key=key,
@@ -403,9 +457,10 @@ def planned_route(
 
 
 @st.composite
-def matrix_scenario(draw: st.DrawFn) -> dict[str, Any]:
+def matrix_scenario(draw: st.DrawFn, lunch: bool = False) -> dict[str, Any]:
     """Random small non-metric matrices (per profile) over a few locations, 1-3 routes, one
-    candidate with 1-5 windows over the days (including a day without routes)."""
+    candidate with 1-5 windows over the days (including a day without routes). With ``lunch``
+    the routes are days with breaks between visits (see :func:`planned_route`)."""
     n_loc = draw(st.integers(1, 5))
     n_pts = n_loc + 1  # the candidate may use a fresh point or share an address
     cell = st.integers(0, 60)
@@ -420,15 +475,16 @@ def matrix_scenario(draw: st.DrawFn) -> dict[str, Any]:
     )
     coords = {i: (float(i), 0.0) for i in range(n_loc)}
     routes = [
-        draw(planned_route(k, coords, 1, travel, True)) for k in range(draw(st.integers(1, 3)))
+        draw(planned_route(k, coords, 1, travel, True, lunch))
+        for k in range(draw(st.integers(1, 3)))
     ]
     cand = (float(draw(st.integers(0, n_pts - 1))), 0.0)
     return dict(
         routes=routes,
         travel=travel,
         location=cand,
-        duration=draw(st.integers(0, 60)),
-        skills=draw(SKILLS),
+        duration=draw(st.integers(0, 20 if lunch else 60)),
+        skills=frozenset() if lunch else draw(SKILLS),
         windows=draw(query_windows(1)),
     )
 
@@ -450,7 +506,7 @@ def query_windows(draw: st.DrawFn, scale: int) -> list[tuple[str, TimeWindow]]:
 
 
 @st.composite
-def coordinate_scenario(draw: st.DrawFn) -> dict[str, Any]:
+def coordinate_scenario(draw: st.DrawFn, lunch: bool = False) -> dict[str, Any]:
     """Random addresses within a few km, real haversine travel with the default profiles, times
     in seconds (scaled so windows and travel are of similar size)."""
     n_loc = draw(st.integers(1, 5))
@@ -461,15 +517,16 @@ def coordinate_scenario(draw: st.DrawFn) -> dict[str, Any]:
     coords = {i: draw(coord) for i in range(n_loc)}
     travel = HaversineTravel()
     routes = [
-        draw(planned_route(k, coords, 20, travel, False)) for k in range(draw(st.integers(1, 3)))
+        draw(planned_route(k, coords, 20, travel, False, lunch))
+        for k in range(draw(st.integers(1, 3)))
     ]
     location = draw(st.one_of(coord, st.sampled_from(list(coords.values()))))
     return dict(
         routes=routes,
         travel=travel,
         location=location,
-        duration=draw(st.integers(0, 60)) * 20,
-        skills=draw(SKILLS),
+        duration=draw(st.integers(0, 20 if lunch else 60)) * 20,
+        skills=frozenset() if lunch else draw(SKILLS),
         windows=draw(query_windows(20)),
     )
 
@@ -503,9 +560,20 @@ def test_engine_equals_replay_brute_force_on_coordinates(s: dict[str, Any]) -> N
     assert set(engine) == set(brute)
 
 
+@given(st.one_of(matrix_scenario(lunch=True), coordinate_scenario(lunch=True)))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_engine_equals_replay_brute_force_around_breaks(s: dict[str, Any]) -> None:
+    """Days with breaks between their visits, on both kinds of travel: the engine agrees exactly
+    with replay on which breaks it takes before driving and which after arriving, before the
+    candidate and after it."""
+    engine, brute = engine_and_brute(s)
+    assert set(engine) == set(brute)
+
+
 def test_random_scenarios_reach_the_interesting_cases() -> None:
     """The random generator is not vacuous: it produces routes where some positions are offered
-    and others refused, offers into days holding only breaks, and offers into open routes."""
+    and others refused, offers into days holding only breaks, offers into open routes, and
+    offers whose replay takes a break after driving, before the candidate and after it."""
 
     def offers(s: dict[str, Any]) -> list[Insertion]:
         index = InsertionIndex.build(s["routes"], s["travel"])
@@ -524,13 +592,58 @@ def test_random_scenarios_reach_the_interesting_cases() -> None:
         keys = {r.key for r in s["routes"] if r.vehicle.start is None or r.vehicle.end is None}
         return any(i.route in keys for i in offers(s))
 
-    for condition in (mixed, only_breaks, open_route):
+    def split(side: str) -> Callable[[dict[str, Any]], bool]:
+        def found(s: dict[str, Any]) -> bool:
+            routes = {r.key: r for r in s["routes"]}
+            for ins in offers(s):
+                steps = _replayed_with(s, routes[ins.route], ins)
+                if any(_after_driving(steps, k, side) for k in range(len(steps))):
+                    return True
+            return False
+
+        return found
+
+    conditions = (mixed, only_breaks, open_route, split("before"), split("after"))
+    for condition in conditions:
         example = find(
             matrix_scenario(),
             condition,
             settings=settings(max_examples=2000, phases=[Phase.generate], database=None),
         )
         assert condition(example)
+
+
+def _replayed_with(s: dict[str, Any], route: PlannedRoute, ins: Insertion) -> list[Step]:
+    """The route with the candidate at the offer's position, promised its earliest start."""
+    from routing.insertion import _problem_with_candidate
+
+    problem, vehicle = _problem_with_candidate(
+        route, s["travel"], s["location"], s["duration"], frozenset(s["skills"])
+    )
+    cand = problem.visits[-1]
+    at = TimeWindow(ins.service_start, ins.service_start)
+    problem = dataclasses.replace(
+        problem,
+        visits=(*problem.visits[:-1], dataclasses.replace(cand, time_windows=(at,))),
+    )
+    stops = (*route.stops[: ins.position], (V, cand.id), *route.stops[ins.position :])
+    rep = replay(problem, vehicle, stops, late_start=False)
+    assert rep.feasible
+    return [*rep.route.steps]
+
+
+def _after_driving(steps: Sequence[Step], k: int, side: str) -> bool:
+    """Step ``k`` is a break taken after a drive of positive length, at the candidate's address
+    (``side="before"``: the break precedes the candidate) or at the visit after it."""
+    if steps[k].type is not B:
+        return False
+    prev = next((x for x in reversed(steps[:k]) if x.type is not B), None)
+    nxt = next((x for x in steps[k + 1 :] if x.type is not B), None)
+    if prev is None or nxt is None or nxt.type is not V or prev.type is not V:
+        return False
+    moved = steps[k].location == nxt.location != prev.location
+    cand = max(x.id or 0 for x in steps if x.type is V)
+    return moved and (nxt.id == cand) == (side == "before")
 
 
 @given(matrix_scenario())

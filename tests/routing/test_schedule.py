@@ -1,0 +1,128 @@
+"""The solver's exact feasibility agrees with replay, breaks included.
+
+``Instance.feasible`` says whether some placement of the vehicle's breaks (in their order) into
+the gaps of a visit order replays without violations; ``Instance.stops`` gives such a placement;
+``RouteState.insertion`` finds the cheapest position at which one more visit keeps the route
+feasible. All three are held to brute force: every placement, every position, replayed.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing._schedule import INF, Instance, RouteState
+from routing.model import Break, Matrix, Problem, StepType, TimeWindow, Vehicle, Visit
+from routing.replay import replay
+
+V, B = StepType.VISIT, StepType.BREAK
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[Problem, list[int]]:
+    """One vehicle with 1-2 breaks and 2-6 visits on a plane (a metric matrix), in a random
+    order whose last visit is left out (the one to insert). Windows are drawn around the times
+    a walk of the order reaches each visit; each break's window opens a little after the walk
+    leaves some visit, so the vehicle would wait for it there and may rather drive on first."""
+    n = draw(st.integers(2, 6))
+    pts = st.tuples(st.integers(0, 40), st.integers(0, 40))
+    xy = np.array(draw(st.lists(pts, min_size=n + 1, max_size=n + 1)))
+    diff = xy[:, None, :] - xy[None, :, :]
+    d = np.rint(np.hypot(diff[..., 0], diff[..., 1])).astype(np.int64)
+    order = draw(st.permutations(list(range(n))))
+    t, here = 0, 0
+    windows: dict[int, TimeWindow] = {}
+    durations: dict[int, int] = {}
+    leaves = []
+    for i in order:
+        t += int(d[here, i + 1])
+        here = i + 1
+        a = max(0, t - draw(st.integers(0, 80)))
+        windows[i] = TimeWindow(a, max(a, t + draw(st.integers(0, 80))))
+        durations[i] = draw(st.integers(0, 40))
+        t = max(t, a) + durations[i]
+        leaves.append(t)
+    visits = tuple(
+        Visit(100 + i, location=i + 1, duration=durations[i], time_windows=(windows[i],))
+        for i in range(n)
+    )
+    breaks = []
+    for b in range(draw(st.integers(1, 2))):
+        a = draw(st.sampled_from(leaves)) + draw(st.integers(0, 40))
+        span = draw(st.sampled_from([0, 0, 10, 30, 300]))
+        breaks.append(Break(b, (TimeWindow(a, a + span),), draw(st.integers(0, 30))))
+    veh = Vehicle(
+        1,
+        start=0,
+        end=draw(st.sampled_from([0, None])),
+        shift=TimeWindow(0, t + draw(st.integers(0, 200))),
+        breaks=tuple(breaks),
+    )
+    problem = Problem(visits, (veh,), {"car": Matrix(d)})
+    return problem, list(order)
+
+
+def placements(inst: Instance, seq: list[int]) -> list[list[tuple[StepType, int]]]:
+    """Every way to put the vehicle's breaks, in the solver's order, between the visits."""
+    veh = inst.vehicles[0]
+    ids = [b[0] for b in veh.breaks]
+    out = []
+    for gaps in itertools.combinations_with_replacement(range(len(seq) + 1), len(ids)):
+        stops: list[tuple[StepType, int]] = []
+        for p in range(len(seq) + 1):
+            if p:
+                stops.append((V, inst.problem.visits[seq[p - 1]].id))
+            stops.extend((B, ids[j]) for j, g in enumerate(gaps) if g == p)
+        out.append(stops)
+    return out
+
+
+def replays(inst: Instance, stops: list[tuple[StepType, int]]) -> bool:
+    return replay(inst.problem, inst.problem.vehicles[0], stops).feasible
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_feasible_exactly_when_some_break_placement_replays(
+    case: tuple[Problem, list[int]],
+) -> None:
+    """``feasible`` is true exactly when some placement of the breaks replays cleanly, and then
+    ``stops`` gives one that does."""
+    problem, order = case
+    inst = Instance(problem)
+    seq = order[:-1]
+    ok = inst.feasible(0, seq)
+    assert ok == any(replays(inst, s) for s in placements(inst, seq))
+    stops = inst.stops(0, seq)
+    assert (stops is not None) == ok
+    if stops is not None:
+        assert replays(inst, stops)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_insertion_finds_the_cheapest_feasible_position(case: tuple[Problem, list[int]]) -> None:
+    """Taking each visit out of the order in turn: when the rest is feasible, the insertion check
+    finds a position for the visit exactly when one is feasible by brute force, and its cost is
+    the least over the feasible positions."""
+    problem, order = case
+    inst = Instance(problem)
+    for k, u in enumerate(order):
+        seq = order[:k] + order[k + 1 :]
+        if not inst.feasible(0, seq):
+            continue
+        cost, pos = RouteState(inst, 0, list(seq)).insertion(u)
+        base = inst.route_cost(0, seq)
+        costs = [
+            inst.route_cost(0, trial) - base
+            for p in range(len(seq) + 1)
+            if inst.feasible(0, trial := [*seq[:p], u, *seq[p:]])
+        ]
+        if not costs:
+            assert (cost, pos) == (INF, -1)
+        else:
+            assert cost == min(costs)
+            assert inst.feasible(0, [*seq[:pos], u, *seq[pos:]])
