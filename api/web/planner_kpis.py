@@ -29,9 +29,12 @@ UNITS = {"%": "percent", "days": "days", "min": "min", "visits": "visits"}
 MAX_DAYS = 371
 
 
-def number(value: float, t: Translator, digits: int = 1) -> str:
-    """A number with at most ``digits`` decimals, with a decimal comma in Dutch."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{round(value)}"
+def number(value: float, t: Translator, digits: int = 1, *, exact: bool = False) -> str:
+    """A number with at most ``digits`` decimals (``exact``: always that many), with a decimal
+    comma in Dutch."""
+    text = f"{value:.{digits}f}" if digits else f"{round(value)}"
+    if digits and not exact:
+        text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",") if t.lang == "nl" else text
 
 
@@ -39,7 +42,8 @@ def with_unit(value: float | None, unit: str, t: Translator) -> str:
     """``2,5 dagen`` / ``45%`` / ``12 min``; "no data" when there is no value."""
     if value is None:
         return t("planner.kpi.no_data")
-    return t(f"planner.kpi.unit.{UNITS.get(unit, unit)}", value=number(value, t))
+    # One decimal always: "1,0 dagen" reads right where "1 dagen" would not.
+    return t(f"planner.kpi.unit.{UNITS.get(unit, unit)}", value=number(value, t, exact=True))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from planner_world import DAY, SLUG, frozen_clock, seeded
+from planner_world import DAY, PEER, SLUG, frozen_clock, seeded
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -269,3 +269,32 @@ def test_tablet_and_english(
     page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     screenshot(page, "planner-11-tablet-capacity-en")
+
+
+def test_another_municipality_wears_its_own_theme_and_stays_accessible(
+    server: Any,
+    new_page: Callable[..., Any],
+    assert_accessible: Callable[[Any, str], Any],
+    screenshot: Callable[[Any, str], Any],
+) -> None:
+    """The peer's planner sees their pages in Rotterdam's tokens; axe passes there too."""
+    from playwright.sync_api import expect
+
+    page = new_page(viewport=DESKTOP)
+    offline_tiles(page)
+    base = f"/planner/{PEER}"
+    page.goto(f"{server.url}{base}/")
+    page.get_by_label(text("login.token")).fill(server.seeded["tokens"]["other"])
+    page.get_by_role("button", name=text("login.submit")).click()
+    page.wait_for_url(f"{server.url}{base}/")
+    assert "rotterdam-theme" in (page.locator("body").get_attribute("class") or "")
+    for path, name in [
+        ("/", "peer overview"),
+        ("/capaciteit", "peer capacity"),
+        (f"/dag/{DAY.isoformat()}", "peer day"),
+        ("/kpis", "peer kpis"),
+    ]:
+        page.goto(f"{server.url}{base}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page, name)
+    screenshot(page, "planner-12-peer-kpis")
