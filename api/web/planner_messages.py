@@ -62,7 +62,7 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.hours_n": _n("{hours} uur", "{hours} hours"),
     "planner.minutes": _n("{minutes} min", "{minutes} min"),
     "planner.days_n": _n("{days} dagen", "{days} days"),
-    "planner.delete_item": _n("Verwijder {item}", "Delete {item}"),
+    "planner.delete": _n("Verwijderen", "Delete"),
     "planner.previous_period": _n("Vorige periode", "Previous period"),
     "planner.next_period": _n("Volgende periode", "Next period"),
     "planner.unplanned.badge": _n("Zonder plek", "No place"),
@@ -432,7 +432,7 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.closures.name": _n("Naam", "Name"),
     "planner.closures.name_of": _n("Naam van {date}", "Name of {date}"),
     "planner.closures.rename": _n("Naam opslaan", "Save name"),
-    "planner.closures.open": _n("Weer open: {date}", "Open again: {date}"),
+    "planner.closures.open": _n("Weer open", "Open again"),
     "planner.closures.prefill": _n(
         "Feestdagen van {year} invullen", "Fill in the holidays of {year}"
     ),
