@@ -563,6 +563,48 @@ def test_reporting_sick_lists_the_visits_then_replans_them(site: Site) -> None:
     assert msg("planner.outcome.saved") in text
 
 
+def test_leave_over_two_days_on_the_expert_page_asks_then_replans(site: Site) -> None:
+    """Recording leave (date to date) on the expert's absence page: the visits of both days
+    are listed first; "save and re-plan" records a whole-day absence per date."""
+    with site.sessions() as s:
+        orders = _day_orders(s, site.facts["municipality_id"])
+        expert_id = max(orders, key=lambda e: len(orders[e]))
+    site.sign_in("planner")
+    url = f"{BASE}/medewerkers/{expert_id}/afwezigheid"
+    page = Html(site.client.get(url).text)
+    assert page.find("input", name="soort", value="absence")
+    form = {"soort": "absence", "datum": DAY.isoformat(), "tot_en_met": "2026-12-02"}
+    r = site.post(url, form)
+    assert r.status_code == 409
+    assert msg("planner.change.exception.absence", name="").strip() in Html(r.text).text
+    r = site.post(url, {**form, "herplannen": "ja"})
+    assert r.status_code == 200
+    with site.sessions() as s:
+        dates = sorted(
+            e.date
+            for e in s.scalars(select(ShiftException).where(ShiftException.expert_id == expert_id))
+        )
+        assert all(
+            v.expert_id != expert_id for v in s.scalars(select(Visit).where(Visit.date.in_(dates)))
+        )
+    assert dates == [DAY, dt.date(2026, 12, 2)]
+    listed = Html(site.client.get(url).text).text
+    assert msg("planner.exception.absence") in listed
+
+
+def test_an_invalid_absence_is_shown_on_the_form(site: Site) -> None:
+    """An extra shift without times is refused by the schema: a field error, nothing stored."""
+    site.sign_in("planner")
+    with site.sessions() as s:
+        expert_id = s.scalars(select(Expert.id).order_by(Expert.id)).first()
+    url = f"{BASE}/medewerkers/{expert_id}/afwezigheid"
+    r = site.post(url, {"soort": "extra", "datum": "2026-12-10"})
+    assert r.status_code == 422
+    assert Html(r.text).find("a", href="#datum")
+    with site.sessions() as s:
+        assert s.scalar(select(ShiftException.id)) is None
+
+
 # -- desk ---------------------------------------------------------------------------------------
 
 
