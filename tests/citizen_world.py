@@ -48,6 +48,7 @@ SIZE = demo.DemoSize(experts=4, days=3, fill=0.3)
 DAY = dt.date(2026, 12, 2)
 AMS = clock.zone("Europe/Amsterdam")
 SLUG = "demo"
+SERVICES = ("wmo-intake", "overlijden-aan-huis", "id-bezorging", "schuldhulp-intake")
 TRAVEL = HaversineTravel()
 
 _templates: dict[str, str] = {}

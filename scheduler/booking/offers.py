@@ -9,7 +9,12 @@ work then.
 
 The insertion index of a day is cached in-process and validated against the database on every
 request: the key holds the day's planning version and the municipality's capacity version, so a
-booking or a shift change made by any worker invalidates it.
+booking or a shift change made by any worker invalidates it. One load of a day builds the indexes
+of all its skills. The experts' working spans are cached by capacity version too.
+
+Offers are searched lazily (:func:`best_candidates`): days in date order until the ranking's first
+round is full, then only the earliest day that still has an evening or a Saturday to keep. The
+result is exactly that of ranking every feasible window of the horizon (a test compares them).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,15 +80,42 @@ class Candidate:
         return self.extra_travel + DAY_WEIGHT_SECONDS * (self.date.toordinal())
 
 
-class _IndexCache:
-    """Per (municipality, date, skill) insertion index, keyed by the versions it was built from."""
+#: The working spans (start, end) of the experts with a skill on one date, in UTC.
+Spans = tuple[tuple[dt.datetime, dt.datetime], ...]
 
-    def __init__(self, size: int = 4096) -> None:
+
+class _IndexCache:
+    """Per (municipality, date, skill) insertion index, keyed by the versions it was built from.
+
+    It also keeps the experts' working spans per (municipality, capacity version, skill), filled
+    day by day: turning weekly patterns, exceptions and closures into shifts for every expert and
+    day of a four-week horizon is the costliest part of an offer request on a large tenant, and it
+    changes only with capacity, which bumps ``capacity_version``. :meth:`clear` empties both.
+    """
+
+    def __init__(self, size: int = 4096, span_keys: int = 256) -> None:
         self._items: OrderedDict[tuple[object, ...], tuple[tuple[int, int], InsertionIndex]] = (
             OrderedDict()
         )
         self._size = size
+        self._spans: OrderedDict[tuple[int, int, str], dict[dt.date, Spans]] = OrderedDict()
+        self._span_keys = span_keys
         self._lock = threading.Lock()
+
+    def known_spans(self, key: tuple[int, int, str]) -> dict[dt.date, Spans]:
+        with self._lock:
+            hit = self._spans.get(key)
+            if hit is None:
+                return {}
+            self._spans.move_to_end(key)
+            return dict(hit)
+
+    def add_spans(self, key: tuple[int, int, str], spans: dict[dt.date, Spans]) -> None:
+        with self._lock:
+            self._spans.setdefault(key, {}).update(spans)
+            self._spans.move_to_end(key)
+            while len(self._spans) > self._span_keys:
+                self._spans.popitem(last=False)
 
     def get(self, key: tuple[object, ...], version: tuple[int, int]) -> InsertionIndex | None:
         with self._lock:
@@ -102,9 +135,31 @@ class _IndexCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._spans.clear()
 
 
 CACHE = _IndexCache()
+
+
+def working_spans(
+    session: Session, municipality: Municipality, skill: str, first: dt.date, last: dt.date
+) -> dict[dt.date, Spans]:
+    """Per date from ``first`` to ``last``: the shifts of the experts with ``skill`` (cached)."""
+    key = (municipality.id, municipality.capacity_version, skill)
+    known = CACHE.known_spans(key)
+    wanted = list(capacity.days(first, last))
+    missing = [d for d in wanted if d not in known]
+    if missing:
+        shifts = capacity.shifts_between(
+            session, municipality=municipality, first=missing[0], last=missing[-1], skill=skill
+        )
+        found: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        for (_, day), shift in shifts.items():
+            found[day].append((shift.start, shift.end))
+        fresh = {d: tuple(found.get(d, ())) for d in capacity.days(missing[0], missing[-1])}
+        CACHE.add_spans(key, fresh)
+        known.update(fresh)
+    return {d: known[d] for d in wanted if known[d]}
 
 
 def booking_range(
@@ -193,10 +248,110 @@ def day_index(
     state = dayplan.load_day(session, municipality, date)
     if without_visit is not None:
         state.visits.pop(without_visit, None)
+        return InsertionIndex.build(state.planned_routes(skill=skill), travel)
+    # Loading the day costs several times more than building one skill's index from it, and the
+    # other skills' indexes of the day will be asked for soon: build them all from this load.
     index = InsertionIndex.build(state.planned_routes(skill=skill), travel)
-    if without_visit is None:
-        CACHE.put(cache_key, cache_version, index)
+    CACHE.put(cache_key, cache_version, index)
+    others = {k for e in state.shifts for k in state.experts[e].skills} - {skill}
+    for other in sorted(others):
+        built = InsertionIndex.build(state.planned_routes(skill=other), travel)
+        CACHE.put((municipality.id, date, other), cache_version, built)
     return index
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One offer search: the service at a place, over the days of the booking range."""
+
+    session: Session
+    municipality: Municipality
+    service: ServiceType
+    place: Place
+    travel: TravelTimeProvider
+    without_visit: tuple[int, dt.date] | None
+    versions: dict[dt.date, int]
+    #: The candidate windows of each day that has any, in date order.
+    windows: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]]
+
+    @classmethod
+    def start(
+        cls,
+        session: Session,
+        *,
+        municipality: Municipality,
+        service: ServiceType,
+        place: Place,
+        travel: TravelTimeProvider,
+        earliest: dt.date | None,
+        latest: dt.date | None,
+        without_visit: tuple[int, dt.date] | None,
+        now: dt.datetime | None,
+    ) -> _Search:
+        now = now or clock.now()
+        first, last, not_before = booking_range(
+            service, municipality.timezone, now=now, earliest=earliest, latest=latest
+        )
+        spans = (
+            working_spans(session, municipality, service.skill, first, last)
+            if first <= last
+            else {}
+        )
+        windows = {}
+        for day in sorted(spans):
+            found = candidate_windows(
+                spans[day],
+                window_minutes=service.window_minutes,
+                duration_minutes=service.duration_minutes,
+                not_before=not_before,
+                tz_name=municipality.timezone,
+            )
+            if found:
+                windows[day] = found
+        versions = _versions(session, municipality, first, last) if windows else {}
+        return cls(session, municipality, service, place, travel, without_visit, versions, windows)
+
+    def day(self, day: dt.date) -> list[Candidate]:
+        """The feasible windows of one day, each with its best expert and extra travel."""
+        windows = self.windows[day]
+        tz = clock.zone(self.municipality.timezone)
+        excluded = (
+            self.without_visit[0] if self.without_visit and self.without_visit[1] == day else None
+        )
+        index = day_index(
+            self.session,
+            self.municipality,
+            day,
+            self.service.skill,
+            self.travel,
+            version=self.versions.get(day, 0),
+            without_visit=excluded,
+        )
+        origin = clock.local_midnight(day, tz)
+        query = [
+            (day, TimeWindow(clock.to_seconds(s, origin), clock.to_seconds(e, origin)))
+            for s, e in windows
+        ]
+        # The day's index holds only experts with the service's skill, so no skill filter here.
+        found = index.candidates(
+            (self.place.lon, self.place.lat), self.service.duration_minutes * 60, frozenset(), query
+        )
+        out = []
+        for w, best in enumerate(found.best_per_window(len(windows))):
+            if best is None:
+                continue
+            start, end = windows[w]
+            out.append(
+                Candidate(
+                    date=day,
+                    start=start,
+                    end=end,
+                    expert_id=_expert_of(best),
+                    extra_travel=best.extra_travel,
+                    part=part_of_day(start.astimezone(tz)),
+                )
+            )
+        return out
 
 
 def find_candidates(
@@ -212,71 +367,110 @@ def find_candidates(
     now: dt.datetime | None = None,
 ) -> list[Candidate]:
     """Every feasible window in the horizon, with its best expert and extra travel."""
-    now = now or clock.now()
+    search = _Search.start(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        earliest=earliest,
+        latest=latest,
+        without_visit=without_visit,
+        now=now,
+    )
+    return [c for day in search.windows for c in search.day(day)]
+
+
+class Best(NamedTuple):
+    """The ranked windows to offer, and the earliest feasible window in the whole range."""
+
+    chosen: list[Candidate]
+    first_start: dt.datetime | None
+
+
+def best_candidates(
+    session: Session,
+    *,
+    municipality: Municipality,
+    service: ServiceType,
+    place: Place,
+    travel: TravelTimeProvider,
+    limit: int,
+    earliest: dt.date | None = None,
+    latest: dt.date | None = None,
+    without_visit: tuple[int, dt.date] | None = None,
+    now: dt.datetime | None = None,
+) -> Best:
+    """``rank(find_candidates(...), limit)``, without searching days that cannot change it.
+
+    :func:`rank` fills its list in date order, one window per day and part of the day first, so
+    once the days searched so far fill that first round, later days only matter for the evening
+    and the Saturday it keeps: the earliest day that has one is searched for each that is still
+    missing. On a four-week horizon this usually searches the first week only.
+    """
+    search = _Search.start(
+        session,
+        municipality=municipality,
+        service=service,
+        place=place,
+        travel=travel,
+        earliest=earliest,
+        latest=latest,
+        without_visit=without_visit,
+        now=now,
+    )
+    days = list(search.windows)
+    found: list[Candidate] = []
+    searched = 0
+    while searched < len(days) and _first_round(found, limit) < limit:
+        found += search.day(days[searched])
+        searched += 1
     tz = clock.zone(municipality.timezone)
-    first, last, not_before = booking_range(
-        service, municipality.timezone, now=now, earliest=earliest, latest=latest
+    rest = days[searched:]
+    keep = (
+        (
+            _is_evening,
+            lambda d: any(part_of_day(s.astimezone(tz)) == EVENING for s, _ in search.windows[d]),
+        ),
+        (_is_saturday, lambda d: d.weekday() == 5),
     )
-    if last < first:
-        return []
-    shifts = capacity.shifts_between(
-        session, municipality=municipality, first=first, last=last, skill=service.skill
-    )
-    by_day: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for (_, day), shift in shifts.items():
-        by_day[day].append((shift.start, shift.end))
-    versions = _versions(session, municipality, first, last)
-    out: list[Candidate] = []
-    for day in sorted(by_day):
-        windows = candidate_windows(
-            by_day[day],
-            window_minutes=service.window_minutes,
-            duration_minutes=service.duration_minutes,
-            not_before=not_before,
-            tz_name=municipality.timezone,
-        )
-        if not windows:
+    for wanted, may_have in keep:
+        if any(wanted(c) for c in found):
             continue
-        excluded = without_visit[0] if without_visit and without_visit[1] == day else None
-        index = day_index(
-            session,
-            municipality,
-            day,
-            service.skill,
-            travel,
-            version=versions.get(day, 0),
-            without_visit=excluded,
-        )
-        origin = clock.local_midnight(day, tz)
-        query = [
-            (day, TimeWindow(clock.to_seconds(s, origin), clock.to_seconds(e, origin)))
-            for s, e in windows
-        ]
-        # The day's index holds only experts with the service's skill, so no skill filter here.
-        found = index.candidates(
-            (place.lon, place.lat), service.duration_minutes * 60, frozenset(), query
-        )
-        for w, best in enumerate(found.best_per_window(len(windows))):
-            if best is None:
+        while rest:
+            day = rest.pop(0)
+            if not may_have(day):
                 continue
-            start, end = windows[w]
-            out.append(
-                Candidate(
-                    date=day,
-                    start=start,
-                    end=end,
-                    expert_id=_expert_of(best),
-                    extra_travel=best.extra_travel,
-                    part=part_of_day(start.astimezone(tz)),
-                )
-            )
-    return out
+            more = search.day(day)
+            found += more
+            if any(wanted(c) for c in more):
+                break
+    # Days are searched from the first, so the earliest window found is the earliest there is.
+    return Best(rank(found, limit), min((c.start for c in found), default=None))
 
 
 def _expert_of(insertion: Insertion) -> int:
     key = insertion.route
     assert isinstance(key, tuple)
     return int(key[0])
+
+
+def _first_round(candidates: Sequence[Candidate], limit: int) -> int:
+    """How many windows the first round of :func:`rank` picks from ``candidates`` (at most
+    ``limit``): the best of each (date, part of day), in date order, skipping near-duplicates."""
+    best: dict[tuple[dt.date, str], Candidate] = {}
+    for c in candidates:
+        key = (c.date, c.part)
+        if key not in best or (c.extra_travel, c.start) < (best[key].extra_travel, best[key].start):
+            best[key] = c
+    order = sorted(best, key=lambda k: (k[0], (MORNING, AFTERNOON, EVENING).index(k[1])))
+    chosen: list[Candidate] = []
+    for key in order:
+        if len(chosen) >= limit:
+            break
+        if not _overlaps(best[key], chosen):
+            chosen.append(best[key])
+    return len(chosen)
 
 
 def rank(candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
@@ -437,12 +631,13 @@ def make_offers(
         raise InvalidInput(
             f"limit must be between 1 and {MAX_LIMIT}", nl=f"limit moet tussen 1 en {MAX_LIMIT}"
         )
-    candidates = find_candidates(
+    best = best_candidates(
         session,
         municipality=municipality,
         service=service,
         place=place,
         travel=travel,
+        limit=limit,
         earliest=earliest,
         latest=latest,
         without_visit=(reschedule_of.id, reschedule_of.date) if reschedule_of else None,
@@ -452,7 +647,7 @@ def make_offers(
         municipality=municipality,
         service=service,
         place=place,
-        chosen=rank(candidates, limit),
+        chosen=best.chosen,
         hold_minutes=hold_minutes,
         reschedule_of=reschedule_of.id if reschedule_of else None,
     )
@@ -461,7 +656,7 @@ def make_offers(
             municipality_id=municipality.id,
             service_type_id=service.id,
             searched_at=clock.now(),
-            first_window_start=min((c.start for c in candidates), default=None),
+            first_window_start=best.first_start,
             offered=len(offers),
         )
     )

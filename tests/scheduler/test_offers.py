@@ -9,7 +9,9 @@ and times the route with the shared replay semantics.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Iterator
+from typing import Any
 
 import citizen_world as world
 import pytest
@@ -374,4 +376,38 @@ def test_alternatives_for(db: Session) -> None:
         == []
     )
     assert db.scalar(select(func.count(Offer.id))) == 1 + len(fresh)
+    db.rollback()
+
+
+def test_lazy_search_ranks_like_the_full_search(db: Session) -> None:
+    """``best_candidates`` (which stops searching days that cannot change the ranking) offers
+    exactly ``rank(find_candidates(...))`` and knows the same earliest window, for random
+    places, services, limits and date ranges, also when a visit is being moved."""
+    rng = random.Random(4)
+    m = _tenant(db)
+    services = [catalog.get_by_code(db, municipality=m, code=c) for c in world.SERVICES]
+    homes = world.addresses(db, 30, seed=31)
+    moving = db.scalars(select(Visit).where(Visit.status == VisitStatus.BOOKED)).first()
+    assert moving is not None
+    for case in range(40):
+        home = rng.choice(homes)
+        service = rng.choice(services)
+        limit = rng.choice([1, 2, 3, 5, 12, 50])
+        earliest = world.NOW.date() + dt.timedelta(days=rng.randrange(0, 20))
+        span = rng.choice([None, 0, 2, 9])
+        latest = earliest + dt.timedelta(days=span) if span is not None else None
+        without = (moving.id, moving.date) if case % 5 == 0 else None
+        args: dict[str, Any] = {
+            "municipality": m,
+            "service": service,
+            "place": Place(home.lat, home.lon),
+            "travel": world.TRAVEL,
+            "earliest": earliest if case % 3 else None,
+            "latest": latest,
+            "without_visit": without,
+        }
+        every = offers.find_candidates(db, **args)
+        best = offers.best_candidates(db, limit=limit, **args)
+        assert best.chosen == offers.rank(every, limit), (case, service.code, limit)
+        assert best.first_start == min((c.start for c in every), default=None)
     db.rollback()
