@@ -10,11 +10,12 @@ PostgreSQL, use cases lock the rows they depend on (``SELECT … FOR UPDATE``).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -100,3 +101,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def str_enum(cls: type[enum.StrEnum], length: int) -> Enum:
+    """A string column holding a StrEnum's *values* (``"booked"``), not its member names.
+
+    SQLAlchemy stores member names by default; the values are what the API shows, what raw SQL
+    and constraints (the PostgreSQL exclusion constraint on active visits) compare against.
+    """
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

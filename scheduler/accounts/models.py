@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scheduler.db import Base
+from scheduler.db import Base, str_enum
 
 
 class Role(enum.StrEnum):
@@ -25,7 +25,7 @@ class User(Base):
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipality.id", ondelete="CASCADE"), default=None
     )
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=10))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 10))
     expert_id: Mapped[int | None] = mapped_column(
         ForeignKey("expert.id", ondelete="CASCADE"), default=None
     )

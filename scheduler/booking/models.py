@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scheduler.db import Base
+from scheduler.db import Base, str_enum
 
 
 class VisitStatus(enum.StrEnum):
@@ -59,11 +59,9 @@ class Visit(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     manage_token_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[VisitStatus] = mapped_column(
-        Enum(VisitStatus, native_enum=False, length=16), default=VisitStatus.BOOKED
+        str_enum(VisitStatus, 16), default=VisitStatus.BOOKED
     )
-    channel: Mapped[Channel] = mapped_column(
-        Enum(Channel, native_enum=False, length=10), default=Channel.ONLINE
-    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 10), default=Channel.ONLINE)
     #: The local date of the promised window.
     date: Mapped[dt.date]
     window_start: Mapped[dt.datetime]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.db import Base
+from scheduler.db import Base, str_enum
 
 
 class TravelMode(enum.StrEnum):
@@ -27,7 +27,7 @@ class Expert(Base):
     name: Mapped[str] = mapped_column(String(200))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     travel_mode: Mapped[TravelMode] = mapped_column(
-        Enum(TravelMode, native_enum=False, length=10), default=TravelMode.BIKE
+        str_enum(TravelMode, 10), default=TravelMode.BIKE
     )
     start_label: Mapped[str] = mapped_column(String(200), default="Stadskantoor")
     start_lat: Mapped[float]
@@ -83,7 +83,7 @@ class ShiftException(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[ExceptionKind] = mapped_column(Enum(ExceptionKind, native_enum=False, length=10))
+    kind: Mapped[ExceptionKind] = mapped_column(str_enum(ExceptionKind, 10))
     start: Mapped[dt.time | None] = mapped_column(Time, default=None)
     end: Mapped[dt.time | None] = mapped_column(Time, default=None)
     break_earliest: Mapped[dt.time | None] = mapped_column(Time, default=None)

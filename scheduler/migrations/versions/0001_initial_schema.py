@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("skills", sa.JSON(), nullable=False),
         sa.Column(
             "travel_mode",
-            sa.Enum("BIKE", "CAR", "WALK", name="travelmode", native_enum=False, length=10),
+            sa.Enum("bike", "car", "walk", name="travelmode", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("start_label", sa.String(length=200), nullable=False),
@@ -198,7 +198,7 @@ def upgrade() -> None:
         sa.Column("municipality_id", sa.Integer(), nullable=True),
         sa.Column(
             "role",
-            sa.Enum("PLANNER", "EXPERT", "ADMIN", name="role", native_enum=False, length=10),
+            sa.Enum("planner", "expert", "admin", name="role", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("expert_id", sa.Integer(), nullable=True),
@@ -282,7 +282,7 @@ def upgrade() -> None:
         sa.Column(
             "kind",
             sa.Enum(
-                "EXTRA", "ABSENCE", "SICKNESS", name="exceptionkind", native_enum=False, length=10
+                "extra", "absence", "sickness", name="exceptionkind", native_enum=False, length=10
             ),
             nullable=False,
         ),
@@ -336,13 +336,13 @@ def upgrade() -> None:
         sa.Column(
             "status",
             sa.Enum(
-                "BOOKED",
-                "PLANNED",
-                "ON_THE_WAY",
-                "ARRIVED",
-                "COMPLETED",
-                "NOT_HOME",
-                "CANCELLED",
+                "booked",
+                "planned",
+                "on_the_way",
+                "arrived",
+                "completed",
+                "not_home",
+                "cancelled",
                 name="visitstatus",
                 native_enum=False,
                 length=16,
@@ -351,7 +351,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "channel",
-            sa.Enum("ONLINE", "PHONE", "DESK", name="channel", native_enum=False, length=10),
+            sa.Enum("online", "phone", "desk", name="channel", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("date", sa.Date(), nullable=False),
