@@ -112,6 +112,10 @@ STREETS = (
 ).split("|")
 
 
+#: Stop filling after this many citizens in a row found nothing (the days they want are full).
+MAX_MISSES_IN_A_ROW = 60
+
+
 @dataclass(frozen=True)
 class DemoSize:
     experts: int = 12
@@ -290,8 +294,8 @@ def fill_bookings(
     )
     used = 0.0
     made = 0
-    misses = 0
-    while used < size.fill * capacity_minutes and misses < 200:
+    misses = 0  # in a row: the days the citizens ask for are full
+    while used < size.fill * capacity_minutes and misses < MAX_MISSES_IN_A_ROW:
         service = rng.choices(services, weights=weights)[0]
         a = rng.choice(register)
         place = Place(
@@ -321,7 +325,9 @@ def fill_bookings(
                     offered=min(len(candidates), offer_service.DEFAULT_LIMIT),
                 )
             )
-            candidates = [c for c in candidates if c.date <= first + dt.timedelta(days=3)]
+            # They take one of the first days on offer, wherever those are.
+            soonest = min((c.date for c in candidates), default=first)
+            candidates = [c for c in candidates if c.date <= soonest + dt.timedelta(days=1)]
         if not candidates:
             misses += 1
             session.rollback()
@@ -358,6 +364,7 @@ def fill_bookings(
             misses += 1
             continue
         made += 1
+        misses = 0
         used += service.duration_minutes
         if progress is not None and made % 50 == 0:
             progress(made, used / max(1, capacity_minutes))

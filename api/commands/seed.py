@@ -30,7 +30,7 @@ def add_size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fill", type=float, default=0.5, help="share of capacity booked (0.5)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
     parser.add_argument(
-        "--history", type=int, default=14, help="days of past visits with outcomes (14)"
+        "--history", type=int, default=28, help="days of past visits with outcomes (28)"
     )
     parser.add_argument(
         "--peers", type=int, default=3, help="peer municipalities for the KPI comparison (3)"

@@ -62,7 +62,7 @@ def _demo(args: argparse.Namespace) -> int:
     url = settings.database_url
     print(f"database: {url}")
     migrate.upgrade(url)
-    if seed_demo(url, demo.DemoSize(), history=14, peers=3):
+    if seed_demo(url, demo.DemoSize(), history=28, peers=3):
         print("demo municipality created")
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
