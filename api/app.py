@@ -87,4 +87,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if npm is not None:
         app.mount("/assets/npm", StaticFiles(directory=npm), name="npm")
     app.add_middleware(AccessLog)
+    problems.document_problems(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,10 @@ def get_session(request: Request) -> Iterator[Session]:
     with factory() as session:
         yield session
 
+
+#: A row id in a path. Bounded to the database's integer range (PostgreSQL ``integer``), so an
+#: absurd number is a 422 problem, never a database overflow.
+ResourceId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]

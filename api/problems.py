@@ -126,3 +126,51 @@ def install(app: FastAPI) -> None:
         where = getattr(route, "path", "?")
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, where)
         return problem(500, "Internal error", "Something went wrong on our side.")
+
+
+#: Statuses every API operation may answer with a problem document (over-declaring a status a
+#: route never uses is harmless; an undeclared one breaks clients generated from the document).
+API_PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "422")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Declare problem+json error responses on every ``/api/`` operation of the OpenAPI document.
+
+    Routes that declare their own problem responses keep them; the rest get the statuses above,
+    and FastAPI's default ``application/json`` 422 (which this app never sends: validation errors
+    go out as problem+json, see :func:`install`) is replaced.
+    """
+    from fastapi.openapi.utils import get_openapi
+
+    from scheduler.booking.schemas import problem_schema
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        problem = problem_schema()
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code in API_PROBLEM_STATUSES:
+                    content = responses.get(code, {}).get("content", {})
+                    if "application/problem+json" in content:
+                        continue
+                    responses[code] = {
+                        "description": "A problem (RFC 9457).",
+                        "content": {"application/problem+json": {"schema": problem}},
+                    }
+        schema.setdefault("components", {}).setdefault("schemas", {}).pop(
+            "HTTPValidationError", None
+        )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
+from api.deps import MunicipalityDep, Planner, ResourceId, SessionDep, SettingsDep, require_planner
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
 from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Expert
@@ -113,7 +113,9 @@ def create_expert(
 
 
 @router.get("/experts/{expert_id}", response_model=ExpertRead, responses=_PROBLEMS)
-def get_expert(expert_id: int, municipality: MunicipalityDep, session: SessionDep) -> ExpertRead:
+def get_expert(
+    expert_id: ResourceId, municipality: MunicipalityDep, session: SessionDep
+) -> ExpertRead:
     """One expert."""
     return ExpertRead.of(
         capacity.get_expert(session, municipality=municipality, expert_id=expert_id)
@@ -122,7 +124,7 @@ def get_expert(expert_id: int, municipality: MunicipalityDep, session: SessionDe
 
 @router.patch("/experts/{expert_id}", response_model=ExpertChanged, responses=_CHANGE_PROBLEMS)
 def update_expert(
-    expert_id: int,
+    expert_id: ResourceId,
     body: ExpertUpdate,
     municipality: MunicipalityDep,
     session: SessionDep,
@@ -145,7 +147,7 @@ def update_expert(
     "/experts/{expert_id}/deactivate", response_model=ExpertChanged, responses=_CHANGE_PROBLEMS
 )
 def deactivate_expert(
-    expert_id: int, municipality: MunicipalityDep, session: SessionDep, replan: ReplanDep
+    expert_id: ResourceId, municipality: MunicipalityDep, session: SessionDep, replan: ReplanDep
 ) -> ExpertChanged:
     """Take an expert out of planning; refused while they hold visits, unless re-planning."""
     changed = capacity.deactivate_expert(
@@ -165,7 +167,7 @@ def _expert_changed(changed: capacity.Changed[Expert]) -> ExpertChanged:
 
 @router.get("/experts/{expert_id}/shifts", response_model=WeeklyPattern, responses=_PROBLEMS)
 def list_shifts(
-    expert_id: int, municipality: MunicipalityDep, session: SessionDep
+    expert_id: ResourceId, municipality: MunicipalityDep, session: SessionDep
 ) -> WeeklyPattern:
     """The expert's weekly shifts (weekday 0 = Monday), local times."""
     shifts = capacity.get_shifts(session, municipality=municipality, expert_id=expert_id)
@@ -174,7 +176,7 @@ def list_shifts(
 
 @router.put("/experts/{expert_id}/shifts", response_model=WeeklyPattern, responses=_CHANGE_PROBLEMS)
 def replace_shifts(
-    expert_id: int,
+    expert_id: ResourceId,
     body: Annotated[list[ShiftIn], Body(max_length=50)],
     municipality: MunicipalityDep,
     session: SessionDep,
@@ -200,7 +202,7 @@ def replace_shifts(
     responses=_CHANGE_PROBLEMS,
 )
 def add_shift(
-    expert_id: int,
+    expert_id: ResourceId,
     body: ShiftIn,
     municipality: MunicipalityDep,
     session: SessionDep,
@@ -217,8 +219,8 @@ def add_shift(
     "/experts/{expert_id}/shifts/{shift_id}", response_model=Removed, responses=_CHANGE_PROBLEMS
 )
 def delete_shift(
-    expert_id: int,
-    shift_id: int,
+    expert_id: ResourceId,
+    shift_id: ResourceId,
     municipality: MunicipalityDep,
     session: SessionDep,
     replan: ReplanDep,
@@ -237,7 +239,7 @@ def delete_shift(
     "/experts/{expert_id}/exceptions", response_model=list[ExceptionRead], responses=_PROBLEMS
 )
 def list_exceptions(
-    expert_id: int,
+    expert_id: ResourceId,
     municipality: MunicipalityDep,
     session: SessionDep,
     first: Annotated[dt.date | None, Query(alias="from", description="Default: today.")] = None,
@@ -257,7 +259,7 @@ def list_exceptions(
     responses=_CHANGE_PROBLEMS,
 )
 def create_exception(
-    expert_id: int,
+    expert_id: ResourceId,
     body: ExceptionIn,
     municipality: MunicipalityDep,
     session: SessionDep,
@@ -281,8 +283,8 @@ def create_exception(
     responses=_CHANGE_PROBLEMS,
 )
 def delete_exception(
-    expert_id: int,
-    exception_id: int,
+    expert_id: ResourceId,
+    exception_id: ResourceId,
     municipality: MunicipalityDep,
     session: SessionDep,
     replan: ReplanDep,
@@ -348,7 +350,7 @@ def add_closure(
 
 @router.patch("/closures/{closure_id}", response_model=ClosureRead, responses=_PROBLEMS)
 def rename_closure(
-    closure_id: int, body: ClosureRename, municipality: MunicipalityDep, session: SessionDep
+    closure_id: ResourceId, body: ClosureRename, municipality: MunicipalityDep, session: SessionDep
 ) -> ClosureRead:
     """Rename a closure day."""
     return ClosureRead.of(
@@ -359,7 +361,9 @@ def rename_closure(
 
 
 @router.delete("/closures/{closure_id}", response_model=Removed, responses=_PROBLEMS)
-def delete_closure(closure_id: int, municipality: MunicipalityDep, session: SessionDep) -> Removed:
+def delete_closure(
+    closure_id: ResourceId, municipality: MunicipalityDep, session: SessionDep
+) -> Removed:
     """Open a closed day again."""
     return Removed(
         removed=capacity.delete_closure(session, municipality=municipality, closure_id=closure_id)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.deps import ExpertUser, SessionDep, SettingsDep
+from api.deps import ExpertUser, ResourceId, SessionDep, SettingsDep
 from api.problems import prefers_dutch
 from api.runtime import TravelDep
 from scheduler.booking.models import VisitStatus
@@ -101,7 +101,7 @@ def my_route(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def set_status(
-    visit_id: int,
+    visit_id: ResourceId,
     body: StatusChange,
     request: Request,
     expert: CurrentExpert,

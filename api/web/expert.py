@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from api.deps import SESSION_COOKIE, ResourceId, SessionDep, SettingsDep
 from api.problems import status_of
 from api.runtime import TravelDep
 from api.web import csrf
@@ -225,7 +225,7 @@ def day(
 
 @router.post("/expert/bezoeken/{visit_id}/status", response_class=HTMLResponse)
 def set_status(
-    visit_id: int,
+    visit_id: ResourceId,
     page: PageDep,
     form: PostedForm,
     session: SessionDep,

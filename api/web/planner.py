@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep
+from api.deps import ResourceId, SessionDep
 from api.runtime import TravelDep
 from api.web.expert import signed_in
 from api.web.forms import Form, PostedForm
@@ -399,7 +399,7 @@ def calls(pp: PlannerDep, session: SessionDep, afgehandeld: int | None = None) -
 
 @router.post(f"{PREFIX}/bellen/{{message_id}}/afgehandeld", response_class=HTMLResponse)
 def call_handled(
-    pp: PlannerDep, form: PostedForm, session: SessionDep, message_id: int
+    pp: PlannerDep, form: PostedForm, session: SessionDep, message_id: ResourceId
 ) -> Response:
     """The planner phoned: the task leaves the list (the form only carries the CSRF token)."""
     notify.mark_handled(

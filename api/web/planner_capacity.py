@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ResourceId, SessionDep, SettingsDep
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
 from api.settings import Settings
 from api.web import forms
@@ -607,7 +607,7 @@ def create_expert(
 
 
 @router.get(f"{PREFIX}/medewerkers/{{expert_id}}", response_class=HTMLResponse)
-def edit_expert(pp: PlannerDep, session: SessionDep, expert_id: int) -> Response:
+def edit_expert(pp: PlannerDep, session: SessionDep, expert_id: ResourceId) -> Response:
     """The form to change an expert's profile."""
     expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
     return _expert_form_page(pp, session, Form(values=_expert_values(expert)), expert=expert)
@@ -622,7 +622,7 @@ def update_expert(
     travel: TravelDep,
     geocoder: GeocoderDep,
     notifier: NotifierDep,
-    expert_id: int,
+    expert_id: ResourceId,
 ) -> Response:
     """Change an expert; a change that breaks booked visits asks first, then re-plans."""
     t = pp.t
@@ -745,7 +745,9 @@ def _shifts_page(
 
 
 @router.get(f"{PREFIX}/medewerkers/{{expert_id}}/diensten", response_class=HTMLResponse)
-def shifts_page(pp: PlannerDep, session: SessionDep, expert_id: int, nieuw: int = 0) -> Response:
+def shifts_page(
+    pp: PlannerDep, session: SessionDep, expert_id: ResourceId, nieuw: int = 0
+) -> Response:
     """An expert's weekly pattern: shifts with their lunch breaks, and a form to add one."""
     expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
     form = forms.form_of(
@@ -770,7 +772,7 @@ def add_shift(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
-    expert_id: int,
+    expert_id: ResourceId,
 ) -> Response:
     """Add a weekly shift (more working time); booked days are re-timed to fit it."""
     t = pp.t
@@ -823,8 +825,8 @@ def delete_shift(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
-    expert_id: int,
-    shift_id: int,
+    expert_id: ResourceId,
+    shift_id: ResourceId,
 ) -> Response:
     """Remove a weekly shift; when that breaks booked visits, ask first, then re-plan."""
     t = pp.t
@@ -915,7 +917,7 @@ def _exceptions_page(
 
 
 @router.get(f"{PREFIX}/medewerkers/{{expert_id}}/afwezigheid", response_class=HTMLResponse)
-def exceptions_page(pp: PlannerDep, session: SessionDep, expert_id: int) -> Response:
+def exceptions_page(pp: PlannerDep, session: SessionDep, expert_id: ResourceId) -> Response:
     """An expert's absences, sickness and extra shifts from today on, and a form to add one."""
     expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
     form = forms.form_of({"soort": "sickness", "datum": pp.today().isoformat()})
@@ -984,7 +986,7 @@ def create_exception(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
-    expert_id: int,
+    expert_id: ResourceId,
 ) -> Response:
     """Record an absence, sickness or extra shift for an expert."""
     here = f"{pp.base}/medewerkers/{expert_id}/afwezigheid"
@@ -1014,8 +1016,8 @@ def delete_exception(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
-    expert_id: int,
-    exception_id: int,
+    expert_id: ResourceId,
+    exception_id: ResourceId,
 ) -> Response:
     """Remove an exception (an absence ends; taking back an extra shift may break visits)."""
     t = pp.t
@@ -1205,7 +1207,7 @@ def prefill_closures(
 
 @router.post(f"{PREFIX}/sluitingsdagen/{{closure_id}}/naam", response_class=HTMLResponse)
 def rename_closure(
-    pp: PlannerDep, form: PostedForm, session: SessionDep, closure_id: int
+    pp: PlannerDep, form: PostedForm, session: SessionDep, closure_id: ResourceId
 ) -> Response:
     """Give a closure day another name."""
     t = pp.t
@@ -1221,7 +1223,7 @@ def rename_closure(
 
 @router.post(f"{PREFIX}/sluitingsdagen/{{closure_id}}/verwijderen", response_class=HTMLResponse)
 def delete_closure(
-    pp: PlannerDep, form: PostedForm, session: SessionDep, closure_id: int
+    pp: PlannerDep, form: PostedForm, session: SessionDep, closure_id: ResourceId
 ) -> Response:
     """Open a closed day again (more capacity: it can break no promise)."""
     year = _year(int(form.get("jaar")) if form.get("jaar").isdigit() else None, pp)

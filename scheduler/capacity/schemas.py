@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from scheduler.capacity.models import (
     Closure,
@@ -27,6 +27,20 @@ if TYPE_CHECKING:  # only in signatures; the overview module reads the capacity 
 
 #: Skill codes are data, like service codes: lower case, digits and dashes.
 SKILL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+#: A wall-clock time in the municipality's zone (``HH:MM`` or ``HH:MM:SS``). JSON Schema's
+#: ``format: time`` means an RFC 3339 time *with* an offset, which a shift's "08:30" is not.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$",
+            "description": "Local wall-clock time, HH:MM or HH:MM:SS.",
+            "examples": ["08:30"],
+        }
+    ),
+]
 
 
 class LocationIn(BaseModel):
@@ -141,8 +155,8 @@ class ExpertRead(BaseModel):
 
 
 class _Break(BaseModel):
-    break_earliest: dt.time | None = None
-    break_latest: dt.time | None = None
+    break_earliest: LocalTime | None = None
+    break_latest: LocalTime | None = None
     break_minutes: int = Field(default=0, ge=0, le=240)
 
     def _check_break(self, start: dt.time, end: dt.time) -> None:
@@ -170,8 +184,8 @@ class ShiftIn(_Break):
     model_config = ConfigDict(extra="forbid")
 
     weekday: int = Field(ge=0, le=6)
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
 
@@ -188,10 +202,10 @@ class ShiftIn(_Break):
 class ShiftRead(BaseModel):
     id: int
     weekday: int
-    start: dt.time
-    end: dt.time
-    break_earliest: dt.time | None
-    break_latest: dt.time | None
+    start: LocalTime
+    end: LocalTime
+    break_earliest: LocalTime | None
+    break_latest: LocalTime | None
     break_minutes: int
     valid_from: dt.date | None
     valid_until: dt.date | None
@@ -222,8 +236,8 @@ class ExceptionIn(_Break):
 
     date: dt.date
     kind: ExceptionKind
-    start: dt.time | None = None
-    end: dt.time | None = None
+    start: LocalTime | None = None
+    end: LocalTime | None = None
     until: dt.date | None = None
 
     @model_validator(mode="after")
@@ -256,10 +270,10 @@ class ExceptionRead(BaseModel):
     expert_id: int
     date: dt.date
     kind: ExceptionKind
-    start: dt.time | None
-    end: dt.time | None
-    break_earliest: dt.time | None
-    break_latest: dt.time | None
+    start: LocalTime | None
+    end: LocalTime | None
+    break_earliest: LocalTime | None
+    break_latest: LocalTime | None
     break_minutes: int
     whole_day: bool
 
