@@ -15,19 +15,17 @@ from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, SessionDep, SettingsDep
 from api.problems import prefers_dutch
+from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
 from api.runtime import NotifierDep, TravelDep
 from api.settings import Settings
-from routing.travel import TravelTimeProvider
 from scheduler import clock
-from scheduler.booking import offers
 from scheduler.booking import service as booking
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.booking.schemas import (
     REFERENCE,
     BookingRead,
     BookingRequest,
-    OfferRead,
     PersonalData,
     RescheduleRequest,
     problem_responses,
@@ -73,27 +71,6 @@ def _read(
         manage_url=manage_url,
         invite_url=invite_url,
     )
-
-
-def _add_alternatives(
-    exc: SlotTaken | OfferExpired,
-    session: Session,
-    m: Municipality,
-    offer_id: str,
-    settings: Settings,
-    travel: TravelTimeProvider,
-) -> None:
-    """Roll the failed attempt back and attach fresh offers for the same service and address."""
-    session.rollback()
-    fresh = offers.alternatives_for(
-        session,
-        municipality=m,
-        offer_id=offer_id,
-        travel=travel,
-        hold_minutes=settings.offer_hold_minutes,
-    )
-    tz = clock.zone(m.timezone)
-    exc.extra["alternatives"] = [OfferRead.of(o, tz).model_dump(mode="json") for o in fresh]
 
 
 def _changed(
@@ -186,7 +163,7 @@ def create_booking(
             notify=notifier,
         )
     except (SlotTaken, OfferExpired) as exc:
-        _add_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -285,7 +262,7 @@ def reschedule_booking(
             manage_token=token_of(credentials),
         )
     except (SlotTaken, OfferExpired) as exc:
-        _add_alternatives(exc, session, m, body.offer_id, settings, travel)
+        attach_alternatives(exc, session, m, body.offer_id, settings, travel)
         raise
     return _changed(
         session, settings, m, moved, token_of(credentials), background=background, request=request

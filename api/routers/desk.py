@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Header, Response
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
+from api.routers.common import attach_alternatives
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
 from api.settings import Settings
-from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking import offers
 from scheduler.booking import service as booking
@@ -33,9 +33,8 @@ from scheduler.booking.schemas import (
     ServiceBrief,
     problem_responses,
 )
-from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
+from scheduler.errors import OfferExpired, SlotTaken
 from scheduler.geocoding import Geocoder, Place
 from scheduler.notify.service import manage_link
 from scheduler.tenants.models import Municipality
@@ -114,45 +113,6 @@ def _place(
     return offers.resolve_place(session, m, query, geocoder)
 
 
-def _service(
-    session: Session, m: Municipality, code: str | None, visit: Visit | None
-) -> ServiceType:
-    if visit is not None:
-        service = session.get(ServiceType, visit.service_type_id)
-        assert service is not None
-        if code is not None and code != service.code:
-            raise InvalidInput(
-                "A visit keeps its service when it is moved; book another service separately.",
-                nl="Een verplaatste afspraak houdt dezelfde dienst; boek een andere dienst apart.",
-                field="service",
-            )
-        return service
-    if code is None:
-        raise InvalidInput("Choose a service.", nl="Kies een dienst.", field="service")
-    return catalog.get_by_code(session, municipality=m, code=code)
-
-
-def _with_alternatives(
-    exc: SlotTaken | OfferExpired,
-    session: Session,
-    m: Municipality,
-    offer_id: str,
-    settings: Settings,
-    travel: TravelTimeProvider,
-) -> None:
-    """Roll the failed attempt back and attach fresh offers, so the caller can choose again."""
-    session.rollback()
-    fresh = offers.alternatives_for(
-        session,
-        municipality=m,
-        offer_id=offer_id,
-        travel=travel,
-        hold_minutes=settings.offer_hold_minutes,
-    )
-    tz = clock.zone(m.timezone)
-    exc.extra["alternatives"] = [OfferRead.of(o, tz).model_dump(mode="json") for o in fresh]
-
-
 @router.post(
     "/offers", response_model=OffersResponse, responses=problem_responses(401, 403, 404, 409, 422)
 )
@@ -170,7 +130,9 @@ def desk_offers(
         if body.reschedule_of
         else None
     )
-    service = _service(session, municipality, body.service, visit)
+    service = offers.service_for(
+        session, municipality=municipality, code=body.service, moving=visit
+    )
     place = _place(session, municipality, body, visit, geocoder)
     made = offers.make_offers(
         session,
@@ -234,7 +196,7 @@ def desk_book(
             notify=notifier,
         )
     except (SlotTaken, OfferExpired) as exc:
-        _with_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -282,7 +244,7 @@ def desk_reschedule(
             notify=notifier,
         )
     except (SlotTaken, OfferExpired) as exc:
-        _with_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
     return _read(session, settings, municipality, moved, None)
 

@@ -22,9 +22,7 @@ from scheduler.booking.schemas import (
     ServiceBrief,
     problem_responses,
 )
-from scheduler.catalog import service as catalog
-from scheduler.catalog.models import ServiceType
-from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.errors import Conflict, NotFound
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
 
@@ -63,24 +61,6 @@ def moving_visit(
     return visit
 
 
-def _service(
-    session: SessionDep, municipality: Municipality, code: str | None, visit: Visit | None
-) -> ServiceType:
-    if visit is not None:
-        service = session.get(ServiceType, visit.service_type_id)
-        assert service is not None
-        if code is not None and code != service.code:
-            raise InvalidInput(
-                "A visit keeps its service when it is moved. Book another service separately.",
-                nl="Een verplaatste afspraak houdt dezelfde dienst. Boek een andere dienst apart.",
-                field="service",
-            )
-        return service
-    if code is None:
-        raise InvalidInput("Choose a service.", nl="Kies een dienst.", field="service")
-    return catalog.get_by_code(session, municipality=municipality, code=code)
-
-
 @router.post(
     "/{slug}/offers",
     response_model=OffersResponse,
@@ -105,7 +85,9 @@ def create_offers(
     visit = None
     if body.reschedule_of is not None:
         visit = moving_visit(session, municipality, body.reschedule_of, token_of(credentials))
-    service = _service(session, municipality, body.service, visit)
+    service = offers.service_for(
+        session, municipality=municipality, code=body.service, moving=visit
+    )
     if body.address is None and body.location is None and visit is not None:
         place = Place(
             visit.lat,

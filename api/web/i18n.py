@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 
 from api.web.messages import MESSAGES
+from scheduler.notify.templates import MONTHS, WEEKDAYS
 
 Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -27,41 +28,6 @@ DEFAULT_LANG: Lang = "nl"
 #: Remembers the visitor's language choice for a year (not personal data; no consent needed).
 LANG_COOKIE = "aanhuis_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-_WEEKDAYS: dict[Lang, tuple[str, ...]] = {
-    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS: dict[Lang, tuple[str, ...]] = {
-    "nl": (
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 
 
 def parse_lang(value: str | None) -> Lang | None:
@@ -112,7 +78,7 @@ class Translator:
 
 
 def format_date(day: dt.date, lang: Lang, *, year: bool = False) -> str:
-    text = f"{_WEEKDAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]}"
+    text = f"{WEEKDAYS[lang][day.weekday()]} {day.day} {MONTHS[lang][day.month - 1]}"
     return f"{text} {day.year}" if year else text
 
 

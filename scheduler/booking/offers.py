@@ -37,6 +37,7 @@ from scheduler.addresses.service import normalise_postcode
 from scheduler.addresses.service import unknown as unknown_address
 from scheduler.booking.models import Offer, Visit
 from scheduler.capacity import service as capacity
+from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput
 from scheduler.geocoding import Geocoder, Place, check_service_area
@@ -732,3 +733,26 @@ def held_for(
         assert offer.reschedule_of is not None
         out[offer.reschedule_of].append(offer)
     return dict(out)
+
+
+def service_for(
+    session: Session, *, municipality: Municipality, code: str | None, moving: Visit | None
+) -> ServiceType:
+    """The service type an offer request is for.
+
+    A visit that is being moved keeps its service (``code`` may repeat it); a new booking names
+    one of the municipality's active services.
+    """
+    if moving is not None:
+        service = session.get(ServiceType, moving.service_type_id)
+        assert service is not None
+        if code is not None and code != service.code:
+            raise InvalidInput(
+                "A visit keeps its service when it is moved. Book another service separately.",
+                nl="Een verplaatste afspraak houdt dezelfde dienst. Boek een andere dienst apart.",
+                field="service",
+            )
+        return service
+    if code is None:
+        raise InvalidInput("Choose a service.", nl="Kies een dienst.", field="service")
+    return catalog.get_by_code(session, municipality=municipality, code=code)

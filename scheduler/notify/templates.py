@@ -21,11 +21,12 @@ KINDS: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation", "remind
 #: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
 PHONE_PREFIX = "[bellen] "
 
-_WEEKDAYS = {
+#: Day and month names by language, shared by messages and the web pages.
+WEEKDAYS: dict[str, tuple[str, ...]] = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS = {
+MONTHS: dict[str, tuple[str, ...]] = {
     "nl": (
         "januari",
         "februari",
@@ -69,8 +70,8 @@ def normalise_language(value: str) -> Language:
 
 def format_date(day: dt.date, language: Language) -> str:
     """``zondag 29 maart 2026`` or ``Sunday 29 March 2026``."""
-    weekday = _WEEKDAYS[language][day.weekday()]
-    return f"{weekday} {day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+    weekday = WEEKDAYS[language][day.weekday()]
+    return f"{weekday} {day.day} {MONTHS[language][day.month - 1]} {day.year}"
 
 
 def format_time(instant: dt.datetime, tz: ZoneInfo) -> str:
