@@ -1,11 +1,16 @@
 """Ruin and recreate in the style of SISR (Christiaens & Vanden Berghe, 2020).
 
 Each iteration removes a few strings of visits that lie close to a random seed visit, re-inserts
-the removed visits (and any unserved ones) greedily at their cheapest exact-feasible positions,
-with SISR's "blinks", and accepts the result by simulated annealing. Feasibility is exact (the
-same forward/backward schedule checks as the construction), so every accepted solution replays
-cleanly. The search is in Python, so it runs a few thousand iterations in a few seconds: enough
-to move customers between routes in ways the local search of OR-Tools does not find.
+the removed visits (and the unserved ones near them) greedily at their cheapest exact-feasible
+positions, with SISR's "blinks", and accepts the result by simulated annealing. Feasibility is
+exact (the same forward/backward schedule checks as the construction), so every accepted
+solution replays cleanly.
+
+The search is in Python, so speed is in the bookkeeping: a visit is only tried on the vehicles
+that may serve it within their shift; insertion answers are cached per route version (a route
+that is changed and then restored by a rejected iteration gets its old version back, so the
+answers stay valid); and a rejected iteration restores the saved states of the routes it touched
+instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import time
 
 import numpy as np
 
-from routing._schedule import INF, Instance, RouteState
+from routing._schedule import INF, Instance, RouteState, first_start
 
 
 class RuinRecreate:
@@ -51,8 +56,22 @@ class RuinRecreate:
             self.neighbours = np.argsort(d, axis=1, kind="stable")
         else:
             self.neighbours = np.zeros((0, 0), dtype=np.int64)
-        # Insertion candidates: routes holding one of the nearest visits, and empty routes.
+        # Unserved visits are retried when a ruin frees room near them.
         self.near = [list(row[1:31]) for row in self.neighbours.tolist()]
+        # Insertion candidates: the vehicles that may serve the visit within their shift.
+        self.compat = [
+            [
+                k
+                for k, veh in enumerate(inst.vehicles)
+                if usable[k]
+                and inst.allowed[u][k]
+                and first_start(inst.tw[u], veh.shift_start) + inst.svc[u] <= veh.shift_end
+            ]
+            for u in range(inst.n)
+        ]
+        self.compat_set = [set(ks) for ks in self.compat]
+        #: Try a visit on the routes near it first (and on all only when none of those fits).
+        self.near_only = True
         penalty_base = (len(inst.loc) + 2 * nv + 1) * max(
             1, max(int(np.asarray(mm.cost_matrix).max()) for mm in mats.values())
         )
@@ -72,12 +91,20 @@ class RuinRecreate:
         self.best_cost = self.cost
         self.best_key = self._key()
         self.iterations = 0
+        #: Insertion answers per (visit, route version); routes restored keep their versions.
+        self.cache: dict[tuple[int, int], tuple[int, int]] = {}
+        #: States of the routes changed in this iteration, as they were before it.
+        self.saved: dict[int, dict[str, object]] = {}
         from routing._construct import _class_key
 
         first: dict[tuple[object, ...], int] = {}
         for k in range(nv):
             first.setdefault(_class_key(inst, k), k)
         self.klass = [first[_class_key(inst, k)] for k in range(nv)]
+
+    def _touch(self, k: int) -> None:
+        if k not in self.saved:
+            self.saved[k] = self.states[k].save()
 
     def soften(self, arc: float, factor: float) -> None:
         """Price unserved visits at ``factor`` average arcs (times 1 + priority/10)."""
@@ -137,6 +164,7 @@ class RuinRecreate:
             if not out:
                 continue
             gone = set(out)
+            self._touch(k)
             self.states[k].seq = [i for i in seq if i not in gone]
             ruined.add(k)
             removed.extend(out)
@@ -149,7 +177,6 @@ class RuinRecreate:
     def _recreate(self, todo: list[int], n_removed: int) -> None:
         inst = self.inst
         rng = self.rng
-        retried = set(todo[n_removed:])
         r = rng.random()
         if r < 0.4:
             rng.shuffle(todo)
@@ -159,43 +186,69 @@ class RuinRecreate:
             todo.sort(key=lambda i: inst.tw[i][-1][1] - inst.tw[i][0][0])
         else:
             todo.sort(key=lambda i: -inst.prio[i])
-        empties_seen: set[tuple[int, bool]] = set()
+        # One empty route per class of interchangeable vehicles is enough to try.
+        states = self.states
+        klass = self.klass
+        empties: dict[int, int] = {}
+        for k, st in enumerate(states):
+            if not st.seq and self.usable[k]:
+                empties.setdefault(klass[k], k)
+        where = self.where
+        cache = self.cache
+        blink = self.blink
+        retried = set(todo[n_removed:])
+        near_only = self.near_only
         for u in todo:
             best = INF
             best_k = -1
             best_p = -1
-            cand: set[int] = set()
-            for c in self.near[u]:
-                k = self.where[c]
-                if k >= 0:
-                    cand.add(k)
-            empties_seen.clear()
-            for k, st in enumerate(self.states):
-                if not st.seq and self.usable[k]:
-                    key = (self.klass[k], inst.allowed[u][k])
-                    if key not in empties_seen:
-                        empties_seen.add(key)
-                        cand.add(k)
+            compat = self.compat_set[u]
+            if near_only and u not in retried:
+                # Routes holding one of the nearest visits, and the empty ones.
+                cand = {k for k in (where[c] for c in self.near[u]) if k in compat}
+                cand.update(k for k in empties.values() if k in compat)
+            else:
+                cand = compat
             for k in cand:
-                if not self.usable[k]:
+                st = states[k]
+                if not st.seq and empties.get(klass[k]) != k:
                     continue
-                c, p = self.states[k].insertion(u)
-                if c < best and rng.random() >= self.blink:
-                    best, best_k, best_p = c, k, p
-            if best_k < 0 and u not in retried:
-                # Nothing nearby fits: try every route before giving up on the visit.
-                for k, st in enumerate(self.states):
-                    if k in cand or not self.usable[k]:
+                key = (u, st.version)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = st.insertion(u)
+                c = found[0]
+                if c < best and rng.random() >= blink:
+                    best, best_k, best_p = c, k, found[1]
+            if best_k < 0 and near_only and u not in retried and cand is not compat:
+                # Nothing nearby fits: try every vehicle before giving up on the visit.
+                for k in self.compat[u]:
+                    st = states[k]
+                    if k in cand or (not st.seq and empties.get(klass[k]) != k):
                         continue
-                    c, p = st.insertion(u)
-                    if c < best:
-                        best, best_k, best_p = c, k, p
+                    key = (u, st.version)
+                    found = cache.get(key)
+                    if found is None:
+                        found = cache[key] = st.insertion(u)
+                    if found[0] < best:
+                        best, best_k, best_p = found[0], k, found[1]
             if best_k < 0:
                 self.unserved.add(u)
                 continue
-            self.states[best_k].insert(u, best_p)
-            self.where[u] = best_k
+            st = states[best_k]
+            was_empty = not st.seq
+            self._touch(best_k)
+            st.insert(u, best_p)
+            where[u] = best_k
             self.unserved.discard(u)
+            if was_empty and empties.get(klass[best_k]) == best_k:
+                del empties[klass[best_k]]
+                for k2, st2 in enumerate(states):
+                    if klass[k2] == klass[best_k] and not st2.seq and self.usable[k2]:
+                        empties[klass[k2]] = k2
+                        break
+        if len(cache) > 400_000:
+            cache.clear()
 
     def run(self, deadline: float, t0: float, t1: float) -> list[list[int]]:
         """Iterate until ``deadline`` (perf_counter); temperatures fall from ``t0`` to ``t1``."""
@@ -208,7 +261,7 @@ class RuinRecreate:
                 break
             frac = (now - start) / span
             temp = t0 * (t1 / t0) ** frac
-            snapshot = [(k, list(st.seq)) for k, st in enumerate(self.states)]
+            self.saved = {}
             where = list(self.where)
             unserved = set(self.unserved)
             removed = self._ruin()
@@ -234,11 +287,8 @@ class RuinRecreate:
                     self.best_cost = cost
                     self.best_routes = [list(st.seq) for st in self.states]
             else:
-                for k, seq in snapshot:
-                    st = self.states[k]
-                    if st.seq != seq:
-                        st.seq = seq
-                        st.refresh()
+                for k, saved in self.saved.items():
+                    self.states[k].restore(saved)
                 self.where = where
                 self.unserved = unserved
         return self.best_routes

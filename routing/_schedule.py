@@ -15,8 +15,11 @@ Internal to the solver: indices here are positions in ``problem.visits`` and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from routing.model import Problem, StepType, TimeWindow
 
@@ -64,6 +67,10 @@ class VehicleData:
     max_visits: int
     capacity: tuple[int, ...]
     profile: str
+    #: ``dur`` and ``cost`` with one more location, ``NULL``, at zero from and to everything: an
+    #: open start or end, for the insertion checks' fast paths.
+    dur_z: list[list[int]]
+    cost_z: list[list[int]]
 
 
 class Instance:
@@ -91,6 +98,12 @@ class Instance:
             name: (m.durations.tolist(), m.cost_matrix.tolist())
             for name, m in problem.matrices.items()
         }
+        padded = {
+            name: tuple(np.pad(a, ((0, 1), (0, 1))).tolist() for a in (m.durations, m.cost_matrix))
+            for name, m in problem.matrices.items()
+        }
+        #: The extra location of the padded matrices.
+        self.null = problem.size
         self.vehicles: list[VehicleData] = []
         for k, veh in enumerate(problem.vehicles):
             brs = sorted(
@@ -113,6 +126,8 @@ class Instance:
                     max_visits=veh.max_visits if veh.max_visits is not None else INF,
                     capacity=cap,
                     profile=veh.profile,
+                    dur_z=padded[veh.profile][0],
+                    cost_z=padded[veh.profile][1],
                 )
             )
         #: Pairs (a, b) of visit indices (a is -1 for the start) that must stay adjacent.
@@ -335,24 +350,148 @@ class Instance:
         return out
 
 
+_versions = itertools.count()
+
+
 class RouteState:
-    """A route with cached forward and backward times, for O(breaks) insertion checks."""
+    """A route with cached forward and backward times, for O(breaks) insertion checks.
+
+    ``version`` changes whenever the route does (a saved state restored gets its version back),
+    so callers may cache insertion answers per ``(visit, version)``.
+    """
 
     def __init__(self, inst: Instance, k: int, seq: list[int]) -> None:
         self.inst = inst
         self.k = k
         self.seq = seq
+        veh = inst.vehicles[k]
+        # Fast paths: no breaks, or one break with one window; no pickups, no locked pairs.
+        self.fast = -1
+        simple = not inst.has_pickups and not inst.locked
+        if simple and not veh.breaks:
+            self.fast = 0
+        elif simple and len(veh.breaks) == 1 and len(veh.breaks[0][1]) == 1:
+            self.fast = 1
         self.refresh()
 
     def refresh(self) -> None:
         inst = self.inst
-        self.fw = inst.forward(self.k, self.seq)
-        self.bw = inst.arrivals(self.k, inst.backward(self.k, self.seq))
+        k = self.k
+        seq = self.seq
+        self.version = next(_versions)
+        veh = inst.vehicles[k]
+        self.locs: list[int | None] = [veh.start] + [inst.loc[i] for i in seq] + [veh.end]
+        if inst.dims:
+            self.delivered = [sum(inst.amount[i][d] for i in seq) for d in range(inst.dims)]
+        if self.fast < 0:
+            self.fw = inst.forward(k, seq)
+            self.bw = inst.arrivals(k, inst.backward(k, seq))
+            self.cost = inst.route_cost(k, seq)
+            return
+        z = inst.null
+        here = [z if x is None else x for x in self.locs]
+        self.prev_z = here[:-1]
+        self.next_z = here[1:]
+        cz = veh.cost_z
+        self.prev_cost = [cz[a] for a in self.prev_z]
+        self.prev_dur = [veh.dur_z[a] for a in self.prev_z]
+        base = [cz[a][b] for a, b in zip(self.prev_z, self.next_z, strict=True)]
+        # An unused vehicle costs nothing, so opening it costs both legs.
+        self.base = base if seq else [0]
+        self.cost = sum(base) if seq else 0
+        if self.fast == 0:
+            self._times0()
+        else:
+            self._times1()
+
+    def _times0(self) -> None:
+        """``f0``: earliest departure per position; ``l0``: latest arrival at the stop after."""
+        inst = self.inst
         veh = inst.vehicles[self.k]
-        self.locs: list[int | None] = [veh.start] + [inst.loc[i] for i in self.seq] + [veh.end]
-        dims = inst.dims
-        self.delivered = [sum(inst.amount[i][d] for i in self.seq) for d in range(dims)]
-        self.cost = inst.route_cost(self.k, self.seq)
+        tw, svc, here_z, dur = inst.tw, inst.svc, self.prev_z, veh.dur_z
+        t = veh.shift_start
+        f0 = [t]
+        for p, i in enumerate(self.seq):
+            s = first_start(tw[i], t + dur[here_z[p]][here_z[p + 1]])
+            t = s + svc[i] if s < INF else INF
+            f0.append(t)
+        late = veh.shift_end
+        l0 = [late]
+        nxt = self.next_z
+        for p in range(len(self.seq) - 1, -1, -1):
+            i = self.seq[p]
+            leave = late - dur[nxt[p]][nxt[p + 1]] - svc[i] if late > NEG else NEG
+            late = latest_arrival(tw[i], leave) if leave > NEG else NEG
+            l0.append(late)
+        l0.reverse()
+        self.f0, self.l0 = f0, l0
+
+    def _times1(self) -> None:
+        """As :meth:`_times0` with one break: ``*0`` before it is taken, ``*1`` after."""
+        inst = self.inst
+        veh = inst.vehicles[self.k]
+        _, ((bs, be),), bd = veh.breaks[0]
+        tw, svc, here_z, dur = inst.tw, inst.svc, self.prev_z, veh.dur_z
+        x0 = veh.shift_start
+        x1 = (x0 if x0 > bs else bs) + bd if x0 <= be else INF
+        f0, f1 = [x0], [x1]
+        for p, i in enumerate(self.seq):
+            leg = dur[here_z[p]][here_z[p + 1]]
+            a0 = x0 + leg
+            a1 = x1 + leg
+            if p and a0 <= be:  # the break on arriving from a visit
+                t = (a0 if a0 > bs else bs) + bd
+                if t < a1:
+                    a1 = t
+            ws = tw[i]
+            s = first_start(ws, a0)
+            x0 = s + svc[i] if s < INF else INF
+            s = first_start(ws, a1)
+            x1 = s + svc[i] if s < INF else INF
+            if x0 <= be:  # the break before driving on
+                t = (x0 if x0 > bs else bs) + bd
+                if t < x1:
+                    x1 = t
+            f0.append(x0)
+            f1.append(x1)
+        # Backward: latest ready times per visit (any break on arriving taken), then arrivals.
+        nxt = self.next_z
+        n = len(self.seq)
+        r0, r1 = NEG, veh.shift_end  # latest arrival at the stop after, before its breaks
+        l0, l1 = [r0], [r1]
+        for p in range(n - 1, -1, -1):
+            i = self.seq[p]
+            leg = dur[nxt[p]][nxt[p + 1]]
+            d0 = r0 - leg if r0 > NEG else NEG
+            d1 = r1 - leg if r1 > NEG else NEG
+            if d1 > NEG and d1 - bd >= bs:  # the break before driving on
+                t = be if be < d1 - bd else d1 - bd
+                if t > d0:
+                    d0 = t
+            ws, sv = tw[i], svc[i]
+            c0 = latest_arrival(ws, d0 - sv) if d0 > NEG else NEG
+            c1 = latest_arrival(ws, d1 - sv) if d1 > NEG else NEG
+            # Coming from a visit, the break may also be taken here on arriving.
+            r0, r1 = c0, c1
+            if c1 > NEG and c1 - bd >= bs:
+                t = be if be < c1 - bd else c1 - bd
+                if t > r0:
+                    r0 = t
+            l0.append(r0)
+            l1.append(r1)
+        l0.reverse()
+        l1.reverse()
+        self.f0, self.f1, self.l0, self.l1 = f0, f1, l0, l1
+        # Bounds for a quick refusal: leave no earlier than ``early``, arrive by ``late``.
+        self.early = [a if a < b else b for a, b in zip(f0, f1, strict=True)]
+        self.late = [a if a > b else b for a, b in zip(l0, l1, strict=True)]
+
+    def save(self) -> dict[str, object]:
+        """Everything :meth:`restore` needs to bring this state back (cheap: no copies)."""
+        return dict(self.__dict__)
+
+    def restore(self, saved: dict[str, object]) -> None:
+        self.__dict__.update(saved)
 
     def insertion(self, u: int) -> tuple[int, int]:
         """Cheapest feasible position of ``u``: ``(cost delta, position)`` or ``(INF, -1)``."""
@@ -368,9 +507,86 @@ class RouteState:
             for d in range(dims):
                 if self.delivered[d] + am[d] > cap[d]:
                     return INF, -1
-            if inst.has_pickups:
-                # Cheap pre-check only; positions are checked exactly below.
-                pass
+        if self.fast == 0:
+            return self._insertion0(u)
+        if self.fast == 1:
+            return self._insertion1(u)
+        return self._insertion(u)
+
+    def _costs(self, u: int) -> list[int]:
+        lu = self.inst.loc[u]
+        cl = self.inst.vehicles[self.k].cost_z[lu]
+        return [
+            pc[lu] + cl[nx] - b
+            for pc, nx, b in zip(self.prev_cost, self.next_z, self.base, strict=True)
+        ]
+
+    def _insertion0(self, u: int) -> tuple[int, int]:
+        """No breaks: positions by increasing cost until one fits."""
+        inst = self.inst
+        lu = inst.loc[u]
+        ws = inst.tw[u]
+        sv = inst.svc[u]
+        dl = inst.vehicles[self.k].dur_z[lu]
+        dcs = self._costs(u)
+        prev_dur, next_z, f0, l0 = self.prev_dur, self.next_z, self.f0, self.l0
+        single = len(ws) == 1
+        w0, w1 = ws[0]
+        for p in sorted(range(len(dcs)), key=dcs.__getitem__):
+            a = f0[p] + prev_dur[p][lu]
+            if single:
+                if a > w1:
+                    continue
+                s = a if a > w0 else w0
+            else:
+                s = first_start(ws, a)
+            if s + sv + dl[next_z[p]] <= l0[p]:
+                return dcs[p], p
+        return INF, -1
+
+    def _insertion1(self, u: int) -> tuple[int, int]:
+        """One break with one window: states "not taken yet" and "taken"."""
+        inst = self.inst
+        veh = inst.vehicles[self.k]
+        lu = inst.loc[u]
+        ws = inst.tw[u]
+        sv = inst.svc[u]
+        dl = veh.dur_z[lu]
+        _, ((bs, be),), bd = veh.breaks[0]
+        dcs = self._costs(u)
+        prev_dur, next_z = self.prev_dur, self.next_z
+        f0, f1, l0, l1 = self.f0, self.f1, self.l0, self.l1
+        early, late = self.early, self.late
+        w0, w1 = ws[0][0], ws[-1][1]
+        for p in sorted(range(len(dcs)), key=dcs.__getitem__):
+            din = prev_dur[p][lu]
+            a = early[p] + din
+            if a > w1 or (a if a > w0 else w0) + sv + dl[next_z[p]] > late[p]:
+                continue  # too late even with the break wherever it suits best
+            a0 = f0[p] + din
+            a1 = f1[p] + din
+            if p and a0 <= be:  # the break on arriving from a visit
+                t = (a0 if a0 > bs else bs) + bd
+                if t < a1:
+                    a1 = t
+            s0 = first_start(ws, a0)
+            e0 = s0 + sv if s0 < INF else INF
+            s1 = first_start(ws, a1)
+            e1 = s1 + sv if s1 < INF else INF
+            if e0 <= be:  # the break before leaving u
+                t = (e0 if e0 > bs else bs) + bd
+                if t < e1:
+                    e1 = t
+            dout = dl[next_z[p]]
+            if (e0 < INF and e0 + dout <= l0[p]) or (e1 < INF and e1 + dout <= l1[p]):
+                return dcs[p], p
+        return INF, -1
+
+    def _insertion(self, u: int) -> tuple[int, int]:
+        """Any number of breaks and windows, pickups and locked pairs."""
+        inst = self.inst
+        k = self.k
+        veh = inst.vehicles[k]
         nb = len(veh.breaks)
         ws = inst.tw[u]
         last_end = ws[-1][1]
@@ -442,5 +658,5 @@ class RouteState:
         return best, best_pos
 
     def insert(self, u: int, pos: int) -> None:
-        self.seq.insert(pos, u)
+        self.seq = [*self.seq[:pos], u, *self.seq[pos:]]
         self.refresh()

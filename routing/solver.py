@@ -1,14 +1,18 @@
-"""Day planning: assign visits to experts and order them, with OR-Tools.
+"""Day planning: assign visits to experts and order them.
 
 The solve runs in three phases within ``SolveParams.time_limit``:
 
-1. a regret insertion of our own with exact VROOM feasibility (time windows, breaks, skills,
-   load, counts) builds the first solution, starting from the warm-start routes if any;
-2. OR-Tools improves it (iterated local search with SISR ruin-and-recreate by default, or guided
-   local search), every visit droppable at a penalty far above any routing cost, weighted by
-   priority;
-3. breaks are placed exactly, any route that VROOM's semantics reject is repaired, left-over
-   visits are re-inserted, and every route is replayed by :func:`routing.replay.replay`.
+1. a regret insertion of our own with exact feasibility (time windows, breaks, skills, load,
+   counts) builds the first solution, starting from the warm-start routes if any;
+2. our SISR ruin-and-recreate (:mod:`routing._improve`) improves it, serving as many visits as
+   it can (by priority), then travelling as little as it can;
+3. OR-Tools' guided local search polishes the rest of the time (its neighbourhoods exchange
+   tails and visits between routes, which the ruin-and-recreate rarely finds), every visit
+   droppable at a penalty far above any routing cost, weighted by priority. OR-Tools' breaks are
+   a little looser than ours, so its routes get their breaks placed exactly, any route that our
+   semantics reject is repaired and left-over visits are re-inserted; it is kept only if better.
+
+Every route is finally replayed by :func:`routing.replay.replay`.
 """
 
 from __future__ import annotations
