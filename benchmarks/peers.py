@@ -2,27 +2,38 @@
 
 Each peer's routes are turned back into route orders and replayed with :mod:`routing.replay`,
 so every solver's travel is measured the same way and every solution is checked by the same
-semantics.
+semantics. VROOM's own output (its reported times) is also judged by :func:`routing.check.check`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from routing.check import check
 from routing.model import Problem, StepType
 from routing.replay import replay
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """One solver's result on one problem, replayed by us.
+
+    ``violations`` counts what :func:`routing.replay.replay` finds in the route orders;
+    ``checked`` what :func:`routing.check.check` finds in the solver's own VROOM-format output
+    (``None`` when there is none to check).
+    """
+
     served: int
     cost: int
     travel: int
     seconds: float
     violations: int
+    served_ids: frozenset[int] = frozenset()
+    checked: int | None = None
 
 
 def evaluate(
@@ -30,6 +41,7 @@ def evaluate(
 ) -> Outcome:
     """Replay each vehicle's order of stops; count served visits, cost, travel, violations."""
     served = cost = travel = bad = 0
+    ids: set[int] = set()
     for veh in problem.vehicles:
         stops = orders.get(veh.id)
         if not stops:
@@ -37,9 +49,10 @@ def evaluate(
         rep = replay(problem, veh, stops)
         bad += len(rep.violations)
         served += len(rep.route.visit_ids)
+        ids.update(rep.route.visit_ids)
         cost += rep.route.cost
         travel += rep.route.travel
-    return Outcome(served, cost, travel, seconds, bad)
+    return Outcome(served, cost, travel, seconds, bad, frozenset(ids))
 
 
 def vroom_solve(problem: Problem, exploration_level: int = 5) -> Outcome:
@@ -116,7 +129,8 @@ def vroom_solve(problem: Problem, exploration_level: int = 5) -> Outcome:
             orders.setdefault(int(row.vehicle_id), []).append((StepType.VISIT, int(row.id)))
         elif row.type == "break":
             orders.setdefault(int(row.vehicle_id), []).append((StepType.BREAK, int(row.id)))
-    return evaluate(problem, orders, took)
+    out = evaluate(problem, orders, took)
+    return dataclasses.replace(out, checked=len(check(problem, sol.to_dict())))
 
 
 def pyvrp_solve(
