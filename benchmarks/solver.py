@@ -159,7 +159,7 @@ def _municipal(quick: bool) -> str:
         '"replay" counts what `routing.replay` finds in each solver\'s route orders, "check" '
         "what `routing.check` finds in each solver's own VROOM-format output (reported times "
         'included). "load" is the 1-minute load average when our solve ended (2 cores, '
-        "shared), so the 10 s are wall-clock under that load."
+        f"shared): our {seconds:.0f} s are wall-clock time under that load."
     )
     out.append(
         "PyVRP is not run on these days: it models neither breaks nor skills, so its routes "
