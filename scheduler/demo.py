@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.travel import TravelTimeProvider
@@ -30,6 +30,7 @@ from scheduler.catalog.models import ServiceType
 from scheduler.errors import SlotTaken
 from scheduler.geocoding import Place
 from scheduler.insights.models import OfferSearch
+from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 
 CENTER = (52.0907, 5.1214)  # Utrecht, Stadhuisbrug
@@ -118,6 +119,9 @@ MAX_MISSES_IN_A_ROW = 60
 
 @dataclass(frozen=True)
 class DemoSize:
+    """How big the demo is. ``fill`` is the share of the experts' working time (shift minus
+    breaks) that booked visits take, the travel between them included, as a planner counts it."""
+
     experts: int = 12
     days: int = 14
     fill: float = 0.5
@@ -276,8 +280,9 @@ def fill_bookings(
 ) -> int:
     """Book visits through the real offer and booking code until ``fill`` of capacity is used.
 
-    Capacity is the working minutes of the next ``days`` days; a visit uses its duration. Returns
-    the number of bookings made. Commits as it goes (each booking is its own transaction).
+    Capacity is the working minutes of the next ``days`` days; visits use their duration and the
+    travel their routes need (as planned). Returns the number of bookings made. Commits as it
+    goes (each booking is its own transaction).
     """
     rng = random.Random(size.seed + 1)
     now = clock.now()
@@ -292,7 +297,26 @@ def fill_bookings(
     register = list(
         session.scalars(select(Address).where(Address.municipality_id == municipality.id))
     )
-    used = 0.0
+
+    def used_minutes() -> float:
+        service = session.scalar(
+            select(func.coalesce(func.sum(Visit.duration_minutes), 0)).where(
+                Visit.municipality_id == municipality.id,
+                Visit.date >= first,
+                Visit.date <= last,
+                Visit.status.in_(ACTIVE_STATUSES),
+            )
+        )
+        travel_s = session.scalar(
+            select(func.coalesce(func.sum(ExpertDay.travel_seconds), 0)).where(
+                ExpertDay.municipality_id == municipality.id,
+                ExpertDay.date >= first,
+                ExpertDay.date <= last,
+            )
+        )
+        return float(service or 0) + float(travel_s or 0) / 60
+
+    used = used_minutes()
     made = 0
     misses = 0  # in a row: the days the citizens ask for are full
     while used < size.fill * capacity_minutes and misses < MAX_MISSES_IN_A_ROW:
@@ -365,7 +389,7 @@ def fill_bookings(
             continue
         made += 1
         misses = 0
-        used += service.duration_minutes
+        used = used_minutes()
         if progress is not None and made % 50 == 0:
             progress(made, used / max(1, capacity_minutes))
     return made

@@ -435,14 +435,23 @@ def best_candidates(
         ),
         (_is_saturday, lambda d: d.weekday() == 5),
     )
+    # rank() keeps the earliest evening and the earliest Saturday. Every day of the prefix was
+    # searched, so one found there is the earliest; otherwise walk the later days in date order
+    # (reusing days a previous pass searched) up to the first day that has one.
+    prefix = set(days[:searched])
+    done = set(prefix)
     for wanted, may_have in keep:
-        if any(wanted(c) for c in found):
+        if any(wanted(c) for c in found if c.date in prefix):
             continue
-        while rest:
-            day = rest.pop(0)
+        for day in rest:
+            if day in done:
+                if any(wanted(c) for c in found if c.date == day):
+                    break
+                continue
             if not may_have(day):
                 continue
             more = search.day(day)
+            done.add(day)
             found += more
             if any(wanted(c) for c in more):
                 break
