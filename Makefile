@@ -38,8 +38,12 @@ pytest: install
 
 test: lint typecheck pytest
 
+# Benchmarks measure bookings per second on PostgreSQL too (started here when not running).
+BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 bench: install
-	$(BIN)/python -m benchmarks
+	.ci/postgres-up
+	AANHUIS_BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(BIN)/python -m benchmarks
 
 bench-quick: install
 	$(BIN)/python -m benchmarks --quick
