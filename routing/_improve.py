@@ -44,6 +44,10 @@ class RuinRecreate:
         self.avg_removed = avg_removed
         self.max_string = max_string
         self.blink = blink
+        #: Share of the iterations whose ruin is centred on an unserved visit (when there is one).
+        self.focus_share = 0.2
+        #: Every so many iterations, try to serve an unserved visit by an ejection chain.
+        self.eject_every = 50
         nv = len(inst.vehicles)
         self.states = [RouteState(inst, k, list(routes[k])) for k in range(nv)]
         self.fixed = {i for i, v in enumerate(inst.problem.visits) if v.fixed}
@@ -125,7 +129,8 @@ class RuinRecreate:
         c = float(sum(st.cost for st in self.states))
         return c + float(sum(self.penalty[i] for i in self.unserved))
 
-    def _ruin(self) -> list[int]:
+    def _ruin(self, focus: int | None = None) -> list[int]:
+        """Remove strings from routes near a random served visit (or near ``focus``)."""
         inst = self.inst
         rng = self.rng
         served = [i for i in range(inst.n) if self.where[i] >= 0]
@@ -136,7 +141,7 @@ class RuinRecreate:
         lmax = min(self.max_string, avg_len)
         ks_max = 4 * self.avg_removed / (1 + lmax) - 1
         ks = int(rng.random() * ks_max) + 1
-        seed = rng.choice(served)
+        seed = rng.choice(served) if focus is None else focus
         removed: list[int] = []
         ruined: set[int] = set()
         for c in self.neighbours[seed].tolist():
@@ -174,7 +179,7 @@ class RuinRecreate:
             self.where[i] = -1
         return removed
 
-    def _recreate(self, todo: list[int], n_removed: int) -> None:
+    def _recreate(self, todo: list[int], n_removed: int, first: int | None = None) -> None:
         inst = self.inst
         rng = self.rng
         r = rng.random()
@@ -186,6 +191,9 @@ class RuinRecreate:
             todo.sort(key=lambda i: inst.tw[i][-1][1] - inst.tw[i][0][0])
         else:
             todo.sort(key=lambda i: -inst.prio[i])
+        if first is not None:
+            todo.remove(first)
+            todo.insert(0, first)
         # One empty route per class of interchangeable vehicles is enough to try.
         states = self.states
         klass = self.klass
@@ -250,6 +258,55 @@ class RuinRecreate:
         if len(cache) > 400_000:
             cache.clear()
 
+    def _eject(self, u: int) -> bool:
+        """Serve the unserved ``u`` in the place of a visit ``w`` that moves to another route.
+
+        An ejection chain of depth two, for the last visits of a tight day that no ruin has
+        made room for: ``u`` must fit on route ``k`` once ``w`` (of no higher priority, not
+        fixed) is out, and ``w`` must fit on some other route as it is. The cheapest such pair
+        is applied; nothing changes when there is none.
+        """
+        inst = self.inst
+        states = self.states
+        prio = inst.prio
+        cache = self.cache
+        best = (INF, -1, -1, -1, -1, -1)
+        for k in self.compat[u]:
+            st = states[k]
+            if not st.seq:
+                continue
+            for w in st.seq:
+                if w in self.fixed or prio[w] > prio[u]:
+                    continue
+                rest = [i for i in st.seq if i != w]
+                trial = RouteState(inst, k, rest)
+                c, pos = trial.insertion(u)
+                if c >= INF:
+                    continue
+                base = trial.cost + c - st.cost
+                for k2 in self.compat[w]:
+                    if k2 == k:
+                        continue
+                    st2 = states[k2]
+                    key = (w, st2.version)
+                    found = cache.get(key)
+                    if found is None:
+                        found = cache[key] = st2.insertion(w)
+                    if found[0] < INF and base + found[0] < best[0]:
+                        best = (base + found[0], k, w, pos, k2, found[1])
+        if best[1] < 0:
+            return False
+        _, k, w, pos, k2, pos2 = best
+        self._touch(k)
+        self._touch(k2)
+        states[k].seq = [i for i in states[k].seq if i != w]
+        states[k].insert(u, pos)
+        states[k2].insert(w, pos2)
+        self.where[u] = k
+        self.where[w] = k2
+        self.unserved.discard(u)
+        return True
+
     def run(self, deadline: float, t0: float, t1: float) -> list[list[int]]:
         """Iterate until ``deadline`` (perf_counter); temperatures fall from ``t0`` to ``t1``."""
         rng = self.rng
@@ -264,19 +321,29 @@ class RuinRecreate:
             self.saved = {}
             where = list(self.where)
             unserved = set(self.unserved)
-            removed = self._ruin()
+            # Now and then the ruin clears room around an unserved visit, which then goes in
+            # first: without this a visit the construction could not place waits for a random
+            # ruin to land next to it, and a day that can be served in full may end one short.
+            focus = None
+            ejected = False
+            if unserved:
+                if self.iterations % self.eject_every == 0:
+                    ejected = self._eject(rng.choice(sorted(unserved)))
+                if not ejected and rng.random() < self.focus_share:
+                    focus = rng.choice(sorted(unserved))
+            removed = [] if ejected else self._ruin(focus)
             # Unserved visits are retried when the ruin freed room near them (or now and then);
             # retrying all of them every time would cost more than the ruin itself.
             gone = set(removed)
             retry = [
                 i
-                for i in unserved
+                for i in sorted(self.unserved)
                 if i not in gone
-                and (rng.random() < 0.05 or any(c in gone for c in self.near[i][:15]))
+                and (i == focus or rng.random() < 0.05 or any(c in gone for c in self.near[i][:15]))
             ]
             todo = removed + retry
             self.unserved -= set(todo)
-            self._recreate(todo, len(removed))
+            self._recreate(todo, len(removed), first=focus)
             cost = self._total()
             self.iterations += 1
             if cost < self.cost - temp * math.log(rng.random() + 1e-300):

@@ -158,3 +158,39 @@ def test_ruin_and_recreate_keeps_its_bookkeeping_exact(
                 assert answer == fresh.insertion(u)
     assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes))
     assert {i for seq in rr.best_routes for i in seq} <= set(range(inst.n))
+
+
+def _tight_day(second_shift_end: int) -> Problem:
+    """Visit 0 (any expert) holds vehicle 0 at 0-100; visit 1 needs vehicle 0's skill at 50."""
+    zero = Matrix(np.zeros((3, 3), dtype=np.int64))
+    visits = (
+        Visit(id=10, location=1, duration=100, time_windows=(TimeWindow(0, 0),)),
+        Visit(id=11, location=2, duration=100, time_windows=(TimeWindow(50, 50),), skills={1}),
+    )
+    vehicles = (
+        Vehicle(id=1, start=0, end=0, shift=TimeWindow(0, 1000), skills={1}),
+        Vehicle(id=2, start=0, end=0, shift=TimeWindow(0, second_shift_end)),
+    )
+    return Problem(visits, vehicles, {"car": zero})
+
+
+def test_ejection_chain_serves_the_visit_only_another_route_can_make_room_for() -> None:
+    """The unserved visit takes the place of a visit that moves to another route; when that
+    other route has no room, nothing changes."""
+    import random
+
+    from routing._improve import RuinRecreate
+
+    inst = Instance(_tight_day(1000))
+    rr = RuinRecreate(inst, [[0], []], [True, True], random.Random(0))
+    assert rr.unserved == {1}
+    assert rr._eject(1)
+    assert [s.seq for s in rr.states] == [[1], [0]]
+    assert rr.unserved == set() and rr.where == [1, 0]
+    assert all(inst.feasible(k, s.seq) for k, s in enumerate(rr.states))
+
+    short = Instance(_tight_day(50))  # vehicle 2 ends before visit 0 could be done
+    rr = RuinRecreate(short, [[0], []], [True, True], random.Random(0))
+    assert not rr._eject(1)
+    assert [s.seq for s in rr.states] == [[0], []]
+    assert rr.unserved == {1}
