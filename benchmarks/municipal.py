@@ -9,13 +9,16 @@ durations, so the objective is total travel time.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from routing.model import Break, Matrix, Problem, TimeWindow, Vehicle, Visit
+from routing.insertion import InsertionIndex, PlannedRoute
+from routing.model import Break, Matrix, Problem, StepType, TimeWindow, Vehicle, Visit
 
 CENTRE = (5.3872, 52.1561)  # Amersfoort (lon, lat)
 H = 3600
@@ -89,13 +92,8 @@ class Day:
     problem: Problem
 
 
-def day(seed: int, experts: int, visits: int) -> Day:
-    """One municipal day: ``experts`` experts, ``visits`` visits, reproducible from ``seed``."""
-    rng = random.Random(seed)
-    office = CENTRE
-    # Neighbourhoods: visits cluster around a handful of centres within ~7 km.
-    hoods = [_point(rng, CENTRE, 6.0) for _ in range(8)]
-    coords: list[tuple[float, float]] = [office]
+def _experts(rng: random.Random, experts: int, coords: list[tuple[float, float]]) -> list[Vehicle]:
+    """``experts`` experts; homes of those who start at home are appended to ``coords``."""
     vehicles: list[Vehicle] = []
     skills_pool = range(len(SKILL_WEIGHTS))
     for k in range(experts):
@@ -133,31 +131,179 @@ def day(seed: int, experts: int, visits: int) -> Day:
                 profile=profile,
             )
         )
+    return vehicles
+
+
+@dataclass(frozen=True)
+class _Request:
+    point: tuple[float, float]
+    duration: int
+    window: TimeWindow
+    skills: frozenset[int]
+    priority: int
+
+
+def _request(rng: random.Random, hoods: list[tuple[float, float]], offered: set[int]) -> _Request:
+    """One citizen's wish: an address (mostly in a neighbourhood), a visit and a window."""
+    hood = rng.choice(hoods)
+    point = _point(rng, hood, 1.5) if rng.random() < 0.8 else _point(rng, CENTRE, 7.0)
+    w = rng.choices(WINDOWS, [x[2] for x in WINDOWS])[0]
+    skill = rng.choices(range(len(SKILL_WEIGHTS)), SKILL_WEIGHTS)[0]
+    return _Request(
+        point=point,
+        duration=rng.choice((1800, 2700, 2700, 3600, 4500)),
+        window=TimeWindow(w[0], w[1]),
+        skills=frozenset({skill}) if skill in offered else frozenset(),
+        priority=50 if rng.random() < 0.1 else 0,
+    )
+
+
+def day(seed: int, experts: int, visits: int) -> Day:
+    """An overbooked day: ``visits`` requests, more than ``experts`` experts can serve.
+
+    Nothing checked the requests when they came in, so the solvers choose whom to serve; a
+    stress test for the dropping logic rather than a day Aan Huis would ever have.
+    """
+    rng = random.Random(seed)
+    # Neighbourhoods: visits cluster around a handful of centres within ~7 km.
+    hoods = [_point(rng, CENTRE, 6.0) for _ in range(8)]
+    coords: list[tuple[float, float]] = [CENTRE]  # the office
+    vehicles = _experts(rng, experts, coords)
     offered = {s for v in vehicles for s in v.skills}
     job_list: list[Visit] = []
     for j in range(visits):
-        hood = rng.choice(hoods)
-        coords.append(_point(rng, hood, 1.5) if rng.random() < 0.8 else _point(rng, CENTRE, 7.0))
-        w = rng.choices(WINDOWS, [x[2] for x in WINDOWS])[0]
-        skill = rng.choices(list(skills_pool), SKILL_WEIGHTS)[0]
-        need = frozenset({skill}) if skill in offered else frozenset()
+        req = _request(rng, hoods, offered)
+        coords.append(req.point)
         job_list.append(
             Visit(
                 id=1000 + j,
                 location=len(coords) - 1,
-                duration=rng.choice((1800, 2700, 2700, 3600, 4500)),
-                time_windows=(TimeWindow(w[0], w[1]),),
-                skills=need,
-                priority=50 if rng.random() < 0.1 else 0,
+                duration=req.duration,
+                time_windows=(req.window,),
+                skills=req.skills,
+                priority=req.priority,
             )
         )
     problem = Problem(tuple(job_list), tuple(vehicles), matrices(coords), coordinates=tuple(coords))
     return Day(f"day{seed}-{experts}x{visits}", problem)
 
 
+class _MatrixTravel:
+    """Travel times read from the day's matrices by coordinates (for the insertion engine)."""
+
+    symmetric = True
+
+    def __init__(self, coords: list[tuple[float, float]], mats: dict[str, Matrix]) -> None:
+        self.index = {c: i for i, c in enumerate(coords)}
+        self.mats = mats
+
+    def _rows(self, points: npt.ArrayLike) -> list[int]:
+        arr = np.asarray(points, dtype=float).reshape(-1, 2)
+        return [self.index[(float(x), float(y))] for x, y in arr]
+
+    def durations(
+        self, origins: npt.ArrayLike, destinations: npt.ArrayLike, profile: str
+    ) -> npt.NDArray[np.int64]:
+        d = self.mats[profile].durations
+        return np.asarray(d[np.ix_(self._rows(origins), self._rows(destinations))])
+
+    def matrix(self, points: npt.ArrayLike, profile: str) -> npt.NDArray[np.int64]:
+        return self.durations(points, points, profile)
+
+
+@dataclass(frozen=True)
+class BookedDay:
+    name: str
+    problem: Problem
+    #: Each expert's stops in the order the bookings made them (a feasible plan of every visit).
+    as_booked: dict[int, list[tuple[StepType, int]]]
+    requests: int
+
+
+def booked_day(seed: int, experts: int, visits: int, requests: int) -> BookedDay:
+    """A day as Aan Huis would fill it: every visit was booked through route-aware offers.
+
+    Citizens ask one after another, each for the window they prefer. The insertion engine
+    (:mod:`routing.insertion`) lists where the visit fits while every earlier promise, shift and
+    break is kept; the citizen takes their own window when it is on offer, else the offered
+    window nearest to it, and the visit goes where it adds the least travel. Requests stop at
+    ``visits`` bookings or after ``requests`` asks. Every visit of the day can therefore be
+    served (the booking order is a witness), and a solver is judged on travel alone.
+    """
+    rng = random.Random(seed)
+    hoods = [_point(rng, CENTRE, 6.0) for _ in range(8)]
+    coords: list[tuple[float, float]] = [CENTRE]
+    vehicles = _experts(rng, experts, coords)
+    fixed = len(coords)
+    offered = {s for v in vehicles for s in v.skills}
+    wishes = [_request(rng, hoods, offered) for _ in range(requests)]
+    everything = coords + [w.point for w in wishes]
+    mats = matrices(everything)
+    travel = _MatrixTravel(everything, mats)
+    where = dict(enumerate(everything))
+    stops: dict[int, list[tuple[StepType, int]]] = {
+        v.id: [(StepType.BREAK, b.id) for b in v.breaks] for v in vehicles
+    }
+    booked: dict[int, Visit] = {}
+    candidates = [(0, TimeWindow(w[0], w[1])) for w in WINDOWS]
+    asked = 0
+    for j, wish in enumerate(wishes):
+        if len(booked) >= visits:
+            break
+        asked += 1
+        routes = [
+            PlannedRoute(
+                key=v.id,
+                day=0,
+                vehicle=v,
+                stops=tuple(stops[v.id]),
+                visits=booked,
+                coordinates=where,
+                durations=mats[v.profile].durations,
+            )
+            for v in vehicles
+        ]
+        index = InsertionIndex.build(routes, travel)
+        best = index.candidates(wish.point, wish.duration, wish.skills, candidates)
+        per_window = best.best_per_window(len(candidates))
+        on_offer = [(i, ins) for i, ins in enumerate(per_window) if ins is not None]
+        if not on_offer:
+            continue
+        _, choice = min(
+            on_offer,
+            key=lambda x: (abs(candidates[x[0]][1].start - wish.window.start), x[1].extra_travel),
+        )
+        assert choice is not None
+        visit = Visit(
+            id=1000 + j,
+            location=fixed + j,
+            duration=wish.duration,
+            time_windows=(candidates[choice.window][1],),
+            skills=wish.skills,
+            priority=wish.priority,
+        )
+        booked[visit.id] = visit
+        stops[int(choice.route)].insert(choice.position, (StepType.VISIT, visit.id))
+    # Renumber: the office and homes, then the booked visits' addresses in booking order.
+    final = coords + [everything[v.location] for v in booked.values()]
+    renumbered = tuple(
+        dataclasses.replace(v, location=fixed + n) for n, v in enumerate(booked.values())
+    )
+    problem = Problem(renumbered, tuple(vehicles), matrices(final), coordinates=tuple(final))
+    as_booked = {k: s for k, s in stops.items() if any(t is StepType.VISIT for t, _ in s)}
+    return BookedDay(f"booked{seed}-{experts}x{len(booked)}", problem, as_booked, asked)
+
+
 def days(quick: bool) -> list[Day]:
+    """The overbooked days (more requests than capacity)."""
     sizes = SIZES[:2] if quick else SIZES
     return [day(seed, e, v) for seed, (e, v) in enumerate(sizes, start=1)]
+
+
+def booked_days(quick: bool) -> list[BookedDay]:
+    """Days filled through the insertion engine, as bookings fill them (up to SIZES' visits)."""
+    sizes = SIZES[:2] if quick else SIZES
+    return [booked_day(100 + seed, e, v, 3 * v) for seed, (e, v) in enumerate(sizes, start=1)]
 
 
 def without_breaks(problem: Problem) -> Problem:
