@@ -258,22 +258,31 @@ class RuinRecreate:
         if len(cache) > 400_000:
             cache.clear()
 
-    def _eject(self, u: int) -> bool:
-        """Serve the unserved ``u`` in the place of a visit ``w`` that moves to another route.
+    def _chain(
+        self, u: int, banned: frozenset[int], depth: int
+    ) -> tuple[float, dict[int, list[int]]] | None:
+        """Cheapest way to place ``u`` on a route not in ``banned``: directly, or in the place
+        of a visit ``w`` that is itself placed the same way (``depth`` more times) elsewhere.
 
-        An ejection chain of depth two, for the last visits of a tight day that no ruin has
-        made room for: ``u`` must fit on route ``k`` once ``w`` (of no higher priority, not
-        fixed) is out, and ``w`` must fit on some other route as it is. The cheapest such pair
-        is applied; nothing changes when there is none.
+        Returns the cost change and the new visit order of each route it touches.
         """
         inst = self.inst
         states = self.states
         prio = inst.prio
         cache = self.cache
-        best = (INF, -1, -1, -1, -1, -1)
+        best: tuple[float, dict[int, list[int]]] | None = None
         for k in self.compat[u]:
+            if k in banned:
+                continue
             st = states[k]
-            if not st.seq:
+            key = (u, st.version)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = st.insertion(u)
+            if found[0] < INF and (best is None or found[0] < best[0]):
+                seq = [*st.seq[: found[1]], u, *st.seq[found[1] :]]
+                best = (float(found[0]), {k: seq})
+            if depth == 0:
                 continue
             for w in st.seq:
                 if w in self.fixed or prio[w] > prio[u]:
@@ -283,27 +292,32 @@ class RuinRecreate:
                 c, pos = trial.insertion(u)
                 if c >= INF:
                     continue
-                base = trial.cost + c - st.cost
-                for k2 in self.compat[w]:
-                    if k2 == k:
-                        continue
-                    st2 = states[k2]
-                    key = (w, st2.version)
-                    found = cache.get(key)
-                    if found is None:
-                        found = cache[key] = st2.insertion(w)
-                    if found[0] < INF and base + found[0] < best[0]:
-                        best = (base + found[0], k, w, pos, k2, found[1])
-        if best[1] < 0:
+                here = trial.cost + c - st.cost
+                if best is not None and here >= best[0]:
+                    continue
+                sub = self._chain(w, banned | {k}, depth - 1)
+                if sub is None or (best is not None and here + sub[0] >= best[0]):
+                    continue
+                best = (here + sub[0], {k: [*rest[:pos], u, *rest[pos:]], **sub[1]})
+        return best
+
+    def _eject(self, u: int, depth: int = 1) -> bool:
+        """Serve the unserved ``u`` by an ejection chain; nothing changes when there is none.
+
+        For the last visits of a tight day that no ruin has made room for: ``u`` takes the
+        place of a visit ``w`` (of no higher priority, not fixed) on a route where it then
+        fits, and ``w`` goes to another route, directly or (``depth`` > 1) by pushing out a
+        visit of its own. The cheapest chain found is applied.
+        """
+        found = self._chain(u, frozenset(), depth)
+        if found is None:
             return False
-        _, k, w, pos, k2, pos2 = best
-        self._touch(k)
-        self._touch(k2)
-        states[k].seq = [i for i in states[k].seq if i != w]
-        states[k].insert(u, pos)
-        states[k2].insert(w, pos2)
-        self.where[u] = k
-        self.where[w] = k2
+        for k, seq in found[1].items():
+            self._touch(k)
+            self.states[k].seq = seq
+            self.states[k].refresh()
+            for i in seq:
+                self.where[i] = k
         self.unserved.discard(u)
         return True
 
@@ -312,6 +326,18 @@ class RuinRecreate:
         rng = self.rng
         start = time.perf_counter()
         span = max(1e-6, deadline - start)
+        # First serve what ejection chains can serve (the construction leaves some of a tight
+        # day out); each one applied is better by the full penalty of a visit.
+        if 0 < len(self.unserved) <= 10:
+            for u in sorted(self.unserved):
+                self._eject(u, 2)
+            self.saved = {}
+            self.cost = self._total()
+            key = self._key()
+            if key < self.best_key:
+                self.best_key = key
+                self.best_cost = self.cost
+                self.best_routes = [list(st.seq) for st in self.states]
         while True:
             now = time.perf_counter()
             if now >= deadline:
@@ -328,7 +354,11 @@ class RuinRecreate:
             ejected = False
             if unserved:
                 if self.iterations % self.eject_every == 0:
-                    ejected = self._eject(rng.choice(sorted(unserved)))
+                    # Longer chains cost more; worth it for the last few visits of a day.
+                    depth = 2 if len(unserved) <= 3 else 1
+                    if len(unserved) == 1 and self.iterations % (10 * self.eject_every) == 0:
+                        depth = 3
+                    ejected = self._eject(rng.choice(sorted(unserved)), depth)
                 if not ejected and rng.random() < self.focus_share:
                     focus = rng.choice(sorted(unserved))
             removed = [] if ejected else self._ruin(focus)

@@ -194,3 +194,32 @@ def test_ejection_chain_serves_the_visit_only_another_route_can_make_room_for() 
     assert not rr._eject(1)
     assert [s.seq for s in rr.states] == [[0], []]
     assert rr.unserved == {1}
+
+
+def test_longer_ejection_chain_goes_through_a_third_route() -> None:
+    """Visit 2 fits on vehicle 1 only once visit 0 leaves; visit 0 (skill 2) fits on vehicle 2
+    only once visit 1 leaves, and visit 1 fits on vehicle 3: depth 1 finds nothing, depth 2
+    moves all three."""
+    import random
+
+    from routing._improve import RuinRecreate
+
+    zero = Matrix(np.zeros((4, 4), dtype=np.int64))
+    at = (TimeWindow(0, 0),)
+    visits = (
+        Visit(id=10, location=1, duration=100, time_windows=at, skills={2}),
+        Visit(id=11, location=2, duration=100, time_windows=at),
+        Visit(id=12, location=3, duration=100, time_windows=(TimeWindow(50, 50),), skills={1}),
+    )
+    vehicles = (
+        Vehicle(id=1, start=0, end=0, shift=TimeWindow(0, 1000), skills={1, 2}),
+        Vehicle(id=2, start=0, end=0, shift=TimeWindow(0, 1000), skills={2}),
+        Vehicle(id=3, start=0, end=0, shift=TimeWindow(0, 1000)),
+    )
+    inst = Instance(Problem(visits, vehicles, {"car": zero}))
+    rr = RuinRecreate(inst, [[0], [1], []], [True] * 3, random.Random(0))
+    assert not rr._eject(2, depth=1)
+    assert [s.seq for s in rr.states] == [[0], [1], []]
+    assert rr._eject(2, depth=2)
+    assert [s.seq for s in rr.states] == [[2], [0], [1]]
+    assert rr.unserved == set() and rr.where == [1, 2, 0]
