@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,11 +32,25 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "noreply@aanhuis.example"
+    #: Map tiles of the expert app and the planner's day view ({z}/{x}/{y} filled in by Leaflet).
+    #: OpenStreetMap's standard layer by default (mind its tile usage policy); a municipality's
+    #: own tile server or PDOK's BRT map in production.
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     #: Seconds the optimiser may spend on a day.
     optimize_time_limit: float = Field(default=10.0, gt=0, le=600)
     log_level: str = "INFO"
     #: Directory with the installed npm packages (NL Design System CSS, Leaflet, htmx).
     assets_dir: str | None = None
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tile_template(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("map_tiles must be an http(s) URL")
+        if not all(f"{{{c}}}" in v for c in "zxy"):
+            raise ValueError("map_tiles must contain {z}, {x} and {y}")
+        return v
 
     @field_validator("base_url")
     @classmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -44,12 +44,16 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 #: A phone stays signed in for a month: the token is long and typing it daily helps nobody.
 SESSION_MAX_AGE = 30 * 24 * 3600
-#: The tile server of the map (OpenStreetMap's standard layer, per its tile usage policy).
-MAP_TILES = "https://tile.openstreetmap.org"
-#: The route page may show map tiles; everything else stays as strict as every other page.
-EXPERT_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
-    "img-src 'self' data:", f"img-src 'self' data: {MAP_TILES}"
-)
+
+
+def map_csp(tiles: str) -> str:
+    """The pages with a map may load images from its tile server; nothing else is loosened."""
+    parts = urlsplit(tiles)
+    return SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{parts.netloc}"
+    )
+
+
 LEAFLET_CSS = "/assets/npm/leaflet/dist/leaflet.css"
 LEAFLET_JS = "/assets/npm/leaflet/dist/leaflet.js"
 EXPERT_CSS = "/assets/app/css/expert.css"
@@ -149,12 +153,13 @@ def _day_page(
     municipality: Municipality,
     route: route_app.RouteRead,
     *,
+    tiles: str,
     changed: int | None = None,
     refused: str | None = None,
     status: int = 200,
 ) -> Response:
     page.use(municipality)
-    page.headers["Content-Security-Policy"] = EXPERT_CSP
+    page.headers["Content-Security-Policy"] = map_csp(tiles)
     tz = clock.zone(municipality.timezone)
     today = route_app.today(municipality)
     date = route.date
@@ -182,7 +187,7 @@ def _day_page(
             "leaflet_js": LEAFLET_JS,
             "css": EXPERT_CSS,
             "js": EXPERT_JS,
-            "tiles": MAP_TILES + "/{z}/{x}/{y}.png",
+            "tiles": tiles,
         },
     )
 
@@ -210,6 +215,7 @@ def day(
     page: PageDep,
     session: SessionDep,
     travel: TravelDep,
+    settings: SettingsDep,
     datum: str | None = None,
     gewijzigd: int | None = None,
 ) -> Response:
@@ -220,7 +226,7 @@ def day(
     municipality, expert = _expert(session, user)
     date = _date(datum, municipality)
     route = _route(session, municipality, expert, date, travel, page)
-    return _day_page(page, municipality, route, changed=gewijzigd)
+    return _day_page(page, municipality, route, tiles=settings.map_tiles, changed=gewijzigd)
 
 
 @router.post("/expert/bezoeken/{visit_id}/status", response_class=HTMLResponse)
@@ -230,6 +236,7 @@ def set_status(
     form: PostedForm,
     session: SessionDep,
     travel: TravelDep,
+    settings: SettingsDep,
 ) -> Response:
     """A status button: change it, then back to the card (or the day with the reason why not)."""
     user = signed_in(page.request, session)
@@ -255,7 +262,14 @@ def set_status(
         date = _date(form.get("datum"), municipality)
         route = _route(session, municipality, expert, date, travel, page)
         detail = exc.detail if page.lang == "en" else exc.detail_nl
-        return _day_page(page, municipality, route, refused=detail, status=status_of(exc))
+        return _day_page(
+            page,
+            municipality,
+            route,
+            tiles=settings.map_tiles,
+            refused=detail,
+            status=status_of(exc),
+        )
     date = stop.window.start.date()
     return page.redirect(
         f"{DAY_PATH}?datum={date.isoformat()}&gewijzigd={stop.visit_id}#bezoek-{stop.visit_id}"

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.runtime import NotifierDep, TravelDep
-from api.web.expert import LEAFLET_CSS, LEAFLET_JS, MAP_TILES
+from api.web.expert import LEAFLET_CSS, LEAFLET_JS, map_csp
 from api.web.forms import PostedForm
 from api.web.i18n import Translator
 from api.web.planner import (
@@ -38,7 +38,6 @@ from api.web.planner import (
 )
 from api.web.planner_capacity import record_exception, replan_of
 from api.web.planner_charts import pair_chart
-from api.web.rendering import SECURITY_HEADERS
 from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.capacity import service as capacity
@@ -48,10 +47,6 @@ from scheduler.planning import service as planning
 from scheduler.planning.schemas import DayFigures, ProposalRead
 
 PLANNER_MAP_JS = "/assets/app/js/planner-map.js"
-#: The day page may show map tiles; everything else stays as strict as every other page.
-MAP_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
-    "img-src 'self' data:", f"img-src 'self' data: {MAP_TILES}"
-)
 #: Dates a day page can show (outside, local midnight cannot even be computed).
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
@@ -360,6 +355,7 @@ def day_page(
     pp: PlannerDep,
     session: SessionDep,
     travel: TravelDep,
+    settings: SettingsDep,
     date: str,
     toegepast: int | None = None,
 ) -> Response:
@@ -371,7 +367,7 @@ def day_page(
     unplanned = visit_lines(state, state.unplanned, t, unplanned=True)
     at_risk = [s for lane in lines.lanes for s in lane.stops if s.at_risk]
     closed = capacity.closed_dates(session, municipality=pp.municipality, first=day, last=day)
-    pp.page.headers["Content-Security-Policy"] = MAP_CSP
+    pp.page.headers["Content-Security-Policy"] = map_csp(settings.map_tiles)
     today = pp.today()
     return pp.render(
         "planner/day.html",
@@ -395,7 +391,7 @@ def day_page(
             "leaflet_css": LEAFLET_CSS,
             "leaflet_js": LEAFLET_JS,
             "js": PLANNER_MAP_JS,
-            "tiles": MAP_TILES + "/{z}/{x}/{y}.png",
+            "tiles": settings.map_tiles,
         },
     )
 

@@ -204,3 +204,28 @@ def test_another_day_is_shown_by_date(client: TestClient, world: World) -> None:
     assert answer.status_code == 200
     assert text("expert.no_visits") in answer.text
     assert f'href="/expert/?datum={DAY.isoformat()}"' in answer.text
+
+
+def test_the_map_uses_the_configured_tile_server(db_url: str, world: World) -> None:
+    """With ``AANHUIS_MAP_TILES`` set, the page hands that template to the map and its CSP lets
+    images come from that host only (OpenStreetMap's no longer)."""
+    tiles = "https://tiles.gemeente.example/brt/{z}/{x}/{y}.png"
+    app = create_app(Settings(database_url=db_url, map_tiles=tiles))
+    with TestClient(app) as own:
+        sign_in(own, world.tokens["anouk"])
+        route = own.get("/expert/")
+    app.state.engine.dispose()
+    policy = route.headers["content-security-policy"]
+    assert "img-src 'self' data: https://tiles.gemeente.example;" in policy
+    assert "openstreetmap" not in policy
+    assert tiles in route.text
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["tile.example/{z}/{x}/{y}.png", "https://tile.example/{z}/{x}.png", "ftp://t/{z}/{x}/{y}"],
+)
+def test_a_tile_template_without_host_or_placeholders_is_refused(template: str) -> None:
+    """A map that could never load is a configuration error at start-up, not a blank map."""
+    with pytest.raises(ValueError, match="map_tiles"):
+        Settings(map_tiles=template)
