@@ -8,15 +8,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, cast
 
-from fastapi import Depends
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
 from api.deps import SettingsDep
 from api.settings import Settings
 from routing.travel import HaversineTravel, OsrmTravel, TravelTimeProvider
+from scheduler import clock
 from scheduler.booking.models import Visit
 from scheduler.booking.service import Notifier
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
+from scheduler.notify.mailer import SmtpMailer
 
 
 @lru_cache(maxsize=8)
@@ -57,6 +59,38 @@ def notifier(settings: Settings) -> Notifier:
         )
 
     return _notify
+
+
+def mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP mailer of the settings, or None when no SMTP host is configured."""
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
+        settings.mail_from,
+    )
+
+
+def send_after_response(
+    background: BackgroundTasks, request: Request, settings: Settings, session: Session
+) -> None:
+    """Send the messages a committed change queued once the answer is out.
+
+    ``session`` is closed first: reading the answer may have begun a new transaction, and on
+    SQLite that one would hold the write lock the sender needs. The messages were committed with
+    the change, so a failed send loses nothing (the outbox keeps them for ``aanhuis outbox
+    send``).
+    """
+    session.close()
+    smtp = mailer(settings)
+    if smtp is not None:
+        from scheduler.notify import service as notify
+
+        background.add_task(notify.send_pending, request.app.state.sessions, smtp, now=clock.now())
 
 
 def get_travel(settings: SettingsDep) -> TravelTimeProvider:

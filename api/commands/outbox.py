@@ -7,12 +7,12 @@ import datetime as dt
 import sys
 import time
 
-from api.settings import Settings, get_settings
+from api.runtime import mailer
+from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker, transaction
 from scheduler.errors import DomainError
 from scheduler.notify import service as outbox
-from scheduler.notify.mailer import SmtpMailer
 from scheduler.tenants import service as tenants
 
 
@@ -29,19 +29,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     remind.add_argument("--date", type=dt.date.fromisoformat, help="default: tomorrow")
     remind.add_argument("--municipality", help="slug (default: every municipality)")
     remind.set_defaults(handler=_reminders)
-
-
-def mailer(settings: Settings) -> SmtpMailer | None:
-    if not settings.smtp_host:
-        return None
-    return SmtpMailer(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_starttls,
-        settings.mail_from,
-    )
 
 
 def _send(args: argparse.Namespace) -> int:

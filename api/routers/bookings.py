@@ -17,7 +17,7 @@ from api.deps import MunicipalityDep, SessionDep, SettingsDep
 from api.problems import prefers_dutch
 from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
-from api.runtime import NotifierDep, TravelDep
+from api.runtime import NotifierDep, TravelDep, send_after_response
 from api.settings import Settings
 from scheduler import clock
 from scheduler.booking import service as booking
@@ -83,28 +83,9 @@ def _changed(
     background: BackgroundTasks,
     request: Request,
 ) -> BookingRead:
-    """The answer after a use case committed; queued messages are sent after the response.
-
-    The session is closed first: reading the answer may have begun a new transaction, and on
-    SQLite that one would hold the write lock the background sender needs. The messages were
-    committed with the change, so a failed send loses nothing (the outbox keeps them).
-    """
+    """The answer after a use case committed; queued messages are sent after the response."""
     answer = _read(session, settings, m, visit, token)
-    session.close()
-    if settings.smtp_host:
-        from scheduler.notify.mailer import SmtpMailer
-
-        mailer = SmtpMailer(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_user,
-            settings.smtp_password,
-            settings.smtp_starttls,
-            settings.mail_from,
-        )
-        background.add_task(
-            notify.send_pending, request.app.state.sessions, mailer, now=clock.now()
-        )
+    send_after_response(background, request, settings, session)
     return answer
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
 from api.routers.common import attach_alternatives
-from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.runtime import GeocoderDep, NotifierDep, TravelDep, send_after_response
 from api.settings import Settings
 from scheduler import clock
 from scheduler.booking import offers
@@ -178,6 +178,8 @@ def desk_book(
     travel: TravelDep,
     notifier: NotifierDep,
     response: Response,
+    background: BackgroundTasks,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> DeskBookingRead:
     """Book an offer's window for the caller; the answer holds the manage link to pass on."""
@@ -200,7 +202,9 @@ def desk_book(
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return _read(session, settings, municipality, booked.visit, booked.manage_token)
+    answer = _read(session, settings, municipality, booked.visit, booked.manage_token)
+    send_after_response(background, request, settings, session)
+    return answer
 
 
 @router.get(
@@ -230,6 +234,8 @@ def desk_reschedule(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
+    background: BackgroundTasks,
+    request: Request,
 ) -> DeskBookingRead:
     """Move the booking to an offer's window (ask with `reschedule_of`); the old one is freed."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
@@ -246,7 +252,9 @@ def desk_reschedule(
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
-    return _read(session, settings, municipality, moved, None)
+    answer = _read(session, settings, municipality, moved, None)
+    send_after_response(background, request, settings, session)
+    return answer
 
 
 @router.post(
@@ -262,6 +270,8 @@ def desk_cancel(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
+    background: BackgroundTasks,
+    request: Request,
 ) -> DeskBookingRead:
     """Cancel the booking on the citizen's behalf; its window is free for others at once."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
@@ -273,4 +283,6 @@ def desk_cancel(
         actor=_actor(planner),
         notify=notifier,
     )
-    return _read(session, settings, municipality, cancelled, None)
+    answer = _read(session, settings, municipality, cancelled, None)
+    send_after_response(background, request, settings, session)
+    return answer

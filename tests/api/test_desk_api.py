@@ -28,6 +28,7 @@ from scheduler.booking import offers
 from scheduler.booking.models import ACTIVE_STATUSES, Channel, Visit, VisitEvent, VisitStatus
 from scheduler.capacity.models import Expert
 from scheduler.db import make_sessionmaker
+from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay
 from scheduler.security import hash_token, new_token
 from scheduler.tenants.models import Municipality
@@ -164,6 +165,53 @@ def test_a_planner_books_for_a_caller_and_gets_the_manage_link(
         headers={"Authorization": f"Bearer {body['manage_token']}"},
     )
     assert citizen.status_code == 200, citizen.text
+
+
+def test_a_desk_booking_is_mailed_at_once_when_smtp_is_configured(
+    db_url: str, tokens: dict[str, str], reader: sessionmaker[Session]
+) -> None:
+    """A caller who gives an e-mail address gets the confirmation straight after the planner
+    books (sent after the response, like a citizen's own booking), not at the next outbox run."""
+    from aiosmtpd.controller import Controller
+    from citizen_world import free_port
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            received.append(envelope)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app = create_app(Settings(database_url=db_url, smtp_host="127.0.0.1", smtp_port=port))
+    try:
+        with TestClient(app, headers={"Authorization": f"Bearer {tokens['planner']}"}) as c:
+            found = c.post(
+                f"{DESK}/offers",
+                json={"service": "wmo-intake", "location": {"lat": 52.09, "lon": 5.12}},
+            )
+            assert found.status_code == 200, found.text
+            booked = c.post(
+                f"{DESK}/bookings",
+                json={
+                    "offer_id": found.json()["offers"][0]["id"],
+                    "citizen": {"name": "Mevrouw de Vries", "email": "vries@example.nl"},
+                    "channel": "desk",
+                },
+            )
+            assert booked.status_code == 201, booked.text
+    finally:
+        controller.stop()
+        app.state.engine.dispose()
+    assert [e.rcpt_tos for e in received] == [["vries@example.nl"]]
+    with reader() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == booked.json()["reference"])).one()
+        sent_at = s.scalars(
+            select(OutboxMessage.sent_at).where(OutboxMessage.visit_id == visit.id)
+        ).all()
+    assert len(sent_at) == 1 and sent_at[0] is not None
 
 
 def test_a_planner_moves_and_cancels_a_booking_on_request(
