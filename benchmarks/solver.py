@@ -124,7 +124,7 @@ def _days_table(
     title: str,
     days: list[tuple[str, Problem, dict[int, list[tuple[StepType, int]]] | None]],
     seconds: float,
-) -> tuple[list[str], list[float], int]:
+) -> list[str]:
     """Rows for one set of days: ours and VROOM side by side (and the booking order if known)."""
     booked = any(order is not None for _, _, order in days)
     head = "| day | visits | served ours | served VROOM | VROOM's not ours "
@@ -160,18 +160,18 @@ def _days_table(
         "(target ≤ 1.02 with every visit VROOM serves served too). "
         f"Visits VROOM serves that we do not: {missing} in all (target 0)."
     )
-    return out, ratios, missing
+    return out
 
 
 def _municipal(quick: bool) -> str:
     seconds = 3.0 if quick else 10.0
-    booked, _, _ = _days_table(
+    booked = _days_table(
         f"### Booked municipal days (ours {seconds:.0f} s, VROOM exploration 5, one thread; "
         "breaks, skills, bike and car profiles)",
         [(d.name, d.problem, d.as_booked) for d in municipal.booked_days(quick)],
         seconds,
     )
-    over, _, _ = _days_table(
+    over = _days_table(
         "### Overbooked municipal days (more requests than capacity; same settings)",
         [(d.name, d.problem, None) for d in municipal.days(quick)],
         seconds,

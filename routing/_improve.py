@@ -321,6 +321,14 @@ class RuinRecreate:
         self.unserved.discard(u)
         return True
 
+    def _keep_if_best(self) -> None:
+        """Remember the current routes when they beat the best so far (at the current cost)."""
+        key = self._key()
+        if key < self.best_key:
+            self.best_key = key
+            self.best_cost = self.cost
+            self.best_routes = [list(st.seq) for st in self.states]
+
     def run(self, deadline: float, t0: float, t1: float) -> list[list[int]]:
         """Iterate until ``deadline`` (perf_counter); temperatures fall from ``t0`` to ``t1``."""
         rng = self.rng
@@ -333,11 +341,7 @@ class RuinRecreate:
                 self._eject(u, 2)
             self.saved = {}
             self.cost = self._total()
-            key = self._key()
-            if key < self.best_key:
-                self.best_key = key
-                self.best_cost = self.cost
-                self.best_routes = [list(st.seq) for st in self.states]
+            self._keep_if_best()
         while True:
             now = time.perf_counter()
             if now >= deadline:
@@ -353,14 +357,15 @@ class RuinRecreate:
             focus = None
             ejected = False
             if unserved:
+                pool = sorted(unserved)
                 if self.iterations % self.eject_every == 0:
                     # Longer chains cost more; worth it for the last few visits of a day.
-                    depth = 2 if len(unserved) <= 3 else 1
-                    if len(unserved) == 1 and self.iterations % (10 * self.eject_every) == 0:
+                    depth = 2 if len(pool) <= 3 else 1
+                    if len(pool) == 1 and self.iterations % (10 * self.eject_every) == 0:
                         depth = 3
-                    ejected = self._eject(rng.choice(sorted(unserved)), depth)
+                    ejected = self._eject(rng.choice(pool), depth)
                 if not ejected and rng.random() < self.focus_share:
-                    focus = rng.choice(sorted(unserved))
+                    focus = rng.choice(pool)
             removed = [] if ejected else self._ruin(focus)
             # Unserved visits are retried when the ruin freed room near them (or now and then);
             # retrying all of them every time would cost more than the ruin itself.
@@ -378,11 +383,7 @@ class RuinRecreate:
             self.iterations += 1
             if cost < self.cost - temp * math.log(rng.random() + 1e-300):
                 self.cost = cost
-                key = self._key()
-                if key < self.best_key:
-                    self.best_key = key
-                    self.best_cost = cost
-                    self.best_routes = [list(st.seq) for st in self.states]
+                self._keep_if_best()
             else:
                 for k, saved in self.saved.items():
                     self.states[k].restore(saved)
