@@ -6,11 +6,15 @@ positions, with SISR's "blinks", and accepts the result by simulated annealing. 
 exact (the same forward/backward schedule checks as the construction), so every accepted
 solution replays cleanly.
 
-The search is in Python, so speed is in the bookkeeping: a visit is only tried on the vehicles
-that may serve it within their shift; insertion answers are cached per route version (a route
-that is changed and then restored by a rejected iteration gets its old version back, so the
-answers stay valid); and a rejected iteration restores the saved states of the routes it touched
-instead of recomputing them.
+The loop runs in C (:mod:`routing._sisr`, built from ``routing/_sisr.c``) when every route is of
+the kinds the C code knows: no break or one break with one window, deliveries only, no locked
+pairs. That is the usual municipal day and every Solomon instance; the C loop runs about a
+hundred times more iterations in the same time. Between short C runs, Python tries ejection
+chains for unserved visits. Other days run the same search in Python, where speed is in the
+bookkeeping: a visit is only tried on the vehicles that may serve it within their shift;
+insertion answers are cached per route version (a route that is changed and then restored by a
+rejected iteration gets its old version back, so the answers stay valid); and a rejected
+iteration restores the saved states of the routes it touched instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,85 @@ import time
 import numpy as np
 
 from routing._schedule import INF, Instance, RouteState, first_start
+
+try:
+    from routing import _sisr
+except ImportError:  # pragma: no cover - a checkout whose extension was not built
+    _sisr = None  # type: ignore[assignment]
+
+#: Field order of the C loop's instance blob (``routing/_sisr.c``, enum ``F_*``).
+_FIELDS = (
+    "loc svc prio fixed tw_off tw_s tw_e amount vstart vend shs she nbrk bs be bd maxv cap prof "
+    "klass usable dur cost compat neigh"
+).split()
+
+
+def pack(
+    inst: Instance,
+    compat: list[list[int]],
+    neighbours: np.ndarray,
+    klass: list[int],
+    usable: list[bool],
+) -> np.ndarray | None:
+    """The instance as the C loop reads it (one int64 array), or ``None`` when it cannot run
+    it (breaks with several windows, more than one break, pickups, locked pairs)."""
+    problem = inst.problem
+    if inst.has_pickups or inst.locked:
+        return None
+    if any(len(v.breaks) > 1 or (v.breaks and len(v.breaks[0][1]) != 1) for v in inst.vehicles):
+        return None
+    n, nv, dims = inst.n, len(inst.vehicles), inst.dims
+    sz = problem.size + 1
+    null = problem.size
+    profiles = list(problem.matrices)
+    tw_off = [0]
+    tw_s: list[int] = []
+    tw_e: list[int] = []
+    for ws in inst.tw:
+        tw_s.extend(s for s, _ in ws)
+        tw_e.extend(e for _, e in ws)
+        tw_off.append(len(tw_s))
+    vs = inst.vehicles
+    cap_inf = INF
+    fields: dict[str, object] = {
+        "loc": inst.loc,
+        "svc": inst.svc,
+        "prio": inst.prio,
+        "fixed": [int(v.fixed) for v in problem.visits],
+        "tw_off": tw_off,
+        "tw_s": tw_s,
+        "tw_e": tw_e,
+        "amount": [a for row in inst.amount for a in row] or [0],
+        "vstart": [null if v.start is None else v.start for v in vs],
+        "vend": [null if v.end is None else v.end for v in vs],
+        "shs": [v.shift_start for v in vs],
+        "she": [v.shift_end for v in vs],
+        "nbrk": [len(v.breaks) for v in vs],
+        "bs": [v.breaks[0][1][0][0] if v.breaks else 0 for v in vs],
+        "be": [v.breaks[0][1][0][1] if v.breaks else 0 for v in vs],
+        "bd": [v.breaks[0][2] if v.breaks else 0 for v in vs],
+        "maxv": [min(v.max_visits, n + 1) for v in vs],
+        "cap": [min(c, cap_inf) for v in vs for c in v.capacity] or [0],
+        "prof": [profiles.index(v.profile) for v in vs],
+        "klass": klass,
+        "usable": [int(x) for x in usable],
+        "dur": np.stack(
+            [np.pad(np.asarray(m.durations), ((0, 1), (0, 1))) for m in problem.matrices.values()]
+        ),
+        "cost": np.stack(
+            [np.pad(np.asarray(m.cost_matrix), ((0, 1), (0, 1))) for m in problem.matrices.values()]
+        ),
+        "compat": [int(k in set(ks)) for ks in compat for k in range(nv)] or [0],
+        "neigh": neighbours if n else [0],
+    }
+    head = [n, nv, sz, dims, len(profiles)]
+    parts = [np.ascontiguousarray(np.asarray(fields[f], dtype=np.int64).ravel()) for f in _FIELDS]
+    offsets = []
+    at = len(head) + len(_FIELDS)
+    for part in parts:
+        offsets.append(at)
+        at += len(part)
+    return np.concatenate([np.array(head + offsets, dtype=np.int64), *parts])
 
 
 class RuinRecreate:
@@ -37,6 +120,7 @@ class RuinRecreate:
         avg_removed: int = 10,
         max_string: int = 10,
         blink: float = 0.01,
+        compiled: bool = True,
     ) -> None:
         self.inst = inst
         self.rng = rng
@@ -105,6 +189,12 @@ class RuinRecreate:
         for k in range(nv):
             first.setdefault(_class_key(inst, k), k)
         self.klass = [first[_class_key(inst, k)] for k in range(nv)]
+        #: The instance for the C loop, or ``None`` when this day runs in Python.
+        self.blob = None
+        if compiled and _sisr is not None:
+            self.blob = pack(inst, self.compat, self.neighbours, self.klass, usable)
+        #: Seconds per C run; ejection chains are tried between runs.
+        self.chunk = 0.1
 
     def _touch(self, k: int) -> None:
         if k not in self.saved:
@@ -342,6 +432,8 @@ class RuinRecreate:
             self.saved = {}
             self.cost = self._total()
             self._keep_if_best()
+        if self.blob is not None:
+            return self._run_compiled(self.blob, deadline, t0, t1)
         while True:
             now = time.perf_counter()
             if now >= deadline:
@@ -390,3 +482,83 @@ class RuinRecreate:
                 self.where = where
                 self.unserved = unserved
         return self.best_routes
+
+    def _run_compiled(
+        self, blob: np.ndarray, deadline: float, t0: float, t1: float
+    ) -> list[list[int]]:
+        """:meth:`run` with the iterations in C, in short runs; between them Python tries an
+        ejection chain for an unserved visit, as the Python loop does every ``eject_every``."""
+        assert _sisr is not None
+        inst = self.inst
+        rng = self.rng
+        n, nv = inst.n, len(self.states)
+        penalty = np.asarray(self.penalty, dtype=np.float64)
+        start = time.perf_counter()
+        span = max(1e-6, deadline - start)
+        runs = 0
+        while True:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            seconds = min(self.chunk, deadline - now)
+            ta = t0 * (t1 / t0) ** ((now - start) / span)
+            tb = t0 * (t1 / t0) ** (min(1.0, (now + seconds - start) / span))
+            buf = np.zeros(2 * (nv + n), dtype=np.int64)
+            for half, routes in ((0, [st.seq for st in self.states]), (nv + n, self.best_routes)):
+                buf[half : half + nv] = [len(r) for r in routes]
+                flat = [i for r in routes for i in r]
+                buf[half + nv : half + nv + len(flat)] = flat
+            keys = np.array(self.best_key, dtype=np.float64)
+            params = np.array(
+                [
+                    rng.getrandbits(52),
+                    seconds,
+                    ta,
+                    tb,
+                    self.avg_removed,
+                    self.max_string,
+                    self.blink,
+                    self.focus_share,
+                ],
+                dtype=np.float64,
+            )
+            self.iterations += _sisr.sisr(blob, penalty, buf, keys, params)
+            runs += 1
+            cur = _unflatten(buf[: nv + n], nv)
+            best = _unflatten(buf[nv + n :], nv)
+            self.where = [-1] * n
+            for k, seq in enumerate(cur):
+                st = self.states[k]
+                if st.seq != seq:
+                    st.seq = seq
+                    st.refresh()
+                for i in seq:
+                    self.where[i] = k
+            self.unserved = {i for i in range(n) if self.where[i] < 0}
+            self.cost = self._total()
+            key = (int(keys[0]), int(keys[1]), float(keys[2]))
+            if key < self.best_key:
+                self.best_key = key
+                self.best_routes = best
+            if self.unserved:
+                pool = sorted(self.unserved)
+                depth = 2 if len(pool) <= 3 else 1
+                if len(pool) == 1 and runs % 10 == 0:
+                    depth = 3
+                if self._eject(rng.choice(pool), depth):
+                    self.saved = {}
+                    self.cost = self._total()
+                    self._keep_if_best()
+        return self.best_routes
+
+
+def _unflatten(buf: np.ndarray, nv: int) -> list[list[int]]:
+    """Routes from ``[len per vehicle..., visits...]``."""
+    lens = buf[:nv].tolist()
+    flat = buf[nv:].tolist()
+    out = []
+    at = 0
+    for m in lens:
+        out.append(flat[at : at + m])
+        at += m
+    return out

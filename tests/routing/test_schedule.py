@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -130,14 +131,16 @@ def test_insertion_finds_the_cheapest_feasible_position(case: tuple[Problem, lis
             assert inst.feasible(0, [*seq[:pos], u, *seq[pos:]])
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "c"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.integers(0, 2**16))
 def test_ruin_and_recreate_keeps_its_bookkeeping_exact(
-    case: tuple[Problem, list[int]], seed: int
+    compiled: bool, case: tuple[Problem, list[int]], seed: int
 ) -> None:
     """After many accepted and rejected iterations (each rejection restores saved route states
     and their versions), every route state equals one computed afresh, every cached insertion
-    answer for a current route version equals a fresh check, and the best routes are feasible."""
+    answer for a current route version equals a fresh check, and the best routes are feasible;
+    in the Python loop and in the C loop (which hands its routes back to the Python states)."""
     import random
     import time
 
@@ -146,7 +149,11 @@ def test_ruin_and_recreate_keeps_its_bookkeeping_exact(
     problem, order = case
     inst = Instance(problem)
     rr = RuinRecreate(
-        inst, [list(order)] if inst.feasible(0, order) else [[]], [True], random.Random(seed)
+        inst,
+        [list(order)] if inst.feasible(0, order) else [[]],
+        [True],
+        random.Random(seed),
+        compiled=compiled,
     )
     rr.run(time.perf_counter() + 0.05, 50.0, 0.5)
     for k, state in enumerate(rr.states):

@@ -1,0 +1,868 @@
+/* Compiled inner loop of the SISR ruin-and-recreate (routing/_improve.py).
+ *
+ * The same search as the Python RuinRecreate: string removals around a seed visit, greedy
+ * re-insertion at the cheapest exact-feasible position with blinks, simulated-annealing
+ * acceptance, best solution by (served priority, served count, cost). It covers the routes the
+ * Python fast paths cover: no break, or one break with one window; deliveries (no pickups); no
+ * locked pairs. Everything else stays in Python. Route times are the forward earliest and
+ * backward latest times of routing/_schedule.py (RouteState._times0 / _times1), so every
+ * answer here is the answer the Python schedule gives.
+ *
+ * Interface: sisr(blob, penalty, routes, keys, params) -> iterations
+ *   blob     int64: header [n, nv, sz, dims, nprof, offsets of the FIELDS below], then data
+ *   penalty  float64[n]: price of leaving a visit unserved during the search
+ *   routes   int64, writable: current routes [len[nv], seq[n]] then best routes (same layout)
+ *   keys     float64[3], writable: best key (-served priority, -served count, cost)
+ *   params   float64: seed, seconds, t_start, t_end, avg_removed, max_string, blink,
+ *            focus_share
+ * The current routes are searched from for ``seconds``; current and best are written back.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef int64_t i64;
+#define INF ((i64)1 << 62)
+#define NEG (-INF)
+
+enum {
+    F_LOC, F_SVC, F_PRIO, F_FIXED, F_TWOFF, F_TWS, F_TWE, F_AMOUNT,
+    F_VSTART, F_VEND, F_SHS, F_SHE, F_NBRK, F_BS, F_BE, F_BD, F_MAXV, F_CAP, F_PROF,
+    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_COUNT
+};
+#define HEADER 5
+
+typedef struct {
+    i64 n, nv, sz, dims;
+    const i64 *loc, *svc, *prio, *fixed, *tw_off, *tw_s, *tw_e, *amount;
+    const i64 *vstart, *vend, *shs, *she, *nbrk, *bs, *be, *bd, *maxv, *cap, *prof, *klass;
+    const i64 *usable, *dur, *cost, *compat, *neigh;
+    const double *pen;
+} Inst;
+
+typedef struct {
+    i64 len;
+    i64 *seq;               /* n */
+    i64 *f0, *f1, *l0, *l1; /* n + 1 */
+    i64 *base;              /* n + 1 */
+    i64 *deliv;             /* dims */
+    i64 cost;
+    const i64 *d, *c;       /* the vehicle profile's padded matrices */
+} Route;
+
+typedef struct {
+    uint64_t s[4];
+} Rng;
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t next_u64(Rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static void seed_rng(Rng *r, uint64_t seed) {
+    for (int i = 0; i < 4; i++) { /* splitmix64 */
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        r->s[i] = z ^ (z >> 31);
+    }
+}
+
+static double rnd(Rng *r) { return (double)(next_u64(r) >> 11) * 0x1.0p-53; }
+static i64 randrange(Rng *r, i64 m) { return m <= 1 ? 0 : (i64)(rnd(r) * (double)m); }
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Earliest start >= t inside the visit's windows, or INF. */
+static inline i64 first_start(const Inst *in, i64 u, i64 t) {
+    for (i64 j = in->tw_off[u]; j < in->tw_off[u + 1]; j++) {
+        if (t <= in->tw_e[j]) return t < in->tw_s[j] ? in->tw_s[j] : t;
+    }
+    return INF;
+}
+
+/* Latest arrival a with first_start(a) <= limit, or NEG. */
+static inline i64 latest_arrival(const Inst *in, i64 u, i64 limit) {
+    i64 best = NEG;
+    for (i64 j = in->tw_off[u]; j < in->tw_off[u + 1]; j++) {
+        if (in->tw_s[j] > limit) break;
+        best = in->tw_e[j] < limit ? in->tw_e[j] : limit;
+    }
+    return best;
+}
+
+#define DUR(r, a, b) ((r)->d[(a) * sz + (b)])
+#define COST(r, a, b) ((r)->c[(a) * sz + (b)])
+
+/* Location of the stop before position p (the start, or visit p - 1). */
+static inline i64 prev_loc(const Inst *in, const Route *r, i64 k, i64 p) {
+    return p == 0 ? in->vstart[k] : in->loc[r->seq[p - 1]];
+}
+
+/* Location of the stop at position p (visit p, or the end). */
+static inline i64 next_loc(const Inst *in, const Route *r, i64 k, i64 p) {
+    return p == r->len ? in->vend[k] : in->loc[r->seq[p]];
+}
+
+static void refresh(const Inst *in, Route *r, i64 k) {
+    const i64 sz = in->sz, n = r->len;
+    for (i64 d = 0; d < in->dims; d++) {
+        i64 s = 0;
+        for (i64 p = 0; p < n; p++) s += in->amount[r->seq[p] * in->dims + d];
+        r->deliv[d] = s;
+    }
+    i64 total = 0;
+    for (i64 p = 0; p <= n; p++) {
+        r->base[p] = n ? COST(r, prev_loc(in, r, k, p), next_loc(in, r, k, p)) : 0;
+        total += r->base[p];
+    }
+    r->cost = total;
+    if (!in->nbrk[k]) {
+        i64 t = in->shs[k];
+        r->f0[0] = t;
+        for (i64 p = 0; p < n; p++) {
+            i64 i = r->seq[p];
+            i64 s = t < INF ? first_start(in, i, t + DUR(r, prev_loc(in, r, k, p), in->loc[i]))
+                            : INF;
+            t = s < INF ? s + in->svc[i] : INF;
+            r->f0[p + 1] = t;
+        }
+        i64 late = in->she[k];
+        r->l0[n] = late;
+        for (i64 p = n - 1; p >= 0; p--) {
+            i64 i = r->seq[p];
+            i64 leave = late > NEG ? late - DUR(r, in->loc[i], next_loc(in, r, k, p + 1)) - in->svc[i]
+                                   : NEG;
+            late = leave > NEG ? latest_arrival(in, i, leave) : NEG;
+            r->l0[p] = late;
+        }
+        return;
+    }
+    const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
+    i64 x0 = in->shs[k];
+    i64 x1 = x0 <= be ? (x0 > bs ? x0 : bs) + bd : INF;
+    r->f0[0] = x0;
+    r->f1[0] = x1;
+    for (i64 p = 0; p < n; p++) {
+        i64 i = r->seq[p];
+        i64 leg = DUR(r, prev_loc(in, r, k, p), in->loc[i]);
+        i64 a0 = x0 < INF ? x0 + leg : INF;
+        i64 a1 = x1 < INF ? x1 + leg : INF;
+        if (p && a0 <= be) {
+            i64 t = (a0 > bs ? a0 : bs) + bd;
+            if (t < a1) a1 = t;
+        }
+        i64 s = a0 < INF ? first_start(in, i, a0) : INF;
+        x0 = s < INF ? s + in->svc[i] : INF;
+        s = a1 < INF ? first_start(in, i, a1) : INF;
+        x1 = s < INF ? s + in->svc[i] : INF;
+        if (x0 <= be) {
+            i64 t = (x0 > bs ? x0 : bs) + bd;
+            if (t < x1) x1 = t;
+        }
+        r->f0[p + 1] = x0;
+        r->f1[p + 1] = x1;
+    }
+    i64 r0 = NEG, r1 = in->she[k];
+    r->l0[n] = r0;
+    r->l1[n] = r1;
+    for (i64 p = n - 1; p >= 0; p--) {
+        i64 i = r->seq[p];
+        i64 leg = DUR(r, in->loc[i], next_loc(in, r, k, p + 1));
+        i64 d0 = r0 > NEG ? r0 - leg : NEG;
+        i64 d1 = r1 > NEG ? r1 - leg : NEG;
+        if (d1 > NEG && d1 - bd >= bs) {
+            i64 t = be < d1 - bd ? be : d1 - bd;
+            if (t > d0) d0 = t;
+        }
+        i64 sv = in->svc[i];
+        i64 c0 = d0 > NEG ? latest_arrival(in, i, d0 - sv) : NEG;
+        i64 c1 = d1 > NEG ? latest_arrival(in, i, d1 - sv) : NEG;
+        r0 = c0;
+        r1 = c1;
+        if (c1 > NEG && c1 - bd >= bs) {
+            i64 t = be < c1 - bd ? be : c1 - bd;
+            if (t > r0) r0 = t;
+        }
+        r->l0[p] = r0;
+        r->l1[p] = r1;
+    }
+}
+
+/* Cheapest feasible position of u in route k: the cost change, or INF; *pos gets the place. */
+static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
+    const i64 sz = in->sz, n = r->len;
+    *pos = -1;
+    if (!in->compat[u * in->nv + k] || n + 1 > in->maxv[k]) return INF;
+    for (i64 d = 0; d < in->dims; d++) {
+        if (r->deliv[d] + in->amount[u * in->dims + d] > in->cap[k * in->dims + d]) return INF;
+    }
+    const i64 lu = in->loc[u], sv = in->svc[u];
+    const int brk = in->nbrk[k] != 0;
+    const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
+    i64 best = INF;
+    for (i64 p = 0; p <= n; p++) {
+        i64 a = prev_loc(in, r, k, p), b = next_loc(in, r, k, p);
+        i64 dc = COST(r, a, lu) + COST(r, lu, b) - r->base[p];
+        if (dc >= best) continue;
+        i64 din = DUR(r, a, lu), dout = DUR(r, lu, b);
+        if (!brk) {
+            i64 s = first_start(in, u, r->f0[p] + din);
+            if (s < INF && s + sv + dout <= r->l0[p]) {
+                best = dc;
+                *pos = p;
+            }
+            continue;
+        }
+        i64 a0 = r->f0[p] < INF ? r->f0[p] + din : INF;
+        i64 a1 = r->f1[p] < INF ? r->f1[p] + din : INF;
+        if (p && a0 <= be) {
+            i64 t = (a0 > bs ? a0 : bs) + bd;
+            if (t < a1) a1 = t;
+        }
+        i64 s0 = a0 < INF ? first_start(in, u, a0) : INF;
+        i64 e0 = s0 < INF ? s0 + sv : INF;
+        i64 s1 = a1 < INF ? first_start(in, u, a1) : INF;
+        i64 e1 = s1 < INF ? s1 + sv : INF;
+        if (e0 <= be) {
+            i64 t = (e0 > bs ? e0 : bs) + bd;
+            if (t < e1) e1 = t;
+        }
+        if ((e0 < INF && e0 + dout <= r->l0[p]) || (e1 < INF && e1 + dout <= r->l1[p])) {
+            best = dc;
+            *pos = p;
+        }
+    }
+    return best;
+}
+
+typedef struct {
+    Inst in;
+    Route *routes;
+    i64 *where;       /* n: route of each visit, or -1 */
+    i64 *bak_seq;     /* nv * n: routes as they were before this iteration */
+    i64 *bak_len;     /* nv */
+    char *touched;    /* nv */
+    i64 *touched_list;
+    i64 n_touched;
+    i64 *compat_list; /* n * nv, compat_n[n] */
+    i64 *compat_n;
+    Rng rng;
+    /* scratch */
+    i64 *removed, *todo, *mark, *cand, *empties, *where_bak, *served;
+    double *keybuf;
+    i64 stamp;
+    double blink, focus_share, avg_removed, max_string;
+} Search;
+
+static void touch(Search *S, i64 k) {
+    if (S->touched[k]) return;
+    S->touched[k] = 1;
+    S->touched_list[S->n_touched++] = k;
+    S->bak_len[k] = S->routes[k].len;
+    memcpy(S->bak_seq + k * S->in.n, S->routes[k].seq, sizeof(i64) * S->routes[k].len);
+}
+
+static void insert_at(Search *S, i64 k, i64 u, i64 p) {
+    Route *r = &S->routes[k];
+    memmove(r->seq + p + 1, r->seq + p, sizeof(i64) * (r->len - p));
+    r->seq[p] = u;
+    r->len++;
+    refresh(&S->in, r, k);
+}
+
+/* Remove strings of visits near a random served visit (or near ``focus``); returns how many. */
+static i64 ruin(Search *S, i64 focus) {
+    const Inst *in = &S->in;
+    i64 ns = 0;
+    for (i64 i = 0; i < in->n; i++)
+        if (S->where[i] >= 0) S->served[ns++] = i;
+    if (!ns) return 0;
+    i64 tot = 0, cnt = 0;
+    for (i64 k = 0; k < in->nv; k++)
+        if (S->routes[k].len) {
+            tot += S->routes[k].len;
+            cnt++;
+        }
+    double avg_len = (double)tot / (double)cnt;
+    double lmax = S->max_string < avg_len ? S->max_string : avg_len;
+    double ks_max = 4.0 * S->avg_removed / (1.0 + lmax) - 1.0;
+    i64 ks = (i64)(rnd(&S->rng) * ks_max) + 1;
+    i64 seed = focus >= 0 ? focus : S->served[randrange(&S->rng, ns)];
+    i64 nrem = 0, nruined = 0;
+    S->stamp++;
+    const i64 *nb = in->neigh + seed * in->n;
+    for (i64 j = 0; j < in->n && nruined < ks; j++) {
+        i64 c = nb[j];
+        i64 k = S->where[c];
+        if (k < 0 || S->mark[k] == S->stamp || in->fixed[c]) continue;
+        Route *r = &S->routes[k];
+        i64 len = r->len;
+        double lmax_r = (double)len < lmax ? (double)len : lmax;
+        i64 size = (i64)(rnd(&S->rng) * lmax_r) + 1;
+        i64 pos = 0;
+        while (r->seq[pos] != c) pos++;
+        i64 lo, hi, ks0 = 0, ks1 = 0; /* take [lo, hi) except [ks0, ks1) */
+        if (rnd(&S->rng) < 0.5 || size >= len) {
+            lo = pos - randrange(&S->rng, size);
+            if (lo > len - size) lo = len - size;
+            if (lo < 0) lo = 0;
+            hi = lo + size;
+        } else {
+            i64 keep = 1;
+            while (rnd(&S->rng) < 0.99 && size + keep < len) keep++;
+            i64 total = size + keep;
+            lo = pos - randrange(&S->rng, total);
+            if (lo > len - total) lo = len - total;
+            if (lo < 0) lo = 0;
+            hi = lo + total;
+            ks0 = lo + randrange(&S->rng, size + 1);
+            ks1 = ks0 + keep;
+        }
+        i64 out = 0;
+        for (i64 p = lo; p < hi; p++)
+            if (!(ks0 <= p && p < ks1) && !in->fixed[r->seq[p]]) out++;
+        if (!out) continue;
+        touch(S, k);
+        i64 w = 0;
+        for (i64 p = 0; p < len; p++) {
+            i64 v = r->seq[p];
+            if (p >= lo && p < hi && !(ks0 <= p && p < ks1) && !in->fixed[v])
+                S->removed[nrem++] = v;
+            else
+                r->seq[w++] = v;
+        }
+        r->len = w;
+        S->mark[k] = S->stamp;
+        nruined++;
+    }
+    for (i64 k = 0; k < in->nv; k++)
+        if (S->mark[k] == S->stamp) refresh(in, &S->routes[k], k);
+    for (i64 j = 0; j < nrem; j++) S->where[S->removed[j]] = -1;
+    return nrem;
+}
+
+static void sort_by(i64 *a, i64 m, const double *key) {
+    /* Stable insertion sort by key[a[i]]. */
+    for (i64 i = 1; i < m; i++) {
+        i64 v = a[i];
+        double kv = key[v];
+        i64 j = i - 1;
+        while (j >= 0 && key[a[j]] > kv) {
+            a[j + 1] = a[j];
+            j--;
+        }
+        a[j + 1] = v;
+    }
+}
+
+static void recreate(Search *S, i64 m, i64 n_removed, i64 first, char *retried) {
+    const Inst *in = &S->in;
+    i64 *todo = S->todo;
+    double r = rnd(&S->rng);
+    if (r < 0.4) {
+        for (i64 i = m - 1; i > 0; i--) {
+            i64 j = randrange(&S->rng, i + 1);
+            i64 t = todo[i];
+            todo[i] = todo[j];
+            todo[j] = t;
+        }
+    } else {
+        double *key = S->keybuf;
+        for (i64 j = 0; j < m; j++) {
+            i64 u = todo[j];
+            if (r < 0.6)
+                key[u] = -(double)in->svc[u];
+            else if (r < 0.8)
+                key[u] = (double)(in->tw_e[in->tw_off[u + 1] - 1] - in->tw_s[in->tw_off[u]]);
+            else
+                key[u] = -(double)in->prio[u];
+        }
+        sort_by(todo, m, key);
+    }
+    if (first >= 0) {
+        i64 j = 0;
+        while (todo[j] != first) j++;
+        for (; j > 0; j--) todo[j] = todo[j - 1];
+        todo[0] = first;
+    }
+    (void)n_removed;
+    i64 *empties = S->empties; /* per class: an empty usable vehicle, or -1 */
+    for (i64 k = 0; k < in->nv; k++) empties[k] = -1;
+    for (i64 k = 0; k < in->nv; k++)
+        if (!S->routes[k].len && in->usable[k] && empties[in->klass[k]] < 0)
+            empties[in->klass[k]] = k;
+    for (i64 j = 0; j < m; j++) {
+        i64 u = todo[j];
+        i64 best = INF, bk = -1, bp = -1, p;
+        const i64 *cl = S->compat_list + u * in->nv;
+        i64 cn = S->compat_n[u];
+        if (!retried[u]) {
+            /* Routes holding one of the nearest visits, and the empty ones. */
+            S->stamp++;
+            i64 nc = 0;
+            const i64 *nb = in->neigh + u * in->n;
+            i64 lim = in->n < 31 ? in->n : 31;
+            for (i64 q = 1; q < lim; q++) {
+                i64 k = S->where[nb[q]];
+                if (k >= 0 && in->compat[u * in->nv + k] && S->mark[k] != S->stamp) {
+                    S->mark[k] = S->stamp;
+                    S->cand[nc++] = k;
+                }
+            }
+            for (i64 c = 0; c < in->nv; c++) {
+                i64 k = empties[c];
+                if (k >= 0 && in->compat[u * in->nv + k] && S->mark[k] != S->stamp) {
+                    S->mark[k] = S->stamp;
+                    S->cand[nc++] = k;
+                }
+            }
+            for (i64 q = 0; q < nc; q++) {
+                i64 k = S->cand[q];
+                if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
+                i64 c = insertion(in, &S->routes[k], k, u, &p);
+                if (c < best && rnd(&S->rng) >= S->blink) {
+                    best = c;
+                    bk = k;
+                    bp = p;
+                }
+            }
+            if (bk < 0) {
+                /* Nothing nearby fits: try every vehicle before giving up on the visit. */
+                for (i64 q = 0; q < cn; q++) {
+                    i64 k = cl[q];
+                    if (S->mark[k] == S->stamp) continue;
+                    if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
+                    i64 c = insertion(in, &S->routes[k], k, u, &p);
+                    if (c < best) {
+                        best = c;
+                        bk = k;
+                        bp = p;
+                    }
+                }
+            }
+        } else {
+            for (i64 q = 0; q < cn; q++) {
+                i64 k = cl[q];
+                if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
+                i64 c = insertion(in, &S->routes[k], k, u, &p);
+                if (c < best && rnd(&S->rng) >= S->blink) {
+                    best = c;
+                    bk = k;
+                    bp = p;
+                }
+            }
+        }
+        if (bk < 0) continue; /* stays unserved */
+        int was_empty = S->routes[bk].len == 0;
+        touch(S, bk);
+        insert_at(S, bk, u, bp);
+        S->where[u] = bk;
+        i64 c = in->klass[bk];
+        if (was_empty && empties[c] == bk) {
+            empties[c] = -1;
+            for (i64 k2 = 0; k2 < in->nv; k2++)
+                if (in->klass[k2] == c && !S->routes[k2].len && in->usable[k2]) {
+                    empties[c] = k2;
+                    break;
+                }
+        }
+    }
+}
+
+typedef struct {
+    i64 prio, count;
+    i64 cost;
+} Key;
+
+static Key key_of(const Search *S) {
+    Key key = {0, 0, 0};
+    for (i64 i = 0; i < S->in.n; i++)
+        if (S->where[i] >= 0) {
+            key.prio -= S->in.prio[i];
+            key.count -= 1;
+        }
+    for (i64 k = 0; k < S->in.nv; k++) key.cost += S->routes[k].cost;
+    return key;
+}
+
+static int key_less(Key a, Key b) {
+    if (a.prio != b.prio) return a.prio < b.prio;
+    if (a.count != b.count) return a.count < b.count;
+    return a.cost < b.cost;
+}
+
+static double total(const Search *S) {
+    double c = 0;
+    for (i64 k = 0; k < S->in.nv; k++) c += (double)S->routes[k].cost;
+    for (i64 i = 0; i < S->in.n; i++)
+        if (S->where[i] < 0) c += S->in.pen[i];
+    return c;
+}
+
+/* Read the instance out of the blob (pointers into it); -1 with an exception when malformed. */
+static int parse_inst(const Py_buffer *vb, Inst *in) {
+    const i64 *blob = (const i64 *)vb->buf;
+    Py_ssize_t blob_len = vb->len / 8;
+    if (blob_len < HEADER + F_COUNT) {
+        PyErr_SetString(PyExc_ValueError, "blob too short");
+        return -1;
+    }
+    in->n = blob[0];
+    in->nv = blob[1];
+    in->sz = blob[2];
+    in->dims = blob[3];
+    const i64 *off = blob + HEADER;
+    for (int f = 0; f < F_COUNT; f++) {
+        if (off[f] < HEADER + F_COUNT || off[f] > blob_len) {
+            PyErr_SetString(PyExc_ValueError, "bad blob offsets");
+            return -1;
+        }
+    }
+#define FIELD(f) (blob + off[f])
+    in->loc = FIELD(F_LOC);
+    in->svc = FIELD(F_SVC);
+    in->prio = FIELD(F_PRIO);
+    in->fixed = FIELD(F_FIXED);
+    in->tw_off = FIELD(F_TWOFF);
+    in->tw_s = FIELD(F_TWS);
+    in->tw_e = FIELD(F_TWE);
+    in->amount = FIELD(F_AMOUNT);
+    in->vstart = FIELD(F_VSTART);
+    in->vend = FIELD(F_VEND);
+    in->shs = FIELD(F_SHS);
+    in->she = FIELD(F_SHE);
+    in->nbrk = FIELD(F_NBRK);
+    in->bs = FIELD(F_BS);
+    in->be = FIELD(F_BE);
+    in->bd = FIELD(F_BD);
+    in->maxv = FIELD(F_MAXV);
+    in->cap = FIELD(F_CAP);
+    in->prof = FIELD(F_PROF);
+    in->klass = FIELD(F_KLASS);
+    in->usable = FIELD(F_USABLE);
+    in->dur = FIELD(F_DUR);
+    in->cost = FIELD(F_COST);
+    in->compat = FIELD(F_COMPAT);
+    in->neigh = FIELD(F_NEIGH);
+    return 0;
+}
+
+static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
+    if (view->itemsize != item) {
+        PyErr_SetString(PyExc_TypeError, "buffer of the wrong item size");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *py_sisr(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o_blob, *o_pen, *o_routes, *o_keys, *o_params;
+    if (!PyArg_ParseTuple(args, "OOOOO", &o_blob, &o_pen, &o_routes, &o_keys, &o_params))
+        return NULL;
+    Py_buffer vb, vp, vr, vk, vq;
+    if (get_buffer(o_blob, &vb, 0, 8) < 0) return NULL;
+    if (get_buffer(o_pen, &vp, 0, 8) < 0) goto fail1;
+    if (get_buffer(o_routes, &vr, 1, 8) < 0) goto fail2;
+    if (get_buffer(o_keys, &vk, 1, 8) < 0) goto fail3;
+    if (get_buffer(o_params, &vq, 0, 8) < 0) goto fail4;
+
+    Search S;
+    memset(&S, 0, sizeof S);
+    Inst *in = &S.in;
+    if (parse_inst(&vb, in) < 0) goto fail5;
+    in->pen = (const double *)vp.buf;
+    const double *q = (const double *)vq.buf;
+    if (vq.len / 8 < 8 || vk.len / 8 < 3 || vp.len / 8 < in->n ||
+        vr.len / 8 < 2 * (in->nv + in->n)) {
+        PyErr_SetString(PyExc_ValueError, "buffers too short");
+        goto fail5;
+    }
+    const i64 n = in->n, nv = in->nv;
+    i64 *rt = (i64 *)vr.buf;
+    double *keys = (double *)vk.buf;
+    seed_rng(&S.rng, (uint64_t)q[0]);
+    double seconds = q[1], t_start = q[2], t_end = q[3];
+    S.avg_removed = q[4];
+    S.max_string = q[5];
+    S.blink = q[6];
+    S.focus_share = q[7];
+
+    /* One allocation for everything. */
+    size_t words = (size_t)nv * (5 * (n + 1) + n + (in->dims ? in->dims : 1)) /* routes */
+                   + (size_t)n                                               /* where */
+                   + (size_t)nv * n + nv + nv                                /* backups */
+                   + (size_t)n * nv + n                                      /* compat */
+                   + (size_t)n * 5 + nv * 3 + n                              /* scratch */
+                   + (size_t)n * 3 + nv;
+    i64 *mem = calloc(words + 16, sizeof(i64));
+    char *flags = calloc((size_t)nv + 2 * (size_t)n + 16, 1);
+    Route *routes = calloc((size_t)nv + 1, sizeof(Route));
+    if (!mem || !flags || !routes) {
+        free(mem);
+        free(flags);
+        free(routes);
+        PyErr_NoMemory();
+        goto fail5;
+    }
+    i64 *w = mem;
+    S.routes = routes;
+    for (i64 k = 0; k < nv; k++) {
+        Route *r = &routes[k];
+        r->seq = w, w += n;
+        r->f0 = w, w += n + 1;
+        r->f1 = w, w += n + 1;
+        r->l0 = w, w += n + 1;
+        r->l1 = w, w += n + 1;
+        r->base = w, w += n + 1;
+        r->deliv = w, w += in->dims ? in->dims : 1;
+        i64 pr = in->prof[k];
+        r->d = in->dur + pr * in->sz * in->sz;
+        r->c = in->cost + pr * in->sz * in->sz;
+    }
+    S.where = w, w += n;
+    S.bak_seq = w, w += nv * n;
+    S.bak_len = w, w += nv;
+    S.touched_list = w, w += nv;
+    S.compat_list = w, w += n * nv;
+    S.compat_n = w, w += n;
+    S.removed = w, w += n;
+    S.todo = w, w += 2 * n;
+    S.served = w, w += n;
+    S.where_bak = w, w += n;
+    S.mark = w, w += nv;
+    S.cand = w, w += nv;
+    S.empties = w, w += nv;
+    S.keybuf = (double *)w, w += n;
+    i64 *best_seq = w;
+    w += n;
+    i64 *best_len = w;
+    w += nv;
+    i64 *unserved = w;
+    w += n;
+    S.touched = flags;
+    char *retried = flags + nv;
+
+    for (i64 u = 0; u < n; u++) {
+        i64 c = 0;
+        for (i64 k = 0; k < nv; k++)
+            if (in->compat[u * nv + k]) S.compat_list[u * nv + c++] = k;
+        S.compat_n[u] = c;
+        S.where[u] = -1;
+    }
+    /* Current routes in, best routes in. */
+    {
+        i64 at = nv;
+        for (i64 k = 0; k < nv; k++) {
+            Route *r = &routes[k];
+            r->len = rt[k];
+            memcpy(r->seq, rt + at, sizeof(i64) * r->len);
+            at += r->len;
+            for (i64 p = 0; p < r->len; p++) S.where[r->seq[p]] = k;
+            refresh(in, r, k);
+        }
+        i64 b0 = nv + n;
+        at = b0 + nv;
+        i64 ab = 0;
+        for (i64 k = 0; k < nv; k++) {
+            best_len[k] = rt[b0 + k];
+            memcpy(best_seq + ab, rt + at, sizeof(i64) * best_len[k]);
+            at += best_len[k];
+            ab += best_len[k];
+        }
+    }
+    Key best_key = {(i64)keys[0], (i64)keys[1], (i64)keys[2]};
+    double cur = total(&S);
+    i64 iterations = 0;
+
+    Py_BEGIN_ALLOW_THREADS;
+    double start = now_s();
+    double span = seconds > 1e-6 ? seconds : 1e-6;
+    double ratio = t_start > 0 ? t_end / t_start : 1.0;
+    for (;;) {
+        double el = now_s() - start;
+        if (el >= seconds) break;
+        double temp = t_start * pow(ratio, el / span);
+        S.n_touched = 0;
+        memcpy(S.where_bak, S.where, sizeof(i64) * n);
+        i64 nu = 0;
+        for (i64 i = 0; i < n; i++)
+            if (S.where[i] < 0) unserved[nu++] = i;
+        i64 focus = -1;
+        if (nu && rnd(&S.rng) < S.focus_share) focus = unserved[randrange(&S.rng, nu)];
+        i64 nrem = ruin(&S, focus);
+        memcpy(S.todo, S.removed, sizeof(i64) * nrem);
+        i64 m = nrem;
+        for (i64 j = 0; j < n; j++) retried[j] = 0;
+        /* Unserved visits are retried when the ruin freed room near them (or now and then). */
+        for (i64 j = 0; j < nu; j++) {
+            i64 i = unserved[j];
+            int take = i == focus || rnd(&S.rng) < 0.05;
+            if (!take) {
+                const i64 *nb = in->neigh + i * n;
+                i64 lim = n < 16 ? n : 16;
+                for (i64 x = 1; x < lim && !take; x++)
+                    take = S.where[nb[x]] < 0 && S.where_bak[nb[x]] >= 0;
+            }
+            if (take) {
+                S.todo[m++] = i;
+                retried[i] = 1;
+            }
+        }
+        recreate(&S, m, nrem, focus, retried);
+        double cost = total(&S);
+        iterations++;
+        if (cost < cur - temp * log(rnd(&S.rng) + 1e-300)) {
+            cur = cost;
+            Key key = key_of(&S);
+            if (key_less(key, best_key)) {
+                best_key = key;
+                i64 ab = 0;
+                for (i64 k = 0; k < nv; k++) {
+                    best_len[k] = routes[k].len;
+                    memcpy(best_seq + ab, routes[k].seq, sizeof(i64) * routes[k].len);
+                    ab += routes[k].len;
+                }
+            }
+        } else {
+            for (i64 t = 0; t < S.n_touched; t++) {
+                i64 k = S.touched_list[t];
+                routes[k].len = S.bak_len[k];
+                memcpy(routes[k].seq, S.bak_seq + k * n, sizeof(i64) * S.bak_len[k]);
+                refresh(in, &routes[k], k);
+            }
+            memcpy(S.where, S.where_bak, sizeof(i64) * n);
+        }
+        for (i64 t = 0; t < S.n_touched; t++) S.touched[S.touched_list[t]] = 0;
+    }
+    Py_END_ALLOW_THREADS;
+
+    {
+        i64 at = nv;
+        for (i64 k = 0; k < nv; k++) {
+            rt[k] = routes[k].len;
+            memcpy(rt + at, routes[k].seq, sizeof(i64) * routes[k].len);
+            at += routes[k].len;
+        }
+        i64 b0 = nv + n;
+        at = b0 + nv;
+        i64 ab = 0;
+        for (i64 k = 0; k < nv; k++) {
+            rt[b0 + k] = best_len[k];
+            memcpy(rt + at, best_seq + ab, sizeof(i64) * best_len[k]);
+            at += best_len[k];
+            ab += best_len[k];
+        }
+        keys[0] = (double)best_key.prio;
+        keys[1] = (double)best_key.count;
+        keys[2] = (double)best_key.cost;
+    }
+    free(mem);
+    free(flags);
+    free(routes);
+    PyBuffer_Release(&vq);
+    PyBuffer_Release(&vk);
+    PyBuffer_Release(&vr);
+    PyBuffer_Release(&vp);
+    PyBuffer_Release(&vb);
+    return PyLong_FromLongLong(iterations);
+
+fail5:
+    PyBuffer_Release(&vq);
+fail4:
+    PyBuffer_Release(&vk);
+fail3:
+    PyBuffer_Release(&vr);
+fail2:
+    PyBuffer_Release(&vp);
+fail1:
+    PyBuffer_Release(&vb);
+    return NULL;
+}
+
+
+/* insertion(blob, seq, k, u) -> (cost change, position): one check, for tests. */
+static PyObject *py_insertion(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o_blob, *o_seq;
+    long long k, u;
+    if (!PyArg_ParseTuple(args, "OOLL", &o_blob, &o_seq, &k, &u)) return NULL;
+    Py_buffer vb, vs;
+    if (get_buffer(o_blob, &vb, 0, 8) < 0) return NULL;
+    if (get_buffer(o_seq, &vs, 0, 8) < 0) {
+        PyBuffer_Release(&vb);
+        return NULL;
+    }
+    PyObject *res = NULL;
+    Inst in;
+    memset(&in, 0, sizeof in);
+    if (parse_inst(&vb, &in) == 0) {
+        i64 n = in.n, len = vs.len / 8;
+        if (k < 0 || k >= in.nv || u < 0 || u >= n || len > n) {
+            PyErr_SetString(PyExc_ValueError, "vehicle, visit or route out of range");
+        } else {
+            i64 *mem = calloc((size_t)(6 * (n + 1) + in.dims + 1), sizeof(i64));
+            if (!mem) {
+                PyErr_NoMemory();
+            } else {
+                Route r;
+                r.seq = mem;
+                r.f0 = mem + (n + 1);
+                r.f1 = mem + 2 * (n + 1);
+                r.l0 = mem + 3 * (n + 1);
+                r.l1 = mem + 4 * (n + 1);
+                r.base = mem + 5 * (n + 1);
+                r.deliv = mem + 6 * (n + 1);
+                r.len = len;
+                memcpy(r.seq, vs.buf, sizeof(i64) * len);
+                r.d = in.dur + in.prof[k] * in.sz * in.sz;
+                r.c = in.cost + in.prof[k] * in.sz * in.sz;
+                refresh(&in, &r, k);
+                i64 pos;
+                i64 c = insertion(&in, &r, k, u, &pos);
+                res = Py_BuildValue("(LL)", (long long)c, (long long)pos);
+                free(mem);
+            }
+        }
+    }
+    PyBuffer_Release(&vs);
+    PyBuffer_Release(&vb);
+    return res;
+}
+
+static PyMethodDef methods[] = {
+    {"insertion", py_insertion, METH_VARARGS,
+     "insertion(blob, seq, k, u) -> (cost change, position), or (INF, -1)."},
+    {"sisr", py_sisr, METH_VARARGS,
+     "sisr(blob, penalty, routes, keys, params) -> iterations: ruin-and-recreate for a while."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "routing._sisr", "Compiled SISR inner loop.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__sisr(void) { return PyModule_Create(&module); }

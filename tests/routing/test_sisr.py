@@ -1,0 +1,164 @@
+"""The ruin-and-recreate's C loop (``routing/_sisr.c``) agrees with the Python schedule.
+
+Its insertion check is held to brute force (every position replayed by the Python feasibility
+test) on random small days with one or two windows per visit and no break or one break; its
+search is held to the solver's rules: every route it returns is feasible, no visit is served
+twice, and its best solution is at least as good as the one it started from.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing._improve import RuinRecreate, pack
+from routing._schedule import INF, Instance
+from routing.model import Break, Matrix, Problem, TimeWindow, Vehicle, Visit
+
+
+def test_the_extension_is_built() -> None:
+    """The install compiles the loop; a checkout without it would plan in slow Python."""
+    from routing import _sisr
+
+    assert callable(_sisr.sisr)
+    assert callable(_sisr.insertion)
+
+
+@st.composite
+def small_days(draw: st.DrawFn) -> Problem:
+    """1-3 vehicles (each with no break or one), 3-8 visits with one or two windows each, two
+    travel profiles on a plane, a skill or two, sometimes a cap on the number of visits."""
+    n = draw(st.integers(3, 8))
+    nv = draw(st.integers(1, 3))
+    pts = st.tuples(st.integers(0, 40), st.integers(0, 40))
+    xy = np.array(draw(st.lists(pts, min_size=n + 1, max_size=n + 1)))
+    diff = xy[:, None, :] - xy[None, :, :]
+    d = np.rint(np.hypot(diff[..., 0], diff[..., 1])).astype(np.int64)
+    visits = []
+    for i in range(n):
+        a = draw(st.integers(0, 150))
+        windows = [TimeWindow(a, a + draw(st.integers(0, 60)))]
+        if draw(st.booleans()):
+            b = windows[0].end + draw(st.integers(1, 60))
+            windows.append(TimeWindow(b, b + draw(st.integers(0, 60))))
+        skills = frozenset(draw(st.sets(st.sampled_from([1, 2]), max_size=1)))
+        visits.append(
+            Visit(
+                100 + i,
+                location=i + 1,
+                duration=draw(st.integers(0, 30)),
+                time_windows=tuple(windows),
+                skills=skills,
+            )
+        )
+    vehicles = []
+    for k in range(nv):
+        breaks = ()
+        if draw(st.booleans()):
+            a = draw(st.integers(0, 150))
+            span = draw(st.sampled_from([0, 10, 60]))
+            breaks = (Break(1, (TimeWindow(a, a + span),), draw(st.integers(0, 30))),)
+        vehicles.append(
+            Vehicle(
+                k + 1,
+                start=0,
+                end=draw(st.sampled_from([0, None])),
+                shift=TimeWindow(0, draw(st.integers(150, 400))),
+                breaks=breaks,
+                skills=frozenset(draw(st.sets(st.sampled_from([1, 2])))),
+                profile=draw(st.sampled_from(["car", "bike"])),
+                max_visits=draw(st.sampled_from([None, None, 2, 4])),
+            )
+        )
+    mats = {"car": Matrix(d), "bike": Matrix(2 * d)}
+    return Problem(tuple(visits), tuple(vehicles), mats)
+
+
+def _compat(inst: Instance) -> list[list[int]]:
+    return [[k for k in range(len(inst.vehicles)) if inst.allowed[u][k]] for u in range(inst.n)]
+
+
+def _blob(inst: Instance) -> np.ndarray:
+    rr = RuinRecreate(
+        inst, [[] for _ in inst.vehicles], [True] * len(inst.vehicles), random.Random(0)
+    )
+    assert rr.blob is not None
+    return rr.blob
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_days(), st.randoms(use_true_random=False))
+def test_c_insertion_is_the_cheapest_feasible_position(
+    problem: Problem, rnd: random.Random
+) -> None:
+    """For a random feasible route of each vehicle and each visit not on it: the C check finds a
+    position exactly when one is feasible by brute force, at the least cost over those."""
+    from routing import _sisr
+
+    inst = Instance(problem)
+    blob = _blob(inst)
+    for k in range(len(inst.vehicles)):
+        seq: list[int] = []
+        for u in rnd.sample(range(inst.n), inst.n):
+            if rnd.random() < 0.6 and inst.feasible(k, trial := [*seq, u]):
+                seq = trial
+        base = inst.route_cost(k, seq)
+        for u in set(range(inst.n)) - set(seq):
+            cost, pos = _sisr.insertion(blob, np.array(seq, dtype=np.int64), k, u)
+            costs = [
+                inst.route_cost(k, trial) - base
+                for p in range(len(seq) + 1)
+                if inst.feasible(k, trial := [*seq[:p], u, *seq[p:]])
+            ]
+            if not costs:
+                assert (cost, pos) == (INF, -1)
+            else:
+                assert cost == min(costs)
+                assert inst.feasible(k, [*seq[:pos], u, *seq[pos:]])
+                assert inst.route_cost(k, [*seq[:pos], u, *seq[pos:]]) - base == cost
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_days(), st.integers(0, 2**16))
+def test_c_search_returns_feasible_routes_no_worse_than_its_start(
+    problem: Problem, seed: int
+) -> None:
+    inst = Instance(problem)
+    nv = len(inst.vehicles)
+    rr = RuinRecreate(inst, [[] for _ in range(nv)], [True] * nv, random.Random(seed))
+    assert rr.blob is not None
+    start = rr.best_key
+    rr.run(time.perf_counter() + 0.05, 50.0, 0.5)
+    assert rr.iterations > 0
+    assert rr.best_key <= start
+    served = [i for seq in rr.best_routes for i in seq]
+    assert len(served) == len(set(served))
+    assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes))
+    costs = sum(inst.route_cost(k, seq) for k, seq in enumerate(rr.best_routes))
+    assert rr.best_key == (-sum(inst.prio[i] for i in served), -len(served), float(costs))
+    # The current routes handed back to Python are consistent with the bookkeeping.
+    for k, state in enumerate(rr.states):
+        assert all(rr.where[i] == k for i in state.seq)
+        assert inst.feasible(k, state.seq)
+    assert rr.unserved == {i for i in range(inst.n) if rr.where[i] < 0}
+
+
+def test_days_the_c_loop_cannot_run_stay_in_python() -> None:
+    """Two breaks, or a break with two windows: no blob, so the Python loop runs."""
+    visits = (Visit(1, location=1, duration=5, time_windows=(TimeWindow(0, 100),)),)
+    two = (Break(1, (TimeWindow(10, 20),), 5), Break(2, (TimeWindow(50, 60),), 5))
+    split = (Break(1, (TimeWindow(10, 20), TimeWindow(50, 60)), 5),)
+    one = (Break(1, (TimeWindow(10, 20),), 5),)
+    mats = {"car": Matrix(np.array([[0, 3], [3, 0]], dtype=np.int64))}
+    for breaks, runs_in_c in ((two, False), (split, False), (one, True), ((), True)):
+        veh = Vehicle(1, start=0, end=0, shift=TimeWindow(0, 200), breaks=breaks)
+        inst = Instance(Problem(visits, (veh,), mats))
+        blob = pack(inst, _compat(inst), np.zeros((1, 1), dtype=np.int64), [0], [True])
+        assert (blob is not None) is runs_in_c
+        rr = RuinRecreate(inst, [[]], [True], random.Random(1))
+        rr.run(time.perf_counter() + 0.02, 10.0, 0.1)
+        assert rr.best_routes == [[0]]
