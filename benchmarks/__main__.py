@@ -13,7 +13,7 @@ import pathlib
 import sys
 import time
 
-SUITES = ("insertion", "solver", "offers")
+SUITES = ("insertion", "search", "solver", "offers")
 RESULTS = pathlib.Path(__file__).parent / "results"
 
 
