@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 #: Modules in ``api.commands`` that register subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("server", "seed", "db", "users", "addresses", "outbox", "route", "purge", "plan")
+COMMAND_MODULES = (
+    "server",
+    "seed",
+    "db",
+    "users",
+    "addresses",
+    "outbox",
+    "route",
+    "purge",
+    "plan",
+    "worker",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from scheduler.catalog.models import ServiceType
 from scheduler.db import Base
 from scheduler.insights.models import OfferSearch
 from scheduler.notify.models import OutboxMessage
-from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
+from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Municipality",
     "Offer",
     "OfferSearch",
+    "OptimisationJob",
     "OutboxMessage",
     "PlanningDay",
     "Proposal",

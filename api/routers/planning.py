@@ -3,6 +3,10 @@
 An optimisation answers with a proposal: the OR-Tools plan with before/after figures, never worse
 than the current plan. Applying it answers 409 when the day changed since (a booking, a
 cancellation, a re-plan): optimise again then.
+
+With ``Prefer: respond-async`` (RFC 7240) the optimisation is queued instead: 202 with the job
+and its ``Location``; a worker (``aanhuis worker``) solves it, and the job then names its
+proposal. The web request then holds no process for the seconds a solve takes.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep
 from api.runtime import NotifierDep, TravelDep
 from scheduler.booking.schemas import problem_responses
+from scheduler.planning import jobs
 from scheduler.planning import service as planning
-from scheduler.planning.schemas import ProposalRead, ReplanRead
+from scheduler.planning.schemas import JobRead, ProposalRead, ReplanRead
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["planning"])
 
@@ -36,9 +41,12 @@ def _actor(planner: Planner) -> str:
 
 @router.post(
     "/{slug}/days/{date}/optimize",
-    response_model=ProposalRead,
+    response_model=ProposalRead | JobRead,
     status_code=201,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        **problem_responses(401, 403, 404, 422),
+        202: {"model": JobRead, "description": "Queued (with `Prefer: respond-async`)"},
+    },
 )
 def optimize_day(
     date: dt.date,
@@ -47,10 +55,25 @@ def optimize_day(
     session: SessionDep,
     settings: SettingsDep,
     travel: TravelDep,
+    response: Response,
     time_limit: TimeLimit = None,
-) -> ProposalRead:
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async` queues the optimisation for a worker (202)"),
+    ] = None,
+) -> ProposalRead | JobRead:
     """Optimise the whole day with OR-Tools into a proposal with before/after figures."""
     limit = min(time_limit or settings.optimize_time_limit, settings.optimize_time_limit)
+    if prefer and "respond-async" in {p.strip().lower() for p in prefer.split(",")}:
+        job = jobs.enqueue(
+            session, municipality=municipality, date=date, time_limit=limit, actor=_actor(planner)
+        )
+        response.status_code = 202
+        response.headers["Location"] = (
+            f"/api/v1/municipalities/{municipality.slug}/optimisation-jobs/{job.id}"
+        )
+        response.headers["Preference-Applied"] = "respond-async"
+        return JobRead.of(job)
     proposal = planning.propose(
         session,
         municipality=municipality,
@@ -74,6 +97,18 @@ def get_proposal(
     return ProposalRead.of(
         planning.get_proposal(session, municipality=municipality, proposal_id=proposal_id)
     )
+
+
+@router.get(
+    "/{slug}/optimisation-jobs/{job_id}",
+    response_model=JobRead,
+    responses=problem_responses(401, 403, 404),
+)
+def get_job(
+    job_id: str, municipality: MunicipalityDep, planner: Planner, session: SessionDep
+) -> JobRead:
+    """A queued optimisation: its status and, once done, its proposal's id."""
+    return JobRead.of(jobs.get_job(session, municipality=municipality, job_id=job_id))
 
 
 @router.post(

@@ -69,3 +69,30 @@ class Proposal(Base):
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(40))
     applied_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class OptimisationJob(Base):
+    """A day optimisation queued for a worker (``aanhuis worker``), and what became of it.
+
+    ``status`` is ``queued``, ``running``, ``done`` (``proposal_id`` set) or ``failed``
+    (``error`` holds the error class, never personal data). A worker claims a job by moving
+    ``run_after`` a lease ahead; a job whose worker died is claimed again once the lease is over,
+    up to ``MAX_ATTEMPTS`` (in :mod:`scheduler.planning.jobs`).
+    """
+
+    __tablename__ = "optimisation_job"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    time_limit: Mapped[float]
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[dt.datetime]
+    proposal_id: Mapped[str | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL"), default=None
+    )
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(40))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from scheduler import clock
 from scheduler.booking.models import Offer
-from scheduler.planning.models import Proposal
+from scheduler.planning.models import OptimisationJob, Proposal
 from scheduler.planning.service import ListedVisit, ReplanResult
 
 
@@ -179,3 +179,22 @@ class ReplanRead(BaseModel):
             ],
             listed=[ListedVisitRead.of(item, tz_name) for item in result.listed],
         )
+
+
+class JobRead(BaseModel):
+    """A queued day optimisation: poll it until ``done`` (then read its proposal) or ``failed``."""
+
+    id: str
+    date: dt.date
+    status: Literal["queued", "running", "done", "failed"]
+    time_limit: float = Field(description="Seconds the optimiser may spend")
+    attempts: int = Field(description="Times a worker has taken the job")
+    proposal_id: str | None = Field(description="The proposal, once the job is done")
+    error: str | None = Field(description="Why the job failed (an error class), if it did")
+    created_at: dt.datetime
+    created_by: str
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, job: OptimisationJob) -> JobRead:
+        return cls.model_validate(job, from_attributes=True)

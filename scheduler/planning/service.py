@@ -126,7 +126,8 @@ class PlanOutcome:
 PLAN_AHEAD_DAYS = 731
 
 
-def _check_date(municipality: Municipality, date: dt.date) -> None:
+def check_date(municipality: Municipality, date: dt.date) -> None:
+    """Refuse (:class:`InvalidInput`) a day that has passed or lies beyond the planning horizon."""
     today = clock.local_date(clock.now(), clock.zone(municipality.timezone))
     if date < today:
         raise InvalidInput(
@@ -450,7 +451,7 @@ def propose(
     actor: str,
 ) -> Proposal:
     """Optimise a day into a proposal: read, end the transaction, solve, store (commits)."""
-    _check_date(municipality, date)
+    check_date(municipality, date)
     snapshot = snapshot_day(session, municipality, date, travel)
     # End the read before the solve: no lock (SQLite's write lock) is held while OR-Tools works.
     session.commit()
@@ -600,7 +601,7 @@ def apply(
     times, sets the visits to planned, bumps the day's version and commits.
     """
     proposal = get_proposal(session, municipality=municipality, proposal_id=proposal_id)
-    _check_date(municipality, proposal.date)
+    check_date(municipality, proposal.date)
     # Lock first, then read the proposal's status: two applies of one day are serialised by the
     # day's locks, and the second must see that the first applied it.
     lock_capacity(session, municipality, exclusive=False)
@@ -732,7 +733,7 @@ def replan_day(
     and commits. Call it before touching the planning-day row in the same transaction, or the lock
     order differs from a booking's.
     """
-    _check_date(municipality, date)
+    check_date(municipality, date)
     lock_capacity(session, municipality, exclusive=False)
     locked, version = _lock_day(session, municipality, date, ())
     state = dayplan.load_day(session, municipality, date)

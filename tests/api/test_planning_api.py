@@ -267,3 +267,54 @@ def test_plan_command_prints_figures_and_applies(
         assert capsys.readouterr().err.startswith("error: ")
     finally:
         get_settings.cache_clear()
+
+
+def test_optimise_queued_for_a_worker(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Prefer: respond-async` answers 202 with the job and its Location; `aanhuis worker --once`
+    runs it; the job then names an open proposal that applies. Another town's planner gets 404
+    for the job, as for any of this town's things."""
+    c = world.client
+    queued = c.post(
+        _url(f"/days/{DAY}/optimize"),
+        params={"time_limit": 1},
+        headers={**world.headers(), "Prefer": "respond-async"},
+    )
+    assert queued.status_code == 202, queued.text
+    assert queued.headers["preference-applied"] == "respond-async"
+    job = queued.json()
+    assert job["status"] == "queued" and job["proposal_id"] is None
+    assert job["time_limit"] == 1
+    location = queued.headers["location"]
+    assert location == _url(f"/optimisation-jobs/{job['id']}")
+    assert c.get(location, headers=world.headers()).json()["status"] == "queued"
+    with world.sessions() as s:
+        assert s.scalars(select(Proposal)).all() == []
+
+    monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        capsys.readouterr()
+        assert main(["worker", "--once"]) == 0
+        assert "ran 1 optimisation job(s)" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
+
+    done = c.get(location, headers=world.headers()).json()
+    assert done["status"] == "done", done
+    assert done["attempts"] == 1 and done["finished_at"] is not None
+    proposal = c.get(_url(f"/proposals/{done['proposal_id']}"), headers=world.headers())
+    assert proposal.status_code == 200 and proposal.json()["status"] == "open"
+    applied = c.post(_url(f"/proposals/{done['proposal_id']}/apply"), headers=world.headers())
+    assert applied.status_code == 200 and applied.json()["status"] == "applied"
+
+    elsewhere = c.get(location, headers=world.headers(world.other_token))
+    assert elsewhere.status_code in (403, 404)
+    assert elsewhere.headers["content-type"].startswith(PROBLEM_JSON)
+    past = c.post(
+        _url(f"/days/{NOW.date() - dt.timedelta(days=1)}/optimize"),
+        headers={**world.headers(), "Prefer": "respond-async"},
+    )
+    assert past.status_code == 422
+    assert past.headers["content-type"].startswith(PROBLEM_JSON)
