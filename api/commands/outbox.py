@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 import time
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from api.runtime import mailer
 from api.settings import get_settings
 from scheduler import clock
@@ -52,25 +54,35 @@ def _send(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def queue_reminders(
+    sessions: sessionmaker[Session], *, base_url: str, date: dt.date | None, slug: str | None
+) -> list[tuple[str, dt.date, int]]:
+    """Queue the reminders of ``date`` (default: each municipality's tomorrow) for one or every
+    municipality, in one transaction; per municipality its slug, the day and how many were new.
+    Idempotent, so a loop may call it as often as it likes."""
+    out = []
+    with transaction(sessions) as session:
+        chosen = [tenants.get_by_slug(session, slug)] if slug else list(tenants.get_all(session))
+        for m in chosen:
+            tz = clock.zone(m.timezone)
+            day = date or clock.now().astimezone(tz).date() + dt.timedelta(days=1)
+            queued = outbox.queue_reminders(session, municipality=m, day=day, base_url=base_url)
+            out.append((m.slug, day, queued))
+    return out
+
+
 def _reminders(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    total = 0
     try:
-        with transaction(make_sessionmaker(engine)) as session:
-            chosen = (
-                [tenants.get_by_slug(session, args.municipality)]
-                if args.municipality
-                else list(tenants.get_all(session))
-            )
-            for m in chosen:
-                tz = clock.zone(m.timezone)
-                day = args.date or clock.now().astimezone(tz).date() + dt.timedelta(days=1)
-                queued = outbox.queue_reminders(
-                    session, municipality=m, day=day, base_url=settings.base_url
-                )
-                total += queued
-                print(f"{m.slug}: {queued} reminder(s) for {day.isoformat()}")
+        done = queue_reminders(
+            make_sessionmaker(engine),
+            base_url=settings.base_url,
+            date=args.date,
+            slug=args.municipality,
+        )
+        for slug, day, queued in done:
+            print(f"{slug}: {queued} reminder(s) for {day.isoformat()}")
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 2

@@ -1,9 +1,14 @@
-"""``aanhuis worker``: run the day optimisations queued through the API.
+"""``aanhuis worker``: the background process beside ``aanhuis serve``.
 
-``aanhuis worker`` keeps running: it takes the oldest due job, solves it, stores the proposal and
-takes the next; when none is due it looks again every ``--poll`` seconds. ``--once`` runs what is
-due and stops (cron, tests). Any number of workers may run against one database, on any machine:
-each job is claimed by exactly one of them. Output names job ids only.
+Each round it
+1. runs the day optimisations queued through the API (``Prefer: respond-async``), oldest first;
+2. queues tomorrow's reminders for every municipality (every ``--reminders-every`` seconds;
+   idempotent, so several workers or a restart never queue one twice);
+3. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+
+Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
+workers may run against one database, on any machine: each job and each message is claimed by
+exactly one of them. Output names counts and job ids only, never personal data.
 """
 
 from __future__ import annotations
@@ -11,22 +16,35 @@ from __future__ import annotations
 import argparse
 import time
 
-from api.runtime import travel_provider
+from api.commands.outbox import queue_reminders
+from api.runtime import mailer, travel_provider
 from api.settings import get_settings
+from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker
+from scheduler.notify import service as outbox
 from scheduler.planning import jobs
+
+BATCH = 50
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``worker`` to the ``aanhuis`` command line."""
     parser = subparsers.add_parser(
         "worker",
-        help="run queued day optimisations (POST …/optimize with Prefer: respond-async)",
-        description="Run the day optimisations queued through the API, one at a time.",
+        help="run queued day optimisations, queue reminders, send due e-mail",
+        description="The background process: queued day optimisations, tomorrow's reminders "
+        "and, when SMTP is configured, the e-mail that is due.",
     )
-    parser.add_argument("--once", action="store_true", help="run what is due, then stop")
+    parser.add_argument("--once", action="store_true", help="one round, then stop")
     parser.add_argument(
-        "--poll", type=float, default=2.0, metavar="SECONDS", help="look for jobs this often"
+        "--poll", type=float, default=2.0, metavar="SECONDS", help="pause between rounds"
+    )
+    parser.add_argument(
+        "--reminders-every",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="how often to queue tomorrow's reminders",
     )
     parser.set_defaults(handler=_work)
 
@@ -36,11 +54,26 @@ def _work(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     travel = travel_provider(settings)
+    smtp = mailer(settings)
+    last_reminders = float("-inf")
     try:
         while True:
             ran = jobs.run_pending(sessions, travel)
             if ran:
                 print(f"ran {ran} optimisation job(s)", flush=True)
+            if time.monotonic() - last_reminders >= args.reminders_every:
+                last_reminders = time.monotonic()
+                for slug, day, queued in queue_reminders(
+                    sessions, base_url=settings.base_url, date=None, slug=None
+                ):
+                    if queued:
+                        print(f"{slug}: {queued} reminder(s) for {day.isoformat()}", flush=True)
+            if smtp is not None:
+                sent = BATCH
+                while sent == BATCH:
+                    sent = outbox.send_pending(sessions, smtp, now=clock.now(), batch=BATCH)
+                    if sent:
+                        print(f"sent {sent} message(s)", flush=True)
             if args.once:
                 return 0
             time.sleep(max(0.1, args.poll))

@@ -114,3 +114,49 @@ def test_reminders_then_send(
         assert unsent == []
     engine.dispose()
     get_settings.cache_clear()
+
+
+def test_worker_queues_tomorrows_reminders_and_sends_them(
+    db_url: str,
+    smtp: tuple[Collect, int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One round of `aanhuis worker` on the day before visits: their reminders are queued and
+    delivered over SMTP; a second round queues and sends nothing more."""
+    handler, port = smtp
+    monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    seed = ["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.3"]
+    assert main([*seed, "--history", "0", "--peers", "0"]) == 0
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        day = session.scalars(
+            select(Visit.date).where(Visit.citizen_email.is_not(None)).order_by(Visit.date)
+        ).first()
+        assert day is not None
+        expected = len(
+            session.scalars(
+                select(Visit.id).where(Visit.date == day, Visit.citizen_email.is_not(None))
+            ).all()
+        )
+    assert expected > 0
+    monkeypatch.setenv("AANHUIS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("AANHUIS_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    day_before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), tzinfo=AMS)
+    previous = clock.set_clock(lambda: day_before.astimezone(dt.UTC))
+    try:
+        capsys.readouterr()
+        assert main(["worker", "--once"]) == 0
+        out = capsys.readouterr().out
+        assert f"demo: {expected} reminder(s) for {day.isoformat()}" in out
+        assert f"sent {expected} message(s)" in out
+        assert len(handler.messages) == expected
+        assert main(["worker", "--once"]) == 0
+        assert capsys.readouterr().out == ""
+        assert len(handler.messages) == expected
+    finally:
+        clock.set_clock(previous)
+        engine.dispose()
+        get_settings.cache_clear()
