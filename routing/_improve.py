@@ -7,8 +7,9 @@ exact (the same forward/backward schedule checks as the construction), so every 
 solution replays cleanly.
 
 The loop runs in C (:mod:`routing._sisr`, built from ``routing/_sisr.c``) when every route is of
-the kinds the C code knows: no break or one break with one window, deliveries only, no locked
-pairs. That is the usual municipal day and every Solomon instance; the C loop runs about a
+the kinds the C code knows: no break or one break with one window, deliveries only (fixed visits
+and their locked pairs included). That is the usual municipal day, a re-plan of a day under way,
+and every Solomon instance; the C loop runs about a
 hundred times more iterations in the same time. Between short C runs, Python tries ejection
 chains for unserved visits. Other days run the same search in Python, where speed is in the
 bookkeeping: a visit is only tried on the vehicles that may serve it within their shift;
@@ -35,7 +36,7 @@ except ImportError:  # pragma: no cover - a checkout whose extension was not bui
 #: Field order of the C loop's instance blob (``routing/_sisr.c``, enum ``F_*``).
 _FIELDS = (
     "loc svc prio fixed tw_off tw_s tw_e amount vstart vend shs she nbrk bs be bd maxv cap prof "
-    "klass usable dur cost compat neigh"
+    "klass usable dur cost compat neigh lockp"
 ).split()
 
 
@@ -47,9 +48,9 @@ def pack(
     usable: list[bool],
 ) -> np.ndarray | None:
     """The instance as the C loop reads it (one int64 array), or ``None`` when it cannot run
-    it (breaks with several windows, more than one break, pickups, locked pairs)."""
+    it (breaks with several windows, more than one break, pickups)."""
     problem = inst.problem
-    if inst.has_pickups or inst.locked:
+    if inst.has_pickups:
         return None
     if any(len(v.breaks) > 1 or (v.breaks and len(v.breaks[0][1]) != 1) for v in inst.vehicles):
         return None
@@ -66,6 +67,9 @@ def pack(
         tw_off.append(len(tw_s))
     vs = inst.vehicles
     cap_inf = INF
+    lockp = [-2] * n
+    for a, b in inst.locked:
+        lockp[b] = a
     fields: dict[str, object] = {
         "loc": inst.loc,
         "svc": inst.svc,
@@ -96,6 +100,7 @@ def pack(
         ),
         "compat": [int(k in set(ks)) for ks in compat for k in range(nv)] or [0],
         "neigh": neighbours if n else [0],
+        "lockp": lockp or [0],
     }
     head = [n, nv, sz, dims, len(profiles)]
     parts = [np.ascontiguousarray(np.asarray(fields[f], dtype=np.int64).ravel()) for f in _FIELDS]

@@ -3,8 +3,9 @@
  * The same search as the Python RuinRecreate: string removals around a seed visit, greedy
  * re-insertion at the cheapest exact-feasible position with blinks, simulated-annealing
  * acceptance, best solution by (served priority, served count, cost). It covers the routes the
- * Python fast paths cover: no break, or one break with one window; deliveries (no pickups); no
- * locked pairs. Everything else stays in Python. Route times are the forward earliest and
+ * Python fast paths cover: no break, or one break with one window; deliveries (no pickups); and
+ * the locked pairs of fixed visits (nothing is inserted between them). Everything else stays in
+ * Python. Route times are the forward earliest and
  * backward latest times of routing/_schedule.py (RouteState._times0 / _times1), so every
  * answer here is the answer the Python schedule gives.
  *
@@ -32,7 +33,7 @@ typedef int64_t i64;
 enum {
     F_LOC, F_SVC, F_PRIO, F_FIXED, F_TWOFF, F_TWS, F_TWE, F_AMOUNT,
     F_VSTART, F_VEND, F_SHS, F_SHE, F_NBRK, F_BS, F_BE, F_BD, F_MAXV, F_CAP, F_PROF,
-    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_COUNT
+    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_LOCKP, F_COUNT
 };
 #define HEADER 5
 
@@ -41,6 +42,9 @@ typedef struct {
     const i64 *loc, *svc, *prio, *fixed, *tw_off, *tw_s, *tw_e, *amount;
     const i64 *vstart, *vend, *shs, *she, *nbrk, *bs, *be, *bd, *maxv, *cap, *prof, *klass;
     const i64 *usable, *dur, *cost, *compat, *neigh;
+    /* Per visit b: the stop a of a locked pair (a, b) that must stay adjacent (-1 the start),
+     * or -2. Nothing may be inserted between them. */
+    const i64 *lockp;
     const double *pen;
 } Inst;
 
@@ -220,6 +224,7 @@ static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
     const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
     i64 best = INF;
     for (i64 p = 0; p <= n; p++) {
+        if (p < n && in->lockp[r->seq[p]] == (p ? r->seq[p - 1] : -1)) continue;
         i64 a = prev_loc(in, r, k, p), b = next_loc(in, r, k, p);
         i64 dc = COST(r, a, lu) + COST(r, lu, b) - r->base[p];
         if (dc >= best) continue;
@@ -563,6 +568,7 @@ static int parse_inst(const Py_buffer *vb, Inst *in) {
     in->cost = FIELD(F_COST);
     in->compat = FIELD(F_COMPAT);
     in->neigh = FIELD(F_NEIGH);
+    in->lockp = FIELD(F_LOCKP);
     return 0;
 }
 

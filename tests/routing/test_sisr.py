@@ -8,16 +8,27 @@ twice, and its best solution is at least as good as the one it started from.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from routing._improve import RuinRecreate, pack
-from routing._schedule import INF, Instance
-from routing.model import Break, Matrix, Problem, TimeWindow, Vehicle, Visit
+from routing._schedule import INF, Instance, RouteState
+from routing.model import (
+    Break,
+    InitialRoute,
+    Matrix,
+    Problem,
+    StepType,
+    TimeWindow,
+    Vehicle,
+    Visit,
+)
+from routing.solver import SolveParams, solve
 
 
 def test_the_extension_is_built() -> None:
@@ -95,24 +106,34 @@ def _blob(inst: Instance) -> np.ndarray:
 def test_c_insertion_is_the_cheapest_feasible_position(
     problem: Problem, rnd: random.Random
 ) -> None:
-    """For a random feasible route of each vehicle and each visit not on it: the C check finds a
-    position exactly when one is feasible by brute force, at the least cost over those."""
+    """For a random feasible route of each vehicle, some of its neighbouring pairs locked (as
+    fixed visits lock them), and each visit not on it: the C check finds a position exactly when
+    one is feasible by brute force without splitting a locked pair, at the least cost over those,
+    and agrees with the Python check."""
     from routing import _sisr
 
     inst = Instance(problem)
-    blob = _blob(inst)
-    for k in range(len(inst.vehicles)):
+    nv = len(inst.vehicles)
+    for k in range(nv):
         seq: list[int] = []
         for u in rnd.sample(range(inst.n), inst.n):
             if rnd.random() < 0.6 and inst.feasible(k, trial := [*seq, u]):
                 seq = trial
+        inst.locked = {
+            (seq[p - 1] if p else -1, seq[p]) for p in range(len(seq)) if rnd.random() < 0.3
+        }
+        blob = pack(
+            inst, _compat(inst), np.zeros((inst.n, inst.n), dtype=np.int64), [0] * nv, [True] * nv
+        )
+        assert blob is not None
         base = inst.route_cost(k, seq)
         for u in set(range(inst.n)) - set(seq):
             cost, pos = _sisr.insertion(blob, np.array(seq, dtype=np.int64), k, u)
             costs = [
                 inst.route_cost(k, trial) - base
                 for p in range(len(seq) + 1)
-                if inst.feasible(k, trial := [*seq[:p], u, *seq[p:]])
+                if not (p < len(seq) and (seq[p - 1] if p else -1, seq[p]) in inst.locked)
+                and inst.feasible(k, trial := [*seq[:p], u, *seq[p:]])
             ]
             if not costs:
                 assert (cost, pos) == (INF, -1)
@@ -120,6 +141,7 @@ def test_c_insertion_is_the_cheapest_feasible_position(
                 assert cost == min(costs)
                 assert inst.feasible(k, [*seq[:pos], u, *seq[pos:]])
                 assert inst.route_cost(k, [*seq[:pos], u, *seq[pos:]]) - base == cost
+            assert (cost, pos) == RouteState(inst, k, list(seq)).insertion(u)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -162,3 +184,45 @@ def test_days_the_c_loop_cannot_run_stay_in_python() -> None:
         rr = RuinRecreate(inst, [[]], [True], random.Random(1))
         rr.run(time.perf_counter() + 0.02, 10.0, 0.1)
         assert rr.best_routes == [[0]]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_days(), st.integers(0, 2**16))
+def test_a_day_under_way_runs_in_c_and_keeps_its_fixed_visits_first(
+    problem: Problem, seed: int
+) -> None:
+    """The first two visits of an expert's route have started (fixed): the solve runs the C loop
+    (locked pairs and all), and they stay that expert's first two visits, in their order."""
+    from routing import _sisr
+
+    inst = Instance(problem)
+    seq: list[int] = []
+    for u in range(inst.n):
+        if inst.feasible(0, [*seq, u]):
+            seq.append(u)
+    assume(len(seq) >= 2)
+    veh = problem.vehicles[0]
+    visits = tuple(
+        dataclasses.replace(v, fixed=True, pinned_vehicle=veh.id) if i in seq[:2] else v
+        for i, v in enumerate(problem.visits)
+    )
+    started = Problem(visits, problem.vehicles, problem.matrices)
+    ids = [problem.visits[i].id for i in seq]
+    calls = []
+    real = _sisr.sisr
+
+    def counted(*args: object) -> int:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    _sisr.sisr = counted  # type: ignore[assignment]
+    try:
+        sol = solve(
+            started, SolveParams(time_limit=0.3, seed=seed), [InitialRoute(veh.id, tuple(ids))]
+        )
+    finally:
+        _sisr.sisr = real  # type: ignore[assignment]
+    assert calls
+    route = next(r for r in sol.routes if r.vehicle == veh.id)
+    served = [s.id for s in route.steps if s.type is StepType.VISIT]
+    assert served[:2] == ids[:2]
