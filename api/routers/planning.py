@@ -137,7 +137,7 @@ def apply_proposal(
 @router.post(
     "/{slug}/days/{date}/replan",
     response_model=ReplanRead,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def replan_day(
     date: dt.date,
@@ -149,7 +149,10 @@ def replan_day(
     notify: NotifierDep,
     time_limit: TimeLimit = None,
 ) -> ReplanRead:
-    """Re-plan the day with the experts who work; list what cannot be kept, with new windows."""
+    """Re-plan the day with the experts who work; list what cannot be kept, with new windows.
+
+    409 when a new route no longer fits the day as it is timed for writing (travel times changed
+    under the solve); nothing is written then: re-plan again."""
     limit = min(time_limit or planning.REPLAN_TIME_LIMIT, settings.optimize_time_limit)
     result = planning.replan_day(
         session,

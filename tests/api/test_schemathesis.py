@@ -268,6 +268,14 @@ def _expert_token(url: str) -> str:
 SLOW = {("POST", "/api/v1/municipalities/{slug}/days/{date}/optimize")}
 
 
+def _explain(exc: BaseException) -> str:
+    """The error with the errors inside it (a flaky or grouped failure hides the real one)."""
+    text = f"{type(exc).__name__}: {exc}"
+    for inner in getattr(exc, "exceptions", ()):
+        text += "\n  - " + _explain(inner).replace("\n", "\n    ")
+    return text
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_every_other_operation_keeps_to_its_schema(db_url: str) -> None:
     """The rest of the API (capacity, desk, planning, expert app, feeds, health): no 5xx, and
@@ -306,7 +314,7 @@ def test_every_other_operation_keeps_to_its_schema(db_url: str) -> None:
                     # No invalid request exists (only free-text path parameters): nothing to send.
                     assert mode is GenerationMode.NEGATIVE, name
                 except (Exception, BaseExceptionGroup) as exc:  # report every operation
-                    failures.append(f"{name}: {type(exc).__name__}: {exc}")
+                    failures.append(f"{name}: {_explain(exc)}")
         app.state.engine.dispose()
     assert failures == [], "\n\n".join(failures)
     # With a token on the demo municipality, some generated requests get real answers.
