@@ -264,8 +264,13 @@ class RuinRecreate:
             if not out:
                 continue
             gone = set(out)
+            rest = [i for i in seq if i not in gone]
+            if rest and not inst.time_ok(k, rest):
+                # Removing visits can make a route undrivable (a break that only fitted between
+                # two of them, or travel without the triangle inequality): leave it be.
+                continue
             self._touch(k)
-            self.states[k].seq = [i for i in seq if i not in gone]
+            self.states[k].seq = rest
             ruined.add(k)
             removed.extend(out)
         for k in ruined:
@@ -383,6 +388,8 @@ class RuinRecreate:
                 if w in self.fixed or prio[w] > prio[u]:
                     continue
                 rest = [i for i in st.seq if i != w]
+                if not inst.time_ok(k, rest):  # the insertion check needs a drivable route
+                    continue
                 trial = RouteState(inst, k, rest)
                 c, pos = trial.insertion(u)
                 if c >= INF:
@@ -405,7 +412,7 @@ class RuinRecreate:
         visit of its own. The cheapest chain found is applied.
         """
         found = self._chain(u, frozenset(), depth)
-        if found is None:
+        if found is None or not all(self.inst.feasible(k, seq) for k, seq in found[1].items()):
             return False
         for k, seq in found[1].items():
             self._touch(k)

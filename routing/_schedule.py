@@ -273,9 +273,12 @@ class Instance:
             return False
         if not self.load_ok(k, seq):
             return False
-        return self._time_ok(k, seq)
+        return self.time_ok(k, seq)
 
-    def _time_ok(self, k: int, seq: Sequence[int]) -> bool:
+    def time_ok(self, k: int, seq: Sequence[int]) -> bool:
+        """Whether vehicle ``k`` can drive ``seq`` in time: windows, breaks, shift end."""
+        if not seq:
+            return True
         veh = self.vehicles[k]
         fw = self.forward(k, seq)
         last = fw[-1]

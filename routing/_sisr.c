@@ -211,6 +211,16 @@ static void refresh(const Inst *in, Route *r, i64 k) {
     }
 }
 
+/* Whether the refreshed route can be driven: every visit in a window, every break taken, back by
+ * the end of the shift. Removing visits can break this (a break that only fitted between two
+ * visits, or a matrix without the triangle inequality), so a ruin checks it. */
+static int route_ok(const Inst *in, const Route *r, i64 k) {
+    const i64 sz = in->sz, n = r->len;
+    if (!n) return 1;
+    i64 t = in->nbrk[k] ? r->f1[n] : r->f0[n];
+    return t < INF && t + DUR(r, in->loc[r->seq[n - 1]], in->vend[k]) <= in->she[k];
+}
+
 /* Cheapest feasible position of u in route k: the cost change, or INF; *pos gets the place. */
 static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
     const i64 sz = in->sz, n = r->len;
@@ -347,7 +357,7 @@ static i64 ruin(Search *S, i64 focus) {
             if (!(ks0 <= p && p < ks1) && !in->fixed[r->seq[p]]) out++;
         if (!out) continue;
         touch(S, k);
-        i64 w = 0;
+        i64 w = 0, kept = nrem;
         for (i64 p = 0; p < len; p++) {
             i64 v = r->seq[p];
             if (p >= lo && p < hi && !(ks0 <= p && p < ks1) && !in->fixed[v])
@@ -356,11 +366,17 @@ static i64 ruin(Search *S, i64 focus) {
                 r->seq[w++] = v;
         }
         r->len = w;
+        refresh(in, r, k);
+        if (!route_ok(in, r, k)) { /* what is left cannot be driven: leave this route be */
+            r->len = S->bak_len[k];
+            memcpy(r->seq, S->bak_seq + k * in->n, sizeof(i64) * r->len);
+            refresh(in, r, k);
+            nrem = kept;
+            continue;
+        }
         S->mark[k] = S->stamp;
         nruined++;
     }
-    for (i64 k = 0; k < in->nv; k++)
-        if (S->mark[k] == S->stamp) refresh(in, &S->routes[k], k);
     for (i64 j = 0; j < nrem; j++) S->where[S->removed[j]] = -1;
     return nrem;
 }

@@ -13,6 +13,7 @@ import random
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -226,3 +227,35 @@ def test_a_day_under_way_runs_in_c_and_keeps_its_fixed_visits_first(
     route = next(r for r in sol.routes if r.vehicle == veh.id)
     served = [s.id for s in route.steps if s.type is StepType.VISIT]
     assert served[:2] == ids[:2]
+
+
+def _break_between_day() -> Problem:
+    """Expert 1's break (at exactly 34, for 16) fits only on arriving at a second visit: visits
+    B then A can be driven, A alone cannot (before a first visit a break is taken at the start,
+    and leaving after it is too late for A's window). Expert 2, without a break, can take B (at
+    the office) for nothing, so a search that let B go would keep the undrivable [A]."""
+    d = np.array([[0, 8, 0], [8, 0, 8], [0, 8, 0]], dtype=np.int64)
+    a = Visit(1, location=1, duration=29, time_windows=(TimeWindow(1, 53),))
+    b = Visit(2, location=2, duration=14, time_windows=(TimeWindow(6, 41),))
+    veh = Vehicle(
+        1, start=0, end=0, shift=TimeWindow(0, 168), breaks=(Break(1, (TimeWindow(34, 34),), 16),)
+    )
+    other = Vehicle(2, start=0, end=0, shift=TimeWindow(0, 168))
+    return Problem((a, b), (veh, other), {"car": Matrix(d)})
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "c"])
+def test_a_ruin_never_leaves_a_route_that_cannot_be_driven(compiled: bool) -> None:
+    """Taking B out of [B, A] would leave A alone, which cannot be driven: a ruin must leave such
+    a route as it is (the search then never holds, nor returns, an undrivable route)."""
+    inst = Instance(_break_between_day())
+    assert inst.feasible(0, [1, 0]) and not inst.feasible(0, [0])
+    for seed in range(200):
+        rr = RuinRecreate(inst, [[1, 0], []], [True, True], random.Random(seed), compiled=compiled)
+        if compiled:
+            rr.chunk = 0.0005
+            rr.run(time.perf_counter() + 0.01, 50.0, 0.5)
+        else:
+            rr._ruin()
+        assert all(inst.feasible(k, st.seq) for k, st in enumerate(rr.states)), seed
+        assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes)), seed
