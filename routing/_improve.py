@@ -42,7 +42,7 @@ _FIELDS = (
 
 def pack(
     inst: Instance,
-    compat: list[list[int]],
+    compat: list[set[int]],
     neighbours: np.ndarray,
     klass: list[int],
     usable: list[bool],
@@ -66,7 +66,6 @@ def pack(
         tw_e.extend(e for _, e in ws)
         tw_off.append(len(tw_s))
     vs = inst.vehicles
-    cap_inf = INF
     lockp = [-2] * n
     for a, b in inst.locked:
         lockp[b] = a
@@ -88,7 +87,7 @@ def pack(
         "be": [v.breaks[0][1][0][1] if v.breaks else 0 for v in vs],
         "bd": [v.breaks[0][2] if v.breaks else 0 for v in vs],
         "maxv": [min(v.max_visits, n + 1) for v in vs],
-        "cap": [min(c, cap_inf) for v in vs for c in v.capacity] or [0],
+        "cap": [c for v in vs for c in v.capacity] or [0],
         "prof": [profiles.index(v.profile) for v in vs],
         "klass": klass,
         "usable": [int(x) for x in usable],
@@ -98,7 +97,7 @@ def pack(
         "cost": np.stack(
             [np.pad(np.asarray(m.cost_matrix), ((0, 1), (0, 1))) for m in problem.matrices.values()]
         ),
-        "compat": [int(k in set(ks)) for ks in compat for k in range(nv)] or [0],
+        "compat": [int(k in ks) for ks in compat for k in range(nv)] or [0],
         "neigh": neighbours if n else [0],
         "lockp": lockp or [0],
     }
@@ -181,7 +180,6 @@ class RuinRecreate:
         self.unserved = {i for i in range(inst.n) if self.where[i] == -1}
         self.cost = self._total()
         self.best_routes = [list(st.seq) for st in self.states]
-        self.best_cost = self.cost
         self.best_key = self._key()
         self.iterations = 0
         #: Insertion answers per (visit, route version); routes restored keep their versions.
@@ -197,7 +195,7 @@ class RuinRecreate:
         #: The instance for the C loop, or ``None`` when this day runs in Python.
         self.blob = None
         if compiled and _sisr is not None:
-            self.blob = pack(inst, self.compat, self.neighbours, self.klass, usable)
+            self.blob = pack(inst, self.compat_set, self.neighbours, self.klass, usable)
         #: Seconds per C run; ejection chains are tried between runs.
         self.chunk = 0.1
 
@@ -423,12 +421,20 @@ class RuinRecreate:
         self.unserved.discard(u)
         return True
 
+    def _eject_one(self, pool: list[int], deeper: bool) -> bool:
+        """Try an ejection chain for one of the unserved ``pool`` (sorted). Longer chains cost
+        more, so they are for the last few visits of a day: depth 2 for three or fewer, and
+        depth 3 for the very last one when ``deeper`` (now and then)."""
+        depth = 2 if len(pool) <= 3 else 1
+        if len(pool) == 1 and deeper:
+            depth = 3
+        return self._eject(self.rng.choice(pool), depth)
+
     def _keep_if_best(self) -> None:
-        """Remember the current routes when they beat the best so far (at the current cost)."""
+        """Remember the current routes when they beat the best so far."""
         key = self._key()
         if key < self.best_key:
             self.best_key = key
-            self.best_cost = self.cost
             self.best_routes = [list(st.seq) for st in self.states]
 
     def run(self, deadline: float, t0: float, t1: float) -> list[list[int]]:
@@ -463,11 +469,8 @@ class RuinRecreate:
             if unserved:
                 pool = sorted(unserved)
                 if self.iterations % self.eject_every == 0:
-                    # Longer chains cost more; worth it for the last few visits of a day.
-                    depth = 2 if len(pool) <= 3 else 1
-                    if len(pool) == 1 and self.iterations % (10 * self.eject_every) == 0:
-                        depth = 3
-                    ejected = self._eject(rng.choice(pool), depth)
+                    deeper = self.iterations % (10 * self.eject_every) == 0
+                    ejected = self._eject_one(pool, deeper)
                 if not ejected and rng.random() < self.focus_share:
                     focus = rng.choice(pool)
             removed = [] if ejected else self._ruin(focus)
@@ -552,15 +555,10 @@ class RuinRecreate:
             if key < self.best_key:
                 self.best_key = key
                 self.best_routes = best
-            if self.unserved:
-                pool = sorted(self.unserved)
-                depth = 2 if len(pool) <= 3 else 1
-                if len(pool) == 1 and runs % 10 == 0:
-                    depth = 3
-                if self._eject(rng.choice(pool), depth):
-                    self.saved = {}
-                    self.cost = self._total()
-                    self._keep_if_best()
+            if self.unserved and self._eject_one(sorted(self.unserved), runs % 10 == 0):
+                self.saved = {}
+                self.cost = self._total()
+                self._keep_if_best()
         return self.best_routes
 
 

@@ -395,7 +395,32 @@ static void sort_by(i64 *a, i64 m, const double *key) {
     }
 }
 
-static void recreate(Search *S, i64 m, i64 n_removed, i64 first, char *retried) {
+typedef struct {
+    i64 cost, k, pos;
+} Place;
+
+/* Try u on route k (of the empty routes only the one per class in ``empties``); keep the place
+ * when it is cheaper than ``best`` and, with ``blink``, not skipped by a blink. */
+static void try_route(Search *S, const i64 *empties, i64 k, i64 u, int blink, Place *best) {
+    if (!S->routes[k].len && empties[S->in.klass[k]] != k) return;
+    i64 p;
+    i64 c = insertion(&S->in, &S->routes[k], k, u, &p);
+    if (c < best->cost && (!blink || rnd(&S->rng) >= S->blink)) {
+        best->cost = c;
+        best->k = k;
+        best->pos = p;
+    }
+}
+
+/* Add route k to the candidates of u (once per stamp) when it may serve u. */
+static void add_candidate(Search *S, i64 u, i64 k, i64 *nc) {
+    if (k >= 0 && S->in.compat[u * S->in.nv + k] && S->mark[k] != S->stamp) {
+        S->mark[k] = S->stamp;
+        S->cand[(*nc)++] = k;
+    }
+}
+
+static void recreate(Search *S, i64 m, i64 first, char *retried) {
     const Inst *in = &S->in;
     i64 *todo = S->todo;
     double r = rnd(&S->rng);
@@ -425,7 +450,6 @@ static void recreate(Search *S, i64 m, i64 n_removed, i64 first, char *retried) 
         for (; j > 0; j--) todo[j] = todo[j - 1];
         todo[0] = first;
     }
-    (void)n_removed;
     i64 *empties = S->empties; /* per class: an empty usable vehicle, or -1 */
     for (i64 k = 0; k < in->nv; k++) empties[k] = -1;
     for (i64 k = 0; k < in->nv; k++)
@@ -433,7 +457,7 @@ static void recreate(Search *S, i64 m, i64 n_removed, i64 first, char *retried) 
             empties[in->klass[k]] = k;
     for (i64 j = 0; j < m; j++) {
         i64 u = todo[j];
-        i64 best = INF, bk = -1, bp = -1, p;
+        Place best = {INF, -1, -1};
         const i64 *cl = S->compat_list + u * in->nv;
         i64 cn = S->compat_n[u];
         if (!retried[u]) {
@@ -442,60 +466,22 @@ static void recreate(Search *S, i64 m, i64 n_removed, i64 first, char *retried) 
             i64 nc = 0;
             const i64 *nb = in->neigh + u * in->n;
             i64 lim = in->n < 31 ? in->n : 31;
-            for (i64 q = 1; q < lim; q++) {
-                i64 k = S->where[nb[q]];
-                if (k >= 0 && in->compat[u * in->nv + k] && S->mark[k] != S->stamp) {
-                    S->mark[k] = S->stamp;
-                    S->cand[nc++] = k;
-                }
-            }
-            for (i64 c = 0; c < in->nv; c++) {
-                i64 k = empties[c];
-                if (k >= 0 && in->compat[u * in->nv + k] && S->mark[k] != S->stamp) {
-                    S->mark[k] = S->stamp;
-                    S->cand[nc++] = k;
-                }
-            }
-            for (i64 q = 0; q < nc; q++) {
-                i64 k = S->cand[q];
-                if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
-                i64 c = insertion(in, &S->routes[k], k, u, &p);
-                if (c < best && rnd(&S->rng) >= S->blink) {
-                    best = c;
-                    bk = k;
-                    bp = p;
-                }
-            }
-            if (bk < 0) {
+            for (i64 q = 1; q < lim; q++) add_candidate(S, u, S->where[nb[q]], &nc);
+            for (i64 c = 0; c < in->nv; c++) add_candidate(S, u, empties[c], &nc);
+            for (i64 q = 0; q < nc; q++) try_route(S, empties, S->cand[q], u, 1, &best);
+            if (best.k < 0) {
                 /* Nothing nearby fits: try every vehicle before giving up on the visit. */
-                for (i64 q = 0; q < cn; q++) {
-                    i64 k = cl[q];
-                    if (S->mark[k] == S->stamp) continue;
-                    if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
-                    i64 c = insertion(in, &S->routes[k], k, u, &p);
-                    if (c < best) {
-                        best = c;
-                        bk = k;
-                        bp = p;
-                    }
-                }
+                for (i64 q = 0; q < cn; q++)
+                    if (S->mark[cl[q]] != S->stamp) try_route(S, empties, cl[q], u, 0, &best);
             }
         } else {
-            for (i64 q = 0; q < cn; q++) {
-                i64 k = cl[q];
-                if (!S->routes[k].len && empties[in->klass[k]] != k) continue;
-                i64 c = insertion(in, &S->routes[k], k, u, &p);
-                if (c < best && rnd(&S->rng) >= S->blink) {
-                    best = c;
-                    bk = k;
-                    bp = p;
-                }
-            }
+            for (i64 q = 0; q < cn; q++) try_route(S, empties, cl[q], u, 1, &best);
         }
-        if (bk < 0) continue; /* stays unserved */
+        if (best.k < 0) continue; /* stays unserved */
+        i64 bk = best.k;
         int was_empty = S->routes[bk].len == 0;
         touch(S, bk);
-        insert_at(S, bk, u, bp);
+        insert_at(S, bk, u, best.pos);
         S->where[u] = bk;
         i64 c = in->klass[bk];
         if (was_empty && empties[c] == bk) {
@@ -753,7 +739,7 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
                 retried[i] = 1;
             }
         }
-        recreate(&S, m, nrem, focus, retried);
+        recreate(&S, m, focus, retried);
         double cost = total(&S);
         iterations++;
         if (cost < cur - temp * log(rnd(&S.rng) + 1e-300)) {

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from api.cli import main
 from api.settings import get_settings
@@ -34,6 +34,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _first_day_with_email(engine: Engine) -> tuple[dt.date, int]:
+    """The first day with visits of citizens who gave an e-mail address, and how many."""
+    with make_sessionmaker(engine)() as session:
+        day = session.scalars(
+            select(Visit.date).where(Visit.citizen_email.is_not(None)).order_by(Visit.date)
+        ).first()
+        assert day is not None
+        count = len(
+            session.scalars(
+                select(Visit.id).where(Visit.date == day, Visit.citizen_email.is_not(None))
+            ).all()
+        )
+    return day, count
 
 
 @pytest.fixture
@@ -76,16 +91,7 @@ def test_reminders_then_send(
         == 0
     )
     engine = make_engine(db_url)
-    with make_sessionmaker(engine)() as session:
-        day = session.scalars(
-            select(Visit.date).where(Visit.citizen_email.is_not(None)).order_by(Visit.date)
-        ).first()
-        assert day is not None
-        expected = len(
-            session.scalars(
-                select(Visit.id).where(Visit.date == day, Visit.citizen_email.is_not(None))
-            ).all()
-        )
+    day, expected = _first_day_with_email(engine)
     capsys.readouterr()
     assert main(["outbox", "reminders", "--date", day.isoformat()]) == 0
     assert f"demo: {expected} reminder(s)" in capsys.readouterr().out
@@ -130,16 +136,7 @@ def test_worker_queues_tomorrows_reminders_and_sends_them(
     seed = ["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.3"]
     assert main([*seed, "--history", "0", "--peers", "0"]) == 0
     engine = make_engine(db_url)
-    with make_sessionmaker(engine)() as session:
-        day = session.scalars(
-            select(Visit.date).where(Visit.citizen_email.is_not(None)).order_by(Visit.date)
-        ).first()
-        assert day is not None
-        expected = len(
-            session.scalars(
-                select(Visit.id).where(Visit.date == day, Visit.citizen_email.is_not(None))
-            ).all()
-        )
+    day, expected = _first_day_with_email(engine)
     assert expected > 0
     monkeypatch.setenv("AANHUIS_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("AANHUIS_SMTP_PORT", str(port))

@@ -90,8 +90,8 @@ def small_days(draw: st.DrawFn) -> Problem:
     return Problem(tuple(visits), tuple(vehicles), mats)
 
 
-def _compat(inst: Instance) -> list[list[int]]:
-    return [[k for k in range(len(inst.vehicles)) if inst.allowed[u][k]] for u in range(inst.n)]
+def _compat(inst: Instance) -> list[set[int]]:
+    return [{k for k in range(len(inst.vehicles)) if inst.allowed[u][k]} for u in range(inst.n)]
 
 
 def _blob(inst: Instance) -> np.ndarray:
