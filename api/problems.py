@@ -14,9 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler import errors
+from scheduler.booking.schemas import OfferRead
 
 log = logging.getLogger("aanhuis.api")
 
@@ -142,8 +144,6 @@ def document_problems(app: FastAPI) -> None:
     """
     from fastapi.openapi.utils import get_openapi
 
-    from scheduler.booking.schemas import problem_schema
-
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
@@ -174,3 +174,55 @@ def document_problems(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem: ``title`` and ``detail`` follow Accept-Language (Dutch by default).
+
+    A booking or move that can no longer be kept (409) or whose offer expired (410) carries
+    ``alternatives``: fresh offers for the same service and address. A refused field names itself
+    in ``field``; a request that does not match the schema lists ``errors``.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+    alternatives: list[OfferRead] | None = None
+
+
+_PROBLEM_TEXT = {
+    400: "The request body cannot be read (not JSON).",
+    401: "No or a wrong token: send `Authorization: Bearer <token>`.",
+    403: "The token is valid but may not do this here.",
+    404: "Not found.",
+    409: "Conflicts with the current state; a window that was taken comes with `alternatives`.",
+    410: "The offer expired; comes with `alternatives`.",
+    422: "The input is invalid (unknown postcode, address outside the municipality, …).",
+}
+
+
+def problem_schema() -> dict[str, Any]:
+    """The JSON schema of :class:`ProblemDetails` with its references into the OpenAPI document.
+
+    ``OfferRead`` is a component of every app that serves offers, so the reference resolves.
+    """
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status as ``application/problem+json``."""
+    schema = problem_schema()
+    return {
+        code: {
+            "description": _PROBLEM_TEXT.get(code, "A problem."),
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+        for code in codes
+    }

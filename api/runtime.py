@@ -16,9 +16,9 @@ from api.settings import Settings
 from routing.travel import HaversineTravel, OsrmTravel, TravelTimeProvider
 from scheduler import clock
 from scheduler.booking.models import Visit
-from scheduler.booking.service import Notifier
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
+from scheduler.usecases.notifier import Notifier
 
 
 @lru_cache(maxsize=8)

@@ -25,13 +25,16 @@ from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, Channel, Visit, VisitEvent, VisitStatus
 from scheduler.capacity.models import Expert, TravelMode, WeeklyShift
-from scheduler.capacity.service import prefill_closures, shifts_between
+from scheduler.capacity.service import prefill_closures
 from scheduler.catalog.models import ServiceType
+from scheduler.day.shifts import shifts_between
 from scheduler.errors import SlotTaken
 from scheduler.geocoding import Place
 from scheduler.insights.models import OfferSearch
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases.notifier import Notifier, no_notify
 
 CENTER = (52.0907, 5.1214)  # Utrecht, Stadhuisbrug
 OFFICE = ("Stadskantoor", 52.0894, 5.1103)
@@ -275,7 +278,7 @@ def fill_bookings(
     *,
     size: DemoSize,
     travel: TravelTimeProvider,
-    notify: booking.Notifier | None = None,
+    notify: Notifier | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> int:
     """Book visits through the real offer and booking code until ``fill`` of capacity is used.
@@ -368,7 +371,7 @@ def fill_bookings(
         )
         session.commit()
         try:
-            booking.book(
+            booking_usecases.book(
                 session,
                 municipality=municipality,
                 offer_id=offer.id,
@@ -381,7 +384,7 @@ def fill_bookings(
                 idempotency_key=None,
                 travel=travel,
                 channel=Channel.ONLINE if rng.random() < 0.8 else Channel.PHONE,
-                notify=notify or booking._no_notify,
+                notify=notify or no_notify,
             )
         except SlotTaken:
             session.rollback()

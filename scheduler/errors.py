@@ -1,4 +1,4 @@
-"""Domain errors. The API maps each class to an HTTP status and a problem+json body in one place.
+"""Domain errors. The API maps each class to an HTTP status and an RFC 9457 document in one place.
 
 Messages are written for the person who will read them (often a citizen) and never contain
 personal data.

@@ -33,7 +33,9 @@ from scheduler.accounts.models import Role
 from scheduler.booking.models import Visit, VisitEvent, VisitStatus
 from scheduler.capacity.models import Expert, TravelMode, WeeklyShift
 from scheduler.catalog.models import ServiceType
-from scheduler.planning import dayplan
+from scheduler.day import locks as day_locks
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.tenants.models import Municipality
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -126,7 +128,7 @@ def plan(
     session: Session, m: Municipality, expert: Expert, day: dt.date, order: Sequence[object]
 ) -> None:
     """Put visits (and ``"lunch"``) in this order in the expert's day and time it by replay."""
-    row = dayplan.lock_expert_days(session, m, day, [expert.id])[expert.id]
+    row = day_locks.lock_expert_days(session, m, day, [expert.id])[expert.id]
     stops: list[dict[str, object]] = []
     for item in order:
         if item == "lunch":
@@ -137,11 +139,11 @@ def plan(
             stops.append({"type": "visit", "id": item.id})
     row.stops = stops
     session.flush()
-    state = dayplan.load_day(session, m, day)
+    state = day_state.load_day(session, m, day)
     route = state.stops(expert.id)
-    timed = dayplan.retime(state, expert.id, route, TRAVEL)
+    timed = day_timing.retime(state, expert.id, route, TRAVEL)
     assert timed.feasible, timed.violations
-    dayplan.write_route(session, state, row, route, timed)
+    day_timing.write_route(session, state, row, route, timed)
 
 
 def build(session: Session, day: dt.date = DAY) -> World:

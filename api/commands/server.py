@@ -12,7 +12,7 @@ from api.settings import get_settings
 from scheduler import demo, migrate
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
-from scheduler.capacity import service as capacity
+from scheduler.day import shifts as day_shifts
 from scheduler.db import make_engine, make_sessionmaker, transaction
 from scheduler.tenants import service as tenants
 
@@ -70,7 +70,7 @@ def _demo(args: argparse.Namespace) -> int:
         _, planner_token = accounts.ensure_user(
             session, name="Demo planner", role=Role.PLANNER, municipality=municipality
         )
-        expert = capacity.get_experts(session, municipality=municipality)[0]
+        expert = day_shifts.get_experts(session, municipality=municipality)[0]
         _, expert_token = accounts.ensure_user(
             session,
             name=f"Demo expert ({expert.name})",

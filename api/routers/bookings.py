@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, SessionDep, SettingsDep
-from api.problems import prefers_dutch
+from api.problems import prefers_dutch, problem_responses
 from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
 from api.runtime import NotifierDep, TravelDep, send_after_response
@@ -28,13 +28,13 @@ from scheduler.booking.schemas import (
     BookingRequest,
     PersonalData,
     RescheduleRequest,
-    problem_responses,
 )
 from scheduler.calendar import render_invite
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import NotFound, OfferExpired, SlotTaken
 from scheduler.notify import service as notify
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 router = APIRouter(tags=["bookings"])
 
@@ -132,7 +132,7 @@ def create_booking(
     citizen = body.citizen.to_citizen()
     language = body.language or ("nl" if prefers_dutch(request) else "en")
     try:
-        booked = booking.book(
+        booked = booking_usecases.book(
             session,
             municipality=municipality,
             offer_id=body.offer_id,
@@ -233,7 +233,7 @@ def reschedule_booking(
     visit = _citizen_visit(session, reference, credentials)
     m = _municipality(session, visit)
     try:
-        moved = booking.reschedule(
+        moved = booking_usecases.reschedule(
             session,
             municipality=m,
             visit=visit,
@@ -268,7 +268,7 @@ def cancel_booking(
     """Cancel the booking; its window is free for others at once."""
     visit = _citizen_visit(session, reference, credentials)
     m = _municipality(session, visit)
-    cancelled = booking.cancel(
+    cancelled = booking_usecases.cancel(
         session,
         municipality=m,
         visit=visit,
@@ -298,7 +298,9 @@ def export_personal_data(
     """Everything stored about you for this booking, including the messages sent to you."""
     visit = _citizen_visit(session, reference, credentials)
     m = _municipality(session, visit)
-    return PersonalData.of(booking.export_personal_data(session, visit), clock.zone(m.timezone))
+    return PersonalData.of(
+        booking_usecases.export_personal_data(session, visit), clock.zone(m.timezone)
+    )
 
 
 @router.delete(
@@ -317,5 +319,9 @@ def erase_personal_data(
     """
     visit = _citizen_visit(session, reference, credentials)
     m = _municipality(session, visit)
-    erased = booking.erase_personal_data(session, municipality=m, visit=visit, travel=travel)
-    return PersonalData.of(booking.export_personal_data(session, erased), clock.zone(m.timezone))
+    erased = booking_usecases.erase_personal_data(
+        session, municipality=m, visit=visit, travel=travel
+    )
+    return PersonalData.of(
+        booking_usecases.export_personal_data(session, erased), clock.zone(m.timezone)
+    )

@@ -19,22 +19,26 @@ from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Expert
 from scheduler.capacity.overview import MAX_DAYS, capacity_overview
 from scheduler.capacity.schemas import (
-    ClosureChanged,
     ClosureIn,
     ClosureRead,
     ClosureRename,
-    ClosureYear,
     ExceptionIn,
     ExceptionRead,
-    ExceptionsChanged,
-    ExpertChanged,
     ExpertCreate,
     ExpertRead,
     ExpertUpdate,
     OverviewRead,
-    Removed,
     ShiftIn,
     ShiftRead,
+)
+from scheduler.day import shifts as day_shifts
+from scheduler.usecases import capacity_changes
+from scheduler.usecases.schemas import (
+    ClosureChanged,
+    ClosureYear,
+    ExceptionsChanged,
+    ExpertChanged,
+    Removed,
     WeeklyPattern,
     outcome_fields,
 )
@@ -73,9 +77,9 @@ def get_replan(
             "new offers and their citizens are told."
         ),
     ] = False,
-) -> capacity.Replan:
+) -> capacity_changes.Replan:
     """The ``replan`` flag with what re-planning needs (travel times, messages, the actor)."""
-    return capacity.Replan(
+    return capacity_changes.Replan(
         enabled=replan,
         travel=travel,
         notify=notifier,
@@ -85,7 +89,7 @@ def get_replan(
     )
 
 
-ReplanDep = Annotated[capacity.Replan, Depends(get_replan)]
+ReplanDep = Annotated[capacity_changes.Replan, Depends(get_replan)]
 
 
 # --- experts --------------------------------------------------------------------------------
@@ -98,7 +102,7 @@ def list_experts(
     active: Annotated[bool | None, Query(description="Only active (true) or inactive.")] = None,
 ) -> list[ExpertRead]:
     """The municipality's experts, inactive ones included unless filtered."""
-    experts = capacity.get_experts(session, municipality=municipality, active_only=False)
+    experts = day_shifts.get_experts(session, municipality=municipality, active_only=False)
     return [ExpertRead.of(e) for e in experts if active is None or e.active is active]
 
 
@@ -132,7 +136,7 @@ def update_expert(
     replan: ReplanDep,
 ) -> ExpertChanged:
     """Change name, skills, travel mode, start/end, visits per day or active (omitted stay)."""
-    changed = capacity.update_expert(
+    changed = capacity_changes.update_expert(
         session,
         municipality=municipality,
         expert_id=expert_id,
@@ -150,13 +154,13 @@ def deactivate_expert(
     expert_id: ResourceId, municipality: MunicipalityDep, session: SessionDep, replan: ReplanDep
 ) -> ExpertChanged:
     """Take an expert out of planning; refused while they hold visits, unless re-planning."""
-    changed = capacity.deactivate_expert(
+    changed = capacity_changes.deactivate_expert(
         session, municipality=municipality, expert_id=expert_id, replan=replan
     )
     return _expert_changed(changed)
 
 
-def _expert_changed(changed: capacity.Changed[Expert]) -> ExpertChanged:
+def _expert_changed(changed: capacity_changes.Changed[Expert]) -> ExpertChanged:
     return ExpertChanged.model_validate(
         {**ExpertRead.of(changed.value).model_dump(), **outcome_fields(changed.outcome)}
     )
@@ -183,7 +187,7 @@ def replace_shifts(
     replan: ReplanDep,
 ) -> WeeklyPattern:
     """Replace the whole weekly pattern (evening and Saturday shifts, validity dates)."""
-    changed = capacity.replace_shifts(
+    changed = capacity_changes.replace_shifts(
         session, municipality=municipality, expert_id=expert_id, shifts=body, replan=replan
     )
     return WeeklyPattern.model_validate(
@@ -209,7 +213,7 @@ def add_shift(
     replan: ReplanDep,
 ) -> ShiftRead:
     """Add one weekly shift."""
-    changed = capacity.add_shift(
+    changed = capacity_changes.add_shift(
         session, municipality=municipality, expert_id=expert_id, data=body, replan=replan
     )
     return ShiftRead.of(changed.value)
@@ -226,7 +230,7 @@ def delete_shift(
     replan: ReplanDep,
 ) -> Removed:
     """Remove one weekly shift."""
-    changed = capacity.delete_shift(
+    changed = capacity_changes.delete_shift(
         session, municipality=municipality, expert_id=expert_id, shift_id=shift_id, replan=replan
     )
     return Removed.model_validate({"removed": changed.value, **outcome_fields(changed.outcome)})
@@ -266,7 +270,7 @@ def create_exception(
     replan: ReplanDep,
 ) -> ExceptionsChanged:
     """Record an extra shift, an absence or sickness (whole day, from–to, or up to `until`)."""
-    changed = capacity.create_exception(
+    changed = capacity_changes.create_exception(
         session, municipality=municipality, expert_id=expert_id, data=body, replan=replan
     )
     return ExceptionsChanged.model_validate(
@@ -290,7 +294,7 @@ def delete_exception(
     replan: ReplanDep,
 ) -> Removed:
     """Remove an exception (an absence ends; an extra shift is taken back)."""
-    changed = capacity.delete_exception(
+    changed = capacity_changes.delete_exception(
         session,
         municipality=municipality,
         expert_id=expert_id,
@@ -313,7 +317,7 @@ def list_closures(
     closures = capacity.get_closures(
         session,
         municipality=municipality,
-        year=year or capacity.today_of(municipality).year,
+        year=year or day_shifts.today_of(municipality).year,
     )
     return [ClosureRead.of(c) for c in closures]
 
@@ -323,7 +327,9 @@ def prefill_closures(
     year: Year, municipality: MunicipalityDep, session: SessionDep, replan: ReplanDep
 ) -> ClosureYear:
     """Pre-fill a year with the Dutch public holidays (once; later edits and deletions stay)."""
-    changed = capacity.prefill_year(session, municipality=municipality, year=year, replan=replan)
+    changed = capacity_changes.prefill_year(
+        session, municipality=municipality, year=year, replan=replan
+    )
     added, closures = changed.value
     return ClosureYear.model_validate(
         {
@@ -342,7 +348,9 @@ def add_closure(
     body: ClosureIn, municipality: MunicipalityDep, session: SessionDep, replan: ReplanDep
 ) -> ClosureChanged:
     """Close the municipality on a date (no visits that day)."""
-    changed = capacity.add_closure(session, municipality=municipality, data=body, replan=replan)
+    changed = capacity_changes.add_closure(
+        session, municipality=municipality, data=body, replan=replan
+    )
     return ClosureChanged.model_validate(
         {**ClosureRead.of(changed.value).model_dump(), **outcome_fields(changed.outcome)}
     )

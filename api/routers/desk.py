@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Respon
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
+from api.problems import problem_responses
 from api.routers.common import attach_alternatives
 from api.runtime import GeocoderDep, NotifierDep, TravelDep, send_after_response
 from api.settings import Settings
@@ -31,13 +32,13 @@ from scheduler.booking.schemas import (
     OffersResponse,
     RescheduleRequest,
     ServiceBrief,
-    problem_responses,
 )
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import OfferExpired, SlotTaken
 from scheduler.geocoding import Geocoder, Place
 from scheduler.notify.service import manage_link
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 router = APIRouter(
     prefix="/api/v1/municipalities/{slug}/desk",
@@ -184,7 +185,7 @@ def desk_book(
 ) -> DeskBookingRead:
     """Book an offer's window for the caller; the answer holds the manage link to pass on."""
     try:
-        booked = booking.book(
+        booked = booking_usecases.book(
             session,
             municipality=municipality,
             offer_id=body.offer_id,
@@ -240,7 +241,7 @@ def desk_reschedule(
     """Move the booking to an offer's window (ask with `reschedule_of`); the old one is freed."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
     try:
-        moved = booking.reschedule(
+        moved = booking_usecases.reschedule(
             session,
             municipality=municipality,
             visit=visit,
@@ -275,7 +276,7 @@ def desk_cancel(
 ) -> DeskBookingRead:
     """Cancel the booking on the citizen's behalf; its window is free for others at once."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
-    cancelled = booking.cancel(
+    cancelled = booking_usecases.cancel(
         session,
         municipality=municipality,
         visit=visit,

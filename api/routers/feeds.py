@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import SessionDep
-from scheduler.booking.schemas import problem_responses
+from api.problems import problem_responses
 from scheduler.notify import feeds
 
 router = APIRouter(tags=["calendar"])

@@ -16,13 +16,13 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import ExpertUser, ResourceId, SessionDep, SettingsDep
-from api.problems import prefers_dutch
+from api.problems import prefers_dutch, problem_responses
 from api.runtime import TravelDep
 from scheduler.booking.models import VisitStatus
-from scheduler.booking.schemas import problem_responses
 from scheduler.capacity.models import Expert
 from scheduler.errors import InvalidInput
-from scheduler.planning import route_app
+from scheduler.route_app import schemas as route_app_schemas
+from scheduler.route_app import service as route_app
 from scheduler.tenants.models import Municipality
 
 router = APIRouter(prefix="/api/v1", tags=["expert"])
@@ -59,13 +59,13 @@ class StatusChange(BaseModel):
     )
 
 
-def _language(request: Request) -> route_app.Language:
+def _language(request: Request) -> route_app_schemas.Language:
     return "nl" if prefers_dutch(request) else "en"
 
 
 @router.get(
     "/me/route",
-    response_model=route_app.RouteRead,
+    response_model=route_app_schemas.RouteRead,
     responses=problem_responses(401, 403, 422),
 )
 def my_route(
@@ -77,7 +77,7 @@ def my_route(
         dt.date | None,
         Query(description="The day (YYYY-MM-DD); today in the municipality's time zone."),
     ] = None,
-) -> route_app.RouteRead:
+) -> route_app_schemas.RouteRead:
     """The signed-in expert's stops in order, with planned times, legs, breaks and flags."""
     if date is not None and not FIRST_DATE <= date <= LAST_DATE:
         raise InvalidInput(
@@ -97,7 +97,7 @@ def my_route(
 
 @router.post(
     "/visits/{visit_id}/status",
-    response_model=route_app.VisitStop,
+    response_model=route_app_schemas.VisitStop,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def set_status(
@@ -107,7 +107,7 @@ def set_status(
     expert: CurrentExpert,
     session: SessionDep,
     travel: TravelDep,
-) -> route_app.VisitStop:
+) -> route_app_schemas.VisitStop:
     """Report on the way, arrived, completed or not at home; the rest of the day is re-timed."""
     municipality, me = expert
     return route_app.change_status(
@@ -124,12 +124,12 @@ def set_status(
 
 @router.get(
     "/me/calendar-feed",
-    response_model=route_app.FeedLink,
+    response_model=route_app_schemas.FeedLink,
     responses=problem_responses(401, 403),
 )
 def my_calendar_feed(
     user: ExpertUser, session: WritingSession, settings: SettingsDep
-) -> route_app.FeedLink:
+) -> route_app_schemas.FeedLink:
     """The secret address of the expert's calendar feed, issued on first use.
 
     Only a hash of the address is stored: once issued, it is not shown again (`url` is null and
@@ -141,12 +141,12 @@ def my_calendar_feed(
 
 @router.post(
     "/me/calendar-feed/rotate",
-    response_model=route_app.FeedLink,
+    response_model=route_app_schemas.FeedLink,
     responses=problem_responses(401, 403),
 )
 def rotate_calendar_feed(
     expert: CurrentExpert, session: SessionDep, settings: SettingsDep
-) -> route_app.FeedLink:
+) -> route_app_schemas.FeedLink:
     """A new secret feed address; the old one stops working at once."""
     _, me = expert
     return route_app.rotate_feed_link(session, expert=me, base_url=settings.base_url)

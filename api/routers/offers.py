@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import MunicipalityDep, SessionDep, SettingsDep
-from api.problems import prefers_dutch
+from api.problems import prefers_dutch, problem_responses
 from api.runtime import GeocoderDep, TravelDep
 from scheduler import clock
 from scheduler.booking import offers
@@ -20,7 +20,6 @@ from scheduler.booking.schemas import (
     OfferRequest,
     OffersResponse,
     ServiceBrief,
-    problem_responses,
 )
 from scheduler.errors import Conflict, NotFound
 from scheduler.geocoding import Place

@@ -17,11 +17,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep
+from api.problems import problem_responses
 from api.runtime import NotifierDep, TravelDep
-from scheduler.booking.schemas import problem_responses
 from scheduler.planning import jobs
 from scheduler.planning import service as planning
-from scheduler.planning.schemas import JobRead, ProposalRead, ReplanRead
+from scheduler.planning.schemas import JobRead, ProposalRead
+from scheduler.usecases import disruption
+from scheduler.usecases.schemas import ReplanRead
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["planning"])
 
@@ -153,8 +155,8 @@ def replan_day(
 
     409 when a new route no longer fits the day as it is timed for writing (travel times changed
     under the solve); nothing is written then: re-plan again."""
-    limit = min(time_limit or planning.REPLAN_TIME_LIMIT, settings.optimize_time_limit)
-    result = planning.replan_day(
+    limit = min(time_limit or disruption.REPLAN_TIME_LIMIT, settings.optimize_time_limit)
+    result = disruption.replan_day(
         session,
         municipality=municipality,
         date=date,

@@ -11,14 +11,10 @@ from fastapi import APIRouter, Depends
 
 from api.deps import MunicipalityDep, SessionDep, require_planner
 from api.routers.capacity import ReplanDep
-from scheduler.capacity.schemas import outcome_fields
 from scheduler.catalog import service as catalog
-from scheduler.catalog.schemas import (
-    ServiceTypeChanged,
-    ServiceTypeCreate,
-    ServiceTypeRead,
-    ServiceTypeUpdate,
-)
+from scheduler.catalog.schemas import ServiceTypeCreate, ServiceTypeRead, ServiceTypeUpdate
+from scheduler.usecases import capacity_changes
+from scheduler.usecases.schemas import ServiceTypeChanged, outcome_fields
 
 router = APIRouter(
     prefix="/api/v1/municipalities/{slug}/service-types",
@@ -69,7 +65,7 @@ def update_service_type(
     replan: ReplanDep,
 ) -> ServiceTypeChanged:
     """Change duration, skill, window, horizon, lead time, retention, texts or active."""
-    changed = catalog.update(
+    changed = capacity_changes.update_service_type(
         session, municipality=municipality, code=code, data=body, replan=replan
     )
     return ServiceTypeChanged.model_validate(

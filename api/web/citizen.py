@@ -41,6 +41,7 @@ from scheduler.notify.templates import format_address, service_name
 from scheduler.security import new_token
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -194,7 +195,7 @@ def book(
         return _details_again(page, session, form, offer_id, status=422)
     key = form.get("sleutel") or None
     try:
-        booked = booking.book(
+        booked = booking_usecases.book(
             session,
             municipality=municipality,
             offer_id=offer_id,

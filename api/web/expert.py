@@ -34,10 +34,13 @@ from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role, User
+from scheduler.booking import models as booking_models
 from scheduler.booking.models import VisitStatus
 from scheduler.capacity.models import Expert
+from scheduler.day import shifts as day_shifts
 from scheduler.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
-from scheduler.planning import route_app
+from scheduler.route_app import schemas as route_app_schemas
+from scheduler.route_app import service as route_app
 from scheduler.tenants.models import Municipality
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -143,15 +146,15 @@ def logout(page: PageDep, form: PostedForm) -> Response:
 
 def _date(value: str | None, municipality: Municipality) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else route_app.today(municipality)
+        return dt.date.fromisoformat(value) if value else day_shifts.today_of(municipality)
     except ValueError:
-        return route_app.today(municipality)
+        return day_shifts.today_of(municipality)
 
 
 def _day_page(
     page: Page,
     municipality: Municipality,
-    route: route_app.RouteRead,
+    route: route_app_schemas.RouteRead,
     *,
     tiles: str,
     changed: int | None = None,
@@ -161,10 +164,10 @@ def _day_page(
     page.use(municipality)
     page.headers["Content-Security-Policy"] = map_csp(tiles)
     tz = clock.zone(municipality.timezone)
-    today = route_app.today(municipality)
+    today = day_shifts.today_of(municipality)
     date = route.date
     page.here = f"{DAY_PATH}?datum={date.isoformat()}"
-    visits = [s for s in route.stops if isinstance(s, route_app.VisitStop)]
+    visits = [s for s in route.stops if isinstance(s, route_app_schemas.VisitStop)]
     return page.render(
         "expert/day.html",
         status=status,
@@ -199,7 +202,7 @@ def _route(
     date: dt.date,
     travel: TravelTimeProvider,
     page: Page,
-) -> route_app.RouteRead:
+) -> route_app_schemas.RouteRead:
     return route_app.get_route(
         session,
         municipality=municipality,
@@ -245,7 +248,7 @@ def set_status(
     municipality, expert = _expert(session, user)
     wanted = form.get("status")
     try:
-        if wanted not in {s.value for s in route_app.EXPERT_STATUSES}:
+        if wanted not in {s.value for s in booking_models.EXPERT_STATUSES}:
             raise InvalidInput("Choose a status.", nl="Kies een status.")
         stop = route_app.change_status(
             session,

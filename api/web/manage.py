@@ -40,6 +40,7 @@ from scheduler.catalog.models import ServiceType
 from scheduler.errors import Conflict, NotFound, OfferExpired, SlotTaken
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 router = APIRouter(prefix="/afspraak", route_class=PageRoute, include_in_schema=False)
 
@@ -251,7 +252,7 @@ def reschedule(
     """Move the visit; if the window went meanwhile, offer fresh ones."""
     offer_id = form.get("aanbod")
     try:
-        booking.reschedule(
+        booking_usecases.reschedule(
             manage.session,
             municipality=manage.municipality,
             visit=manage.visit,
@@ -300,7 +301,7 @@ def confirm_cancel(manage: ManageDep) -> Response:
 @router.post("/{reference}/annuleren", response_class=HTMLResponse)
 def cancel(manage: PostedManage, travel: TravelDep, notify: NotifierDep) -> Response:
     """Cancel the visit (its place in the plan is freed)."""
-    booking.cancel(
+    booking_usecases.cancel(
         manage.session,
         municipality=manage.municipality,
         visit=manage.visit,
@@ -313,7 +314,7 @@ def cancel(manage: PostedManage, travel: TravelDep, notify: NotifierDep) -> Resp
 @router.get("/{reference}/gegevens", response_class=HTMLResponse)
 def see_data(manage: ManageDep) -> Response:
     """Everything stored about the citizen for this booking."""
-    data = booking.export_personal_data(manage.session, manage.visit)
+    data = booking_usecases.export_personal_data(manage.session, manage.visit)
     rows = personal_data_rows(data, clock.zone(manage.municipality.timezone), manage.page.t)
     return manage.render(
         "manage/data.html",
@@ -329,7 +330,7 @@ def see_data(manage: ManageDep) -> Response:
 @router.get("/{reference}/gegevens.json")
 def download_data(manage: ManageDep) -> Response:
     """The same export as a JSON file (machine-readable, as the GDPR's portability right asks)."""
-    data = booking.export_personal_data(manage.session, manage.visit)
+    data = booking_usecases.export_personal_data(manage.session, manage.visit)
     body = json.dumps(jsonable_encoder(data), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -364,7 +365,7 @@ def confirm_erase(manage: ManageDep) -> Response:
 @router.post("/{reference}/wissen", response_class=HTMLResponse)
 def erase(manage: PostedManage, travel: TravelDep) -> Response:
     """Erase the citizen's personal data (and cancel an upcoming visit)."""
-    booking.erase_personal_data(
+    booking_usecases.erase_personal_data(
         manage.session, municipality=manage.municipality, visit=manage.visit, travel=travel
     )
     return manage.page.redirect(f"{manage.links['manage']}&melding=gewist")

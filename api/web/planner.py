@@ -36,11 +36,11 @@ from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.accounts.models import Role, User
 from scheduler.booking.models import Visit
-from scheduler.capacity import service as capacity
 from scheduler.capacity.overview import capacity_overview
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
 from scheduler.notify import service as notify
 from scheduler.notify.templates import PHONE_PREFIX, format_address, service_name
-from scheduler.planning import dayplan
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
 
@@ -155,7 +155,7 @@ class PlannerPage:
         return clock.zone(self.municipality.timezone)
 
     def today(self) -> dt.date:
-        return capacity.today_of(self.municipality)
+        return day_shifts.today_of(self.municipality)
 
     def nav(self, section: str) -> list[NavItem]:
         return [NavItem(key, f"{self.base}/{path}", key == section) for key, path in SECTIONS]
@@ -233,7 +233,7 @@ class VisitLine:
 
 
 def visit_lines(
-    state: dayplan.DayState, ids: Sequence[int], t: Translator, *, unplanned: bool = False
+    state: day_state.DayState, ids: Sequence[int], t: Translator, *, unplanned: bool = False
 ) -> list[VisitLine]:
     """The visits ``ids`` of a loaded day, by promised window."""
     out = []
@@ -265,7 +265,7 @@ def watch_list(
     at_risk: list[VisitLine] = []
     unplanned: list[VisitLine] = []
     for day in dates:
-        state = dayplan.load_day(session, municipality, day)
+        state = day_state.load_day(session, municipality, day)
         waiting = set(state.unplanned)
         risky = [v.id for v in state.visits.values() if v.at_risk and v.id not in waiting]
         at_risk += visit_lines(state, risky, t)
@@ -360,7 +360,7 @@ def _overview(pp: PlannerPage, session: Session, travel: TravelTimeProvider) -> 
         session, municipality=m, start=today, days=OVERVIEW_DAYS, travel=travel
     )
     at_risk, unplanned = watch_list(session, m, figures.dates, t)
-    closed = capacity.closed_dates(session, municipality=m, first=figures.start, last=figures.end)
+    closed = day_shifts.closed_dates(session, municipality=m, first=figures.start, last=figures.end)
     risky_by_day: dict[dt.date, int] = {}
     for line in at_risk:
         risky_by_day[line.date] = risky_by_day.get(line.date, 0) + 1

@@ -40,7 +40,6 @@ from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
-from scheduler.booking.service import Notifier
 from scheduler.capacity import service as capacity
 from scheduler.capacity.models import ExceptionKind, Expert, TravelMode
 from scheduler.capacity.overview import MAX_DAYS, Figures, capacity_overview
@@ -55,9 +54,12 @@ from scheduler.capacity.schemas import (
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.catalog.schemas import ServiceTypeCreate, ServiceTypeUpdate
+from scheduler.day import shifts as day_shifts
 from scheduler.errors import Conflict, InvalidInput, PromisesAtRisk
 from scheduler.notify.templates import format_address, service_name
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import capacity_changes
+from scheduler.usecases.notifier import Notifier
 
 #: Period lengths the heat map offers (days).
 PERIODS = (7, 14, 28)
@@ -71,9 +73,9 @@ def replan_of(
     notifier: Notifier,
     *,
     enabled: bool,
-) -> capacity.Replan:
+) -> capacity_changes.Replan:
     """What a change needs to re-plan the visits it breaks (as the API's ``?replan=true``)."""
-    return capacity.Replan(
+    return capacity_changes.Replan(
         enabled=enabled,
         travel=travel,
         notify=notifier,
@@ -183,7 +185,9 @@ def capacity_page(
     first = _date(start) or pp.today()
     days = dagen if 1 <= dagen <= MAX_DAYS else DEFAULT_PERIOD
     overview = capacity_overview(session, municipality=m, start=first, days=days, travel=travel)
-    closed = capacity.closed_dates(session, municipality=m, first=overview.start, last=overview.end)
+    closed = day_shifts.closed_dates(
+        session, municipality=m, first=overview.start, last=overview.end
+    )
     heads = [
         DateHead(
             date=d,
@@ -269,7 +273,7 @@ def affected_lines(
     tz = clock.zone(municipality.timezone)
     names = {
         e.id: e.name
-        for e in capacity.get_experts(session, municipality=municipality, active_only=False)
+        for e in day_shifts.get_experts(session, municipality=municipality, active_only=False)
     }
     out = []
     for item in exc.extra.get("affected", []):
@@ -323,13 +327,13 @@ class DayOutcome:
 
 
 def replan_outcome(
-    session: Session, municipality: Municipality, outcome: capacity.Outcome, t: Translator
+    session: Session, municipality: Municipality, outcome: capacity_changes.Outcome, t: Translator
 ) -> list[DayOutcome]:
     """What re-planning did per date, with the alternatives still held for the visits listed."""
     tz = clock.zone(municipality.timezone)
     names = {
         e.id: e.name
-        for e in capacity.get_experts(session, municipality=municipality, active_only=False)
+        for e in day_shifts.get_experts(session, municipality=municipality, active_only=False)
     }
     days: list[DayOutcome] = []
     listed_visits = {
@@ -407,7 +411,7 @@ def refused_page(
 def outcome_page(
     pp: PlannerPage,
     session: Session,
-    outcome: capacity.Outcome,
+    outcome: capacity_changes.Outcome,
     *,
     title: str,
     back: str,
@@ -454,7 +458,7 @@ class ExpertLine:
 
 def _skills_known(session: Session, municipality: Municipality) -> list[str]:
     services = catalog.get_all(session, municipality=municipality, active_only=False)
-    experts = capacity.get_experts(session, municipality=municipality, active_only=False)
+    experts = day_shifts.get_experts(session, municipality=municipality, active_only=False)
     return sorted({s.skill for s in services} | {k for e in experts for k in e.skills})
 
 
@@ -462,7 +466,7 @@ def _skills_known(session: Session, municipality: Municipality) -> list[str]:
 def experts_page(pp: PlannerDep, session: SessionDep) -> Response:
     """The municipality's experts, with links to their shifts and absences."""
     t = pp.t
-    experts = capacity.get_experts(session, municipality=pp.municipality, active_only=False)
+    experts = day_shifts.get_experts(session, municipality=pp.municipality, active_only=False)
     lines = [
         ExpertLine(
             id=e.id,
@@ -633,7 +637,7 @@ def update_expert(
     if data is None:
         return _expert_form_page(pp, session, form, expert=expert, status=422)
     try:
-        changed = capacity.update_expert(
+        changed = capacity_changes.update_expert(
             session,
             municipality=pp.municipality,
             expert_id=expert_id,
@@ -786,7 +790,7 @@ def add_shift(
         values["break_earliest"] = values["break_latest"] = None
     try:
         data = ShiftIn(**values)
-        capacity.add_shift(
+        capacity_changes.add_shift(
             session,
             municipality=pp.municipality,
             expert_id=expert_id,
@@ -834,7 +838,7 @@ def delete_shift(
     pp.page.here = back
     expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
     try:
-        changed = capacity.delete_shift(
+        changed = capacity_changes.delete_shift(
             session,
             municipality=pp.municipality,
             expert_id=expert_id,
@@ -929,7 +933,7 @@ def record_exception(
     session: Session,
     form: Form,
     expert: Expert,
-    replan: capacity.Replan,
+    replan: capacity_changes.Replan,
     *,
     action: str,
     back: str,
@@ -944,7 +948,7 @@ def record_exception(
     values = blank_to_none({k: form.get(v) for k, v in EXCEPTION_FIELDS.items()})
     try:
         data = ExceptionIn(**values)
-        changed = capacity.create_exception(
+        changed = capacity_changes.create_exception(
             session, municipality=pp.municipality, expert_id=expert.id, data=data, replan=replan
         )
     except ValidationError as exc:
@@ -1025,7 +1029,7 @@ def delete_exception(
     pp.page.here = back
     expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
     try:
-        changed = capacity.delete_exception(
+        changed = capacity_changes.delete_exception(
             session,
             municipality=pp.municipality,
             expert_id=expert_id,
@@ -1127,7 +1131,7 @@ def add_closure(
     if day is None or name is None:
         return _closures_page(pp, session, year, form, status=422)
     try:
-        changed = capacity.add_closure(
+        changed = capacity_changes.add_closure(
             session,
             municipality=pp.municipality,
             data=ClosureIn(date=day, name=name),
@@ -1174,7 +1178,7 @@ def prefill_closures(
     back = f"{pp.base}/sluitingsdagen?jaar={year}"
     pp.page.here = back
     try:
-        changed = capacity.prefill_year(
+        changed = capacity_changes.prefill_year(
             session,
             municipality=pp.municipality,
             year=year,
@@ -1382,7 +1386,7 @@ def update_service(
     )
     try:
         data = ServiceTypeUpdate(**_service_values(form, new=False))
-        changed = catalog.update(
+        changed = capacity_changes.update_service_type(
             session,
             municipality=pp.municipality,
             code=service.code,

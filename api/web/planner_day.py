@@ -41,10 +41,13 @@ from api.web.planner_charts import pair_chart
 from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.capacity import service as capacity
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
 from scheduler.errors import Conflict, NotFound
-from scheduler.planning import dayplan, route_app
 from scheduler.planning import service as planning
 from scheduler.planning.schemas import DayFigures, ProposalRead
+from scheduler.route_app import schemas as route_app_schemas
+from scheduler.route_app import service as route_app
 
 PLANNER_MAP_JS = "/assets/app/js/planner-map.js"
 #: Dates a day page can show (outside, local midnight cannot even be computed).
@@ -131,7 +134,7 @@ class Timeline:
     lanes: list[Lane]
 
 
-def _bounds(routes: list[route_app.RouteRead], origin: dt.datetime) -> tuple[int, int]:
+def _bounds(routes: list[route_app_schemas.RouteRead], origin: dt.datetime) -> tuple[int, int]:
     """The hours the timeline spans: every shift, stop and window, whole hours, 08–17 at least."""
     seconds: list[float] = [8 * 3600, 17 * 3600]
     for r in routes:
@@ -139,7 +142,7 @@ def _bounds(routes: list[route_app.RouteRead], origin: dt.datetime) -> tuple[int
         if r.shift is not None:
             times += [r.shift.start, r.shift.end]
         for s in r.stops:
-            if isinstance(s, route_app.VisitStop):
+            if isinstance(s, route_app_schemas.VisitStop):
                 times += [s.window.start, s.window.end, s.planned_arrival, s.planned_end]
             else:
                 times += [s.planned_start, s.planned_end]
@@ -149,7 +152,9 @@ def _bounds(routes: list[route_app.RouteRead], origin: dt.datetime) -> tuple[int
     return first * 3600, max(last, first + 1) * 3600
 
 
-def timeline(routes: list[route_app.RouteRead], day: dt.date, tz: Any, t: Translator) -> Timeline:
+def timeline(
+    routes: list[route_app_schemas.RouteRead], day: dt.date, tz: Any, t: Translator
+) -> Timeline:
     """The day's routes as lanes of shapes, plus each expert's stops as list rows."""
     origin = clock.local_midnight(day, tz)
     start, end = _bounds(routes, origin)
@@ -198,7 +203,7 @@ def timeline(routes: list[route_app.RouteRead], day: dt.date, tz: Any, t: Transl
             )
         last_end: dt.datetime | None = None
         for s in r.stops:
-            if isinstance(s, route_app.BreakStop):
+            if isinstance(s, route_app_schemas.BreakStop):
                 if s.planned_start is None or s.planned_end is None:
                     continue
                 label = t("planner.day.break", times=times(s.planned_start, s.planned_end))
@@ -322,9 +327,9 @@ def timeline(routes: list[route_app.RouteRead], day: dt.date, tz: Any, t: Transl
 
 def day_routes(
     session: Session, pp: PlannerPage, day: dt.date, travel: TravelTimeProvider
-) -> tuple[dayplan.DayState, list[route_app.RouteRead]]:
+) -> tuple[day_state.DayState, list[route_app_schemas.RouteRead]]:
     """The loaded day and each route of it: who works, and who (absent) still holds visits."""
-    state = dayplan.load_day(session, pp.municipality, day)
+    state = day_state.load_day(session, pp.municipality, day)
     holding = {
         eid for eid, d in state.expert_days.items() if any(s["type"] == "visit" for s in d.stops)
     }
@@ -366,7 +371,7 @@ def day_page(
     lines = timeline(routes, day, state.tz, t)
     unplanned = visit_lines(state, state.unplanned, t, unplanned=True)
     at_risk = [s for lane in lines.lanes for s in lane.stops if s.at_risk]
-    closed = capacity.closed_dates(session, municipality=pp.municipality, first=day, last=day)
+    closed = day_shifts.closed_dates(session, municipality=pp.municipality, first=day, last=day)
     pp.page.headers["Content-Security-Policy"] = map_csp(settings.map_tiles)
     today = pp.today()
     return pp.render(
@@ -490,7 +495,7 @@ def _proposal_page(
 ) -> HTMLResponse:
     t = pp.t
     tz = pp.tz
-    state = dayplan.load_day(session, pp.municipality, proposal.date)
+    state = day_state.load_day(session, pp.municipality, proposal.date)
     names = {e.expert_id: e.expert for e in proposal.before.experts}
     names |= {e.expert_id: e.expert for e in proposal.after.experts}
     after_by_expert = {e.expert_id: e for e in proposal.after.experts}

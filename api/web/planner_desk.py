@@ -38,6 +38,7 @@ from scheduler.geocoding import Place
 from scheduler.notify.service import manage_link
 from scheduler.notify.templates import format_address, service_name
 from scheduler.security import new_token
+from scheduler.usecases import booking as booking_usecases
 
 #: Windows offered to a caller at once (the phone needs a short list to read out).
 OFFERS = 8
@@ -197,7 +198,7 @@ def desk_book(
         return _windows_page(pp, session, service, shown, form, status=422)
     key = form.get("sleutel") or None
     try:
-        booked = booking.book(
+        booked = booking_usecases.book(
             session,
             municipality=m,
             offer_id=offer_id,
@@ -361,7 +362,7 @@ def desk_move(
         shown = _shown(session, pp, form.get("aanbiedingen").split(","))
         return _move_page(pp, visit, service, shown, form, status=422)
     try:
-        moved = booking.reschedule(
+        moved = booking_usecases.reschedule(
             session,
             municipality=pp.municipality,
             visit=visit,
@@ -408,7 +409,7 @@ def desk_cancel(
 ) -> Response:
     """Cancel the booking on the citizen's behalf; its window is free for others at once."""
     visit, service = _visit(session, pp, reference)
-    cancelled = booking.cancel(
+    cancelled = booking_usecases.cancel(
         session,
         municipality=pp.municipality,
         visit=visit,

@@ -150,3 +150,16 @@ class Offer(Base):
     )
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+#: Visits the expert has finished: fixed in the past, out of every plan's active stops.
+FINISHED_STATUSES = (VisitStatus.COMPLETED, VisitStatus.NOT_HOME)
+
+
+#: The statuses an expert may set.
+EXPERT_STATUSES = (
+    VisitStatus.ON_THE_WAY,
+    VisitStatus.ARRIVED,
+    VisitStatus.COMPLETED,
+    VisitStatus.NOT_HOME,
+)

@@ -36,13 +36,13 @@ from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
 from scheduler.addresses.service import unknown as unknown_address
 from scheduler.booking.models import Offer, Visit
-from scheduler.capacity import service as capacity
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
 from scheduler.errors import InvalidInput
 from scheduler.geocoding import Geocoder, Place, check_service_area
 from scheduler.insights.models import OfferSearch
-from scheduler.planning import dayplan
 from scheduler.planning.models import PlanningDay
 from scheduler.security import new_id
 from scheduler.tenants.models import Municipality
@@ -148,16 +148,16 @@ def working_spans(
     """Per date from ``first`` to ``last``: the shifts of the experts with ``skill`` (cached)."""
     key = (municipality.id, municipality.capacity_version, skill)
     known = CACHE.known_spans(key)
-    wanted = list(capacity.days(first, last))
+    wanted = list(day_shifts.days(first, last))
     missing = [d for d in wanted if d not in known]
     if missing:
-        shifts = capacity.shifts_between(
+        shifts = day_shifts.shifts_between(
             session, municipality=municipality, first=missing[0], last=missing[-1], skill=skill
         )
         found: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
         for (_, day), shift in shifts.items():
             found[day].append((shift.start, shift.end))
-        fresh = {d: tuple(found.get(d, ())) for d in capacity.days(missing[0], missing[-1])}
+        fresh = {d: tuple(found.get(d, ())) for d in day_shifts.days(missing[0], missing[-1])}
         CACHE.add_spans(key, fresh)
         known.update(fresh)
     return {d: known[d] for d in wanted if known[d]}
@@ -246,7 +246,7 @@ def day_index(
         hit = CACHE.get(cache_key, cache_version)
         if hit is not None:
             return hit
-    state = dayplan.load_day(session, municipality, date)
+    state = day_state.load_day(session, municipality, date)
     if without_visit is not None:
         state.visits.pop(without_visit, None)
         return InsertionIndex.build(state.planned_routes(skill=skill), travel)

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from routing.model import StepType
 from routing.travel import TravelTimeProvider
 from scheduler import clock
-from scheduler.capacity import service as capacity
-from scheduler.capacity.calendar import ExpertShift
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
+from scheduler.day.shifts import ExpertShift
 from scheduler.errors import InvalidInput
-from scheduler.planning import dayplan
 from scheduler.tenants.models import Municipality
 
 #: Local hour from which working time counts as evening.
@@ -131,7 +132,7 @@ def _overlap(a: dt.datetime, b: dt.datetime, c: dt.datetime, d: dt.datetime) -> 
     return max(0.0, (min(b, d) - max(a, c)).total_seconds())
 
 
-def evening_minutes(shift: ExpertShift, state: dayplan.DayState) -> int:
+def evening_minutes(shift: ExpertShift, state: day_state.DayState) -> int:
     """Working minutes after :data:`EVENING_FROM`, breaks that fall then left out.
 
     A flexible break counts where its earliest start puts it (a lunch break stays out of the
@@ -147,7 +148,7 @@ def evening_minutes(shift: ExpertShift, state: dayplan.DayState) -> int:
 
 
 def _cell(
-    state: dayplan.DayState, expert_id: int, travel: TravelTimeProvider
+    state: day_state.DayState, expert_id: int, travel: TravelTimeProvider
 ) -> tuple[Cell | None, bool]:
     """The expert's cell on the state's date, and whether they work that date."""
     shift = state.shifts.get(expert_id)
@@ -170,7 +171,7 @@ def _cell(
         figures.weekend = shift.minutes
     stops = state.stops(expert_id)
     if any(k is StepType.VISIT for k, _ in stops):
-        figures.travel = _minutes(dayplan.retime(state, expert_id, stops, travel).route.travel)
+        figures.travel = _minutes(day_timing.retime(state, expert_id, stops, travel).route.travel)
     start, end = shift.start.astimezone(state.tz), shift.end.astimezone(state.tz)
     return Cell(figures, start, end), True
 
@@ -198,15 +199,15 @@ def capacity_overview(
         raise InvalidInput(
             f"days must lie between 1 and {MAX_DAYS}", nl=f"days moet tussen 1 en {MAX_DAYS} liggen"
         )
-    first = start or capacity.today_of(municipality)
+    first = start or day_shifts.today_of(municipality)
     last = first + dt.timedelta(days=days - 1)
-    dates = list(capacity.days(first, last))
-    experts = capacity.get_experts(session, municipality=municipality, active_only=False)
+    dates = list(day_shifts.days(first, last))
+    experts = day_shifts.get_experts(session, municipality=municipality, active_only=False)
     cells: dict[int, list[Cell | None]] = {e.id: [] for e in experts}
     columns: list[DayColumn] = []
     totals = Figures()
     for day in dates:
-        state = dayplan.load_day(session, municipality, day)
+        state = day_state.load_day(session, municipality, day)
         column = DayColumn(day, Figures(), 0, len(state.unplanned))
         for expert in experts:
             cell, works = _cell(state, expert.id, travel)

@@ -23,7 +23,6 @@ from scheduler.capacity.models import (
 
 if TYPE_CHECKING:  # only in signatures; the overview module reads the capacity service
     from scheduler.capacity.overview import Cell, Figures, Overview
-    from scheduler.capacity.service import Outcome
 
 #: Skill codes are data, like service codes: lower case, digits and dashes.
 SKILL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -318,68 +317,6 @@ class ClosureRead(BaseModel):
         return cls(id=c.id, date=c.date, name=c.name, source=c.source)
 
 
-class AffectedVisitRead(BaseModel):
-    """A booked visit a change touches: the reference and the promise, no personal data."""
-
-    reference: str
-    date: dt.date
-    window_start: dt.datetime
-    window_end: dt.datetime
-    expert_id: int | None
-
-
-class ReplannedDayRead(BaseModel):
-    """What re-planning one date did with the visits the change broke."""
-
-    date: dt.date
-    #: References of visits now with a colleague (or later the same day), inside their windows.
-    moved: list[str]
-    #: References of visits that could not be kept; each citizen is sent fresh alternatives.
-    unplaced: list[str]
-
-
-class ChangeOutcome(BaseModel):
-    """Added to the answer of every change that could touch booked visits."""
-
-    #: Visits the change broke; empty unless ``replan=true`` was asked (else the change is refused).
-    affected: list[AffectedVisitRead] = Field(default_factory=list)
-    replanned: list[ReplannedDayRead] = Field(default_factory=list)
-
-
-class ExpertChanged(ExpertRead, ChangeOutcome):
-    """The expert after the change, with what happened to booked visits."""
-
-
-class WeeklyPattern(ChangeOutcome):
-    """An expert's weekly shifts (and, after a change, what happened to booked visits)."""
-
-    expert_id: int
-    shifts: list[ShiftRead]
-
-
-class ExceptionsChanged(ChangeOutcome):
-    """Exceptions created by one request (one per date), with what happened to booked visits."""
-
-    exceptions: list[ExceptionRead]
-
-
-class ClosureChanged(ClosureRead, ChangeOutcome):
-    """A closure day after the change, with what happened to booked visits."""
-
-
-class Removed(ChangeOutcome):
-    """The answer to a delete: what was removed and what happened to booked visits."""
-
-    removed: int
-
-
-class ClosureYear(ChangeOutcome):
-    year: int
-    #: How many public holidays the request added (0 when the year was already filled).
-    added: int
-    closures: list[ClosureRead]
-
-
 # --- Capacity overview (also the data of the planner's heat map) -----------------------------
 
 
@@ -515,23 +452,3 @@ class OverviewRead(BaseModel):
             ],
             totals=FiguresRead.of(o.totals),
         )
-
-
-def outcome_fields(outcome: Outcome) -> dict[str, object]:
-    """The :class:`ChangeOutcome` members of a change's answer."""
-    return {
-        "affected": [
-            AffectedVisitRead(
-                reference=a.reference,
-                date=a.date,
-                window_start=a.window_start,
-                window_end=a.window_end,
-                expert_id=a.expert_id,
-            )
-            for a in outcome.affected
-        ],
-        "replanned": [
-            ReplannedDayRead(date=r.date, moved=list(r.moved), unplaced=list(r.unplaced))
-            for r in outcome.replanned
-        ],
-    }

@@ -6,7 +6,6 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scheduler.capacity.schemas import ChangeOutcome
 from scheduler.catalog.models import ServiceType
 
 #: Service and skill codes: lower case letters, digits and dashes (they appear in URLs).
@@ -128,7 +127,3 @@ class ServiceTypeRead(BaseModel):
             retention_days=s.retention_days,
             active=s.active,
         )
-
-
-class ServiceTypeChanged(ServiceTypeRead, ChangeOutcome):
-    """The service type after a change, with what happened to its booked visits."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import clock
 from scheduler.booking.models import Visit, VisitStatus
-from scheduler.capacity import service as capacity
+from scheduler.day import shifts as day_shifts
 from scheduler.insights.models import OfferSearch
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
@@ -140,7 +140,7 @@ def compute(
     ).one()
     routed_visits = sum(1 for v in visits if v.expert_day_id is not None)
 
-    shifts = capacity.shifts_between(session, municipality=municipality, first=start, last=end)
+    shifts = day_shifts.shifts_between(session, municipality=municipality, first=start, last=end)
     available = sum(s.minutes for s in shifts.values())
 
     searches = session.execute(

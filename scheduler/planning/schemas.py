@@ -11,10 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from scheduler import clock
-from scheduler.booking.models import Offer
 from scheduler.planning.models import OptimisationJob, Proposal
-from scheduler.planning.service import ListedVisit, ReplanResult
 
 
 class ExpertFigures(BaseModel):
@@ -103,81 +100,6 @@ class ProposalRead(BaseModel):
             created_at=p.created_at,
             created_by=p.created_by,
             applied_at=p.applied_at,
-        )
-
-
-class AlternativeRead(BaseModel):
-    """A fresh window for a visit that could not be kept; book it as a reschedule of the visit."""
-
-    offer_id: str
-    date: dt.date
-    window_start: dt.datetime
-    window_end: dt.datetime
-    expires_at: dt.datetime
-
-    @classmethod
-    def of(cls, offer: Offer, tz_name: str) -> AlternativeRead:
-        tz = clock.zone(tz_name)
-        return cls(
-            offer_id=offer.id,
-            date=offer.date,
-            window_start=offer.window_start.astimezone(tz),
-            window_end=offer.window_end.astimezone(tz),
-            expires_at=offer.expires_at.astimezone(tz),
-        )
-
-
-class ListedVisitRead(BaseModel):
-    visit_id: int
-    reference: str
-    window_start: dt.datetime
-    window_end: dt.datetime
-    notified: bool = Field(description="A disruption message was queued for the citizen")
-    alternatives: list[AlternativeRead]
-
-    @classmethod
-    def of(cls, item: ListedVisit, tz_name: str) -> ListedVisitRead:
-        tz = clock.zone(tz_name)
-        return cls(
-            visit_id=item.visit.id,
-            reference=item.visit.reference,
-            window_start=item.visit.window_start.astimezone(tz),
-            window_end=item.visit.window_end.astimezone(tz),
-            notified=item.notified,
-            alternatives=[AlternativeRead.of(o, tz_name) for o in item.alternatives],
-        )
-
-
-class ReplanRead(BaseModel):
-    """A re-planned day: visits moved to colleagues, and those listed with new windows."""
-
-    date: dt.date
-    version: int
-    note: str
-    before: DayFigures
-    after: DayFigures
-    kept: int = Field(description="Visits of the day that are in a route")
-    moved: list[MoveRead]
-    listed: list[ListedVisitRead] = Field(description="Visits no expert can keep: offer new times")
-
-    @classmethod
-    def of(cls, result: ReplanResult, tz_name: str) -> ReplanRead:
-        return cls(
-            date=result.date,
-            version=result.version,
-            note=result.note,
-            before=DayFigures.model_validate(result.before),
-            after=DayFigures.model_validate(result.after),
-            kept=result.kept,
-            moved=[
-                MoveRead(
-                    visit_id=m.visit_id,
-                    from_expert_id=m.from_expert_id,
-                    to_expert_id=m.to_expert_id,
-                )
-                for m in result.moved
-            ],
-            listed=[ListedVisitRead.of(item, tz_name) for item in result.listed],
         )
 
 

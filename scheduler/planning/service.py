@@ -25,9 +25,9 @@ what the proposal was computed from (version, capacity, the set of visits, who h
 A booking that lands during an apply therefore either waits for it and is then inserted into the
 applied plan, or commits first and makes the apply fail with 409: never lost.
 
-:func:`replan_day` (an expert is absent) takes the same locks first and then solves under them, in
-the caller's transaction: the absence just recorded and its re-plan commit together, and a
-disruption is rare and its solve short.
+:func:`scheduler.usecases.disruption.replan_day` (an expert is absent) takes the same locks
+(:func:`lock_day`) first and then solves under them, in the caller's transaction: the absence just
+recorded and its re-plan commit together, and a disruption is rare and its solve short.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -48,14 +48,12 @@ from routing.replay import StopRef, replay
 from routing.solver import SolveParams, solve
 from routing.travel import TravelTimeProvider, haversine_m
 from scheduler import clock
-from scheduler.booking import offers as offer_service
-from scheduler.booking.models import STARTED_STATUSES, Offer, Visit, VisitEvent, VisitStatus
-from scheduler.booking.service import Notifier
-from scheduler.capacity import service as capacity
-from scheduler.catalog.models import ServiceType
+from scheduler.booking.models import STARTED_STATUSES, VisitEvent, VisitStatus
+from scheduler.day import locks as day_locks
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.geocoding import Place
-from scheduler.planning import dayplan
 from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
 from scheduler.security import new_id
 from scheduler.tenants.models import Municipality
@@ -67,10 +65,6 @@ log = logging.getLogger("aanhuis.planning")
 #: others 0: the solver serves the most priority first, so it never gives up a kept promise to
 #: take on visits that had no place (a disrupted expert's, or at-risk ones).
 KEPT_PRIORITY = 10
-#: Seconds a re-plan may solve when the caller does not say.
-REPLAN_TIME_LIMIT = 3.0
-#: Alternatives offered per visit a re-plan cannot keep.
-ALTERNATIVES = 5
 
 Purpose = Literal["optimise", "replan"]
 
@@ -152,7 +146,7 @@ def _version(session: Session, municipality: Municipality, date: dt.date) -> int
     return version or 0
 
 
-def _capacity_version(session: Session, municipality: Municipality) -> int:
+def current_capacity_version(session: Session, municipality: Municipality) -> int:
     value = session.scalar(
         select(Municipality.capacity_version).where(Municipality.id == municipality.id)
     )
@@ -160,10 +154,10 @@ def _capacity_version(session: Session, municipality: Municipality) -> int:
 
 
 def snapshot_of(
-    state: dayplan.DayState, travel: TravelTimeProvider, *, capacity_version: int
+    state: day_state.DayState, travel: TravelTimeProvider, *, capacity_version: int
 ) -> DaySnapshot:
     """The snapshot of an already loaded day (``state.version`` must be read before the day)."""
-    problem, initial, orders = dayplan.problem_of(state, travel)
+    problem, initial, orders = day_state.problem_of(state, travel)
     kept = frozenset(v for r in initial for v in r.visits)
     # Routing priorities say which promises the current plan keeps (see KEPT_PRIORITY).
     problem = replace(
@@ -202,8 +196,8 @@ def snapshot_day(
     # The version first: anything committed after this read bumps it, so a proposal made from
     # this snapshot can never be applied over a change it did not see.
     version = _version(session, municipality, date)
-    capacity_version = _capacity_version(session, municipality)
-    state = dayplan.load_day(session, municipality, date)
+    capacity_version = current_capacity_version(session, municipality)
+    state = day_state.load_day(session, municipality, date)
     state.version = version
     return snapshot_of(state, travel, capacity_version=capacity_version)
 
@@ -301,7 +295,7 @@ def _current_routes(snapshot: DaySnapshot) -> dict[int, tuple[StopRef, ...]]:
     return {eid: tuple(snapshot.orders.get(eid, ())) for eid in snapshot.working}
 
 
-def _served(routes: Mapping[int, Sequence[StopRef]]) -> set[int]:
+def served_visits(routes: Mapping[int, Sequence[StopRef]]) -> set[int]:
     return {i for stops in routes.values() for k, i in stops if k is StepType.VISIT}
 
 
@@ -327,7 +321,7 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
     for route in solution.routes:
         routes[route.vehicle] = _stops_of(route)
     served_before = set(snapshot.kept)
-    served_after = _served(routes)
+    served_after = served_visits(routes)
     lost = served_before - served_after
     after = figures(snapshot, routes)
     improved = True
@@ -351,7 +345,7 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
             for eid, stops in current.items()
             if replay(snapshot.problem, snapshot.problem.vehicle(eid), stops).feasible
         }
-        served_after = _served(routes)
+        served_after = served_visits(routes)
         after = figures(snapshot, routes)
     else:
         note = "re-planned with the experts who work"
@@ -493,21 +487,21 @@ class Basis:
         )
 
 
-def _lock_day(
+def lock_day(
     session: Session, municipality: Municipality, date: dt.date, expert_ids: Iterable[int]
 ) -> tuple[dict[int, ExpertDay], int]:
     """Lock the day: every expert who works or has a plan that day (ascending), then the day row.
 
     Returns the locked expert-day rows and the day's current version.
     """
-    working = capacity.shifts_between(session, municipality=municipality, first=date, last=date)
+    working = day_shifts.shifts_between(session, municipality=municipality, first=date, last=date)
     with_plan = session.scalars(
         select(ExpertDay.expert_id).where(
             ExpertDay.municipality_id == municipality.id, ExpertDay.date == date
         )
     ).all()
     ids = {e for e, _ in working} | set(with_plan) | set(expert_ids)
-    locked = dayplan.lock_expert_days(session, municipality, date, ids)
+    locked = day_locks.lock_expert_days(session, municipality, date, ids)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
@@ -526,14 +520,14 @@ def _lock_day(
 def _changes(
     session: Session,
     municipality: Municipality,
-    state: dayplan.DayState,
+    state: day_state.DayState,
     basis: Basis,
     version: int,
 ) -> str | None:
     """Why the locked day no longer matches ``basis``, or None when it does."""
     if version != basis.version:
         return "the day has changed since (a booking, a cancellation or a re-plan)"
-    if _capacity_version(session, municipality) != basis.capacity_version:
+    if current_capacity_version(session, municipality) != basis.capacity_version:
         return "experts, shifts or absences have changed since"
     if frozenset(state.visits) != basis.visits:
         return "the visits of the day have changed since"
@@ -543,9 +537,9 @@ def _changes(
     return None
 
 
-def _write_plan(
+def write_plan(
     session: Session,
-    state: dayplan.DayState,
+    state: day_state.DayState,
     locked: Mapping[int, ExpertDay],
     routes: Mapping[int, Sequence[StopRef]],
     travel: TravelTimeProvider,
@@ -559,14 +553,14 @@ def _write_plan(
     """
     placed: set[int] = set()
     for eid, stops in sorted(routes.items()):
-        timed = dayplan.retime(state, eid, stops, travel)
+        timed = day_timing.retime(state, eid, stops, travel)
         if not timed.feasible:
             # The snapshot and the locked day matched, so this means the travel times changed.
             raise Conflict(
                 "This plan no longer fits the day. Optimise the day again.",
                 nl="Dit plan past niet meer op de dag. Optimaliseer de dag opnieuw.",
             )
-        dayplan.write_route(session, state, locked[eid], stops, timed, travel=travel)
+        day_timing.write_route(session, state, locked[eid], stops, timed, travel=travel)
         placed.update(i for k, i in stops if k is StepType.VISIT)
     gone = placed | set(taken_out)
     now = clock.now()
@@ -605,7 +599,7 @@ def apply(
     # Lock first, then read the proposal's status: two applies of one day are serialised by the
     # day's locks, and the second must see that the first applied it.
     lock_capacity(session, municipality, exclusive=False)
-    locked, version = _lock_day(session, municipality, proposal.date, ())
+    locked, version = lock_day(session, municipality, proposal.date, ())
     session.refresh(proposal)
     if proposal.status == "applied":
         raise Conflict(
@@ -627,7 +621,7 @@ def apply(
         for r in proposal.plan["routes"]
     }
     date = proposal.date
-    state = dayplan.load_day(session, municipality, date)
+    state = day_state.load_day(session, municipality, date)
     why = _changes(session, municipality, state, Basis.of_proposal(proposal), version)
     if why is None and not set(routes) <= set(state.shifts) & set(locked):
         why = "an expert of this plan no longer works that day"
@@ -641,199 +635,16 @@ def apply(
             "Optimaliseer de dag opnieuw.",
             proposal=proposal.id,
         )
-    placed = _write_plan(session, state, locked, routes, travel)
+    placed = write_plan(session, state, locked, routes, travel)
     now = clock.now()
     for vid in sorted(placed):
         visit = state.visits[vid]
         if visit.status is VisitStatus.BOOKED:
             visit.status = VisitStatus.PLANNED
             session.add(VisitEvent(visit_id=vid, status="planned", at=now, actor=actor))
-    dayplan.bump_day_version(session, municipality, date)
+    day_locks.bump_day_version(session, municipality, date)
     proposal.status = "applied"
     proposal.applied_at = now
     session.commit()
     log.info("proposal %s applied (%d visits planned)", proposal.id, len(placed))
     return proposal
-
-
-# --------------------------------------------------------------------------------------------
-# Disruption
-
-
-@dataclass(frozen=True)
-class MovedVisit:
-    """A visit a re-plan gave to another expert (its window is unchanged)."""
-
-    visit_id: int
-    reference: str
-    from_expert_id: int | None
-    to_expert_id: int | None
-
-
-@dataclass
-class ListedVisit:
-    """A visit the re-plan could not keep: out of the plan, at risk, with fresh alternatives."""
-
-    visit: Visit
-    alternatives: list[Offer]
-    #: Whether this re-plan queued a disruption message (not when it was already out of a plan).
-    notified: bool
-
-    @property
-    def reference(self) -> str:
-        return self.visit.reference
-
-
-@dataclass
-class ReplanResult:
-    """What a re-plan did: who moved to whom, what is listed, and the figures before and after."""
-
-    date: dt.date
-    version: int
-    note: str
-    before: dict[str, Any]
-    after: dict[str, Any]
-    moved: list[MovedVisit] = field(default_factory=list)
-    #: Visits that stay in a route (moved or not).
-    kept: int = 0
-    listed: list[ListedVisit] = field(default_factory=list)
-
-    @property
-    def unplaced(self) -> list[ListedVisit]:
-        """The listed visits (the name the capacity module reads)."""
-        return self.listed
-
-
-def replan_day(
-    session: Session,
-    *,
-    municipality: Municipality,
-    date: dt.date,
-    travel: TravelTimeProvider,
-    notify: Notifier | None,
-    actor: str,
-    hold_minutes: int = 10,
-    time_limit: float = REPLAN_TIME_LIMIT,
-) -> ReplanResult:
-    """Re-plan a day with the experts who still work (after an absence), in one transaction.
-
-    Visits colleagues can take move to them, inside their promised windows. Visits that cannot be
-    kept leave the plan (``expert_day_id`` None, ``at_risk``; never cancelled) and are listed with
-    fresh alternative windows at their address, held ``hold_minutes``; a "disruption" message is
-    queued (``notify``; None queues nothing) for each visit this re-plan took out of a plan. Every
-    active visit of the day ends up in a route or in the list.
-
-    Alternatives cover the booking horizon from now, the day itself included: a later window that
-    same day (another expert, the afternoon) is often what helps a citizen most (a death to
-    register, an urgent intake); days after follow, ranked and spread as for any offer.
-
-    The re-plan joins the caller's transaction (so an absence just recorded and its re-plan commit
-    together), locks the day (expert-day rows in ascending expert id, then the planning-day row),
-    solves under the lock (a disruption is rare and its solve is short: ``time_limit``), writes,
-    and commits. Call it before touching the planning-day row in the same transaction, or the lock
-    order differs from a booking's.
-    """
-    check_date(municipality, date)
-    lock_capacity(session, municipality, exclusive=False)
-    locked, version = _lock_day(session, municipality, date, ())
-    state = dayplan.load_day(session, municipality, date)
-    state.version = version
-    snapshot = snapshot_of(state, travel, capacity_version=_capacity_version(session, municipality))
-    outcome = plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="replan")
-    taken_out = sorted(snapshot.visits - _served(outcome.routes))
-    placed = _write_plan(session, state, locked, outcome.routes, travel, taken_out=taken_out)
-    now = clock.now()
-    for vid in taken_out:
-        visit = state.visits[vid]
-        visit.expert_day_id = None
-        visit.expert_id = None
-        visit.planned_arrival = visit.planned_start = visit.planned_end = None
-        visit.at_risk = True
-        # Out of any plan, the visit is a booking again (it was never cancelled).
-        visit.status = VisitStatus.BOOKED
-        visit.updated_at = now
-    session.flush()
-    # Nothing is ever lost: every active visit of the day is in a route or taken out (listed).
-    assert placed | set(taken_out) == set(state.visits), "a re-plan lost a visit"
-    listed: list[ListedVisit] = []
-    for vid in taken_out:
-        visit = state.visits[vid]
-        fresh = vid in snapshot.planned
-        if fresh:
-            session.add(
-                VisitEvent(
-                    visit_id=vid,
-                    status="disrupted",
-                    at=now,
-                    actor=actor,
-                    detail="taken out of the plan: no expert who works can keep the window",
-                )
-            )
-            if notify is not None:
-                notify(session, visit, "disruption")
-        alternatives = _alternatives(session, municipality, visit, travel, hold_minutes)
-        listed.append(ListedVisit(visit, alternatives, fresh and notify is not None))
-    dayplan.bump_day_version(session, municipality, date)
-    session.commit()
-    log.info(
-        "re-plan of municipality %s on %s: %d moved, %d listed",
-        municipality.id,
-        date,
-        len(outcome.moved),
-        len(listed),
-    )
-    return ReplanResult(
-        date=date,
-        version=version + 1,
-        note=outcome.note,
-        before=outcome.before,
-        after=outcome.after,
-        moved=[
-            MovedVisit(vid, state.visits[vid].reference, old, new)
-            for vid, old, new in outcome.moved
-        ],
-        kept=len(placed),
-        listed=listed,
-    )
-
-
-def _alternatives(
-    session: Session,
-    municipality: Municipality,
-    visit: Visit,
-    travel: TravelTimeProvider,
-    hold_minutes: int,
-) -> list[Offer]:
-    """Offers for the visit's service at its address, as a reschedule of it (flush only).
-
-    These are :func:`~scheduler.booking.offers.make_offers`'s own steps without its commit, so
-    the alternatives are part of the re-plan's transaction and see the new plan.
-    """
-    service = session.get(ServiceType, visit.service_type_id)
-    assert service is not None
-    place = Place(
-        visit.lat,
-        visit.lon,
-        visit.postcode,
-        visit.house_number,
-        visit.addition,
-        visit.street,
-        visit.city,
-    )
-    candidates = offer_service.find_candidates(
-        session,
-        municipality=municipality,
-        service=service,
-        place=place,
-        travel=travel,
-        without_visit=(visit.id, visit.date),
-    )
-    return offer_service.create_offers(
-        session,
-        municipality=municipality,
-        service=service,
-        place=place,
-        chosen=offer_service.rank(candidates, ALTERNATIVES),
-        hold_minutes=hold_minutes,
-        reschedule_of=visit.id,
-    )

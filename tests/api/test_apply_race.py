@@ -30,12 +30,13 @@ from scheduler.booking import offers
 from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.catalog.models import ServiceType
+from scheduler.day import state as day_state
 from scheduler.errors import Conflict, SlotTaken
 from scheduler.geocoding import Place
-from scheduler.planning import dayplan
 from scheduler.planning import service as planning
 from scheduler.planning.models import Proposal
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
 DAY = dt.date(2025, 3, 4)
@@ -95,7 +96,7 @@ def _offer(s: Session, town: int, rng: random.Random) -> str | None:
 
 
 def _book(s: Session, town: int, offer_id: str) -> int:
-    done = booking.book(
+    done = booking_usecases.book(
         s,
         municipality=_municipality(s, town),
         offer_id=offer_id,
@@ -123,8 +124,8 @@ def _apply(s: Session, town: int, proposal_id: str) -> None:
 def day_problems(s: Session, town: int) -> list[str]:
     """Everything wrong with the stored day: VROOM's rules, and plan/visit agreement."""
     m = _municipality(s, town)
-    state = dayplan.load_day(s, m, DAY)
-    problem, _, orders = dayplan.problem_of(state, TRAVEL)
+    state = day_state.load_day(s, m, DAY)
+    problem, _, orders = day_state.problem_of(state, TRAVEL)
     routes: list[Route] = []
     served: set[int] = set()
     for eid, stops in orders.items():

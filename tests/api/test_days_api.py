@@ -26,7 +26,7 @@ from scheduler import clock
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
-from scheduler.capacity import service as capacity
+from scheduler.day import shifts as day_shifts
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants import service as tenants
@@ -111,7 +111,7 @@ def test_problem_holds_the_days_experts_and_promises(
     windows (seconds since local midnight) and their coordinates [lon, lat]."""
     problem, plan = day_export(client, token, DAYS[0])
     m = tenants.get_by_slug(db, "demo")
-    shifts = capacity.shifts_between(db, municipality=m, first=DAYS[0], last=DAYS[0])
+    shifts = day_shifts.shifts_between(db, municipality=m, first=DAYS[0], last=DAYS[0])
     visits = {
         v.id: v
         for v in db.scalars(
@@ -177,7 +177,7 @@ def test_only_this_municipalitys_planners(client: TestClient, token: str, url: s
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
         m = tenants.get_by_slug(session, "demo")
-        expert = capacity.get_experts(session, municipality=m)[0]
+        expert = day_shifts.get_experts(session, municipality=m)[0]
         _, expert_token = accounts.create(
             session, name="E", role=Role.EXPERT, municipality=m, expert_id=expert.id
         )

@@ -549,7 +549,7 @@ def test_a_window_taken_meanwhile_offers_fresh_times_and_keeps_the_details(
     """When someone else took the window first, the page says so, offers fresh windows and
     keeps what the citizen typed; choosing one of them books it."""
     ids = offer_ids(search(site).text)
-    real = booking_service._place_visit
+    real = booking_service.place_visit
     calls = []
 
     def taken_once(*args: Any, **kwargs: Any) -> None:
@@ -558,7 +558,7 @@ def test_a_window_taken_meanwhile_offers_fresh_times_and_keeps_the_details(
             raise SlotTaken("taken", nl="bezet")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(booking_service, "_place_visit", taken_once)
+    monkeypatch.setattr(booking_service, "place_visit", taken_once)
     data = {"aanbod": ids[0], "sleutel": "k-taken", "naam": "Daan Smit", "telefoon": "0622222222"}
     r = site.post(f"/{site.slug}/gegevens", data)
     assert r.status_code == 409

@@ -29,7 +29,6 @@ from api.settings import Settings
 from api.web import planner_kpis
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
-from scheduler.booking import service as booking
 from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitStatus
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, TravelMode
 from scheduler.capacity.overview import capacity_overview
@@ -38,6 +37,7 @@ from scheduler.insights import kpis
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, Proposal
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 BASE = f"/planner/{SLUG}"
 BASE_URL = "http://aanhuis.example.nl"
@@ -508,7 +508,7 @@ def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) ->
         m = site.municipality(s)
         visit = s.scalars(select(Visit).where(Visit.date == DAY).order_by(Visit.id)).first()
         assert visit is not None
-        booking.cancel(s, municipality=m, visit=visit, travel=TRAVEL)
+        booking_usecases.cancel(s, municipality=m, visit=visit, travel=TRAVEL)
         orders = _day_orders(s, m.id)
     r = site.post(f"{proposal_url}/toepassen")
     assert r.status_code == 409

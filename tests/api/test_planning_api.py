@@ -35,11 +35,12 @@ from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity.models import ExceptionKind, ShiftException
 from scheduler.catalog.models import ServiceType
+from scheduler.day import state as day_state
 from scheduler.geocoding import Place
 from scheduler.notify.models import OutboxMessage
-from scheduler.planning import dayplan
 from scheduler.planning.models import Proposal
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
 DAY = dt.date(2025, 3, 4)
@@ -88,8 +89,8 @@ def _export(s: Session, town: int, folder: pathlib.Path) -> tuple[pathlib.Path, 
     """The stored day as VROOM problem and solution files (replay of the stored stop orders)."""
     m = s.get(Municipality, town)
     assert m is not None
-    state = dayplan.load_day(s, m, DAY)
-    problem, _, orders = dayplan.problem_of(state, TRAVEL)
+    state = day_state.load_day(s, m, DAY)
+    problem, _, orders = day_state.problem_of(state, TRAVEL)
     routes: list[Route] = []
     served: set[int] = set()
     for eid, stops in orders.items():
@@ -171,7 +172,7 @@ def test_apply_after_a_booking_is_refused(world: World) -> None:
             s, municipality=m, service=service, place=place, chosen=found[:1], hold_minutes=10
         )
         s.commit()
-        visit = booking.book(
+        visit = booking_usecases.book(
             s,
             municipality=m,
             offer_id=offer.id,

@@ -34,7 +34,7 @@ from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.addresses.models import Address
 from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit, VisitEvent
-from scheduler.capacity import service as capacity
+from scheduler.day import shifts as day_shifts
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, PlanningDay
@@ -55,7 +55,7 @@ def _seed(url: str) -> tuple[dt.date, list[tuple[str, int]], str]:
             m = demo.create_municipality(session, size=demo.DemoSize(experts=3, days=2, fill=0.0))
             session.flush()
             today = dt.date.today()
-            shifts = capacity.shifts_between(
+            shifts = day_shifts.shifts_between(
                 session, municipality=m, first=today, last=today + dt.timedelta(days=14)
             )
             day = min(

@@ -245,7 +245,7 @@ def _expert_token(url: str) -> str:
     """A user for the demo's first expert, and its bearer token."""
     from scheduler.accounts import service as accounts
     from scheduler.accounts.models import Role
-    from scheduler.capacity import service as capacity
+    from scheduler.day import shifts as day_shifts
     from scheduler.db import make_engine, make_sessionmaker
     from scheduler.tenants import service as tenants
 
@@ -253,7 +253,7 @@ def _expert_token(url: str) -> str:
     try:
         with make_sessionmaker(engine)() as session:
             m = tenants.get_by_slug(session, world.SLUG)
-            expert = capacity.get_experts(session, municipality=m)[0]
+            expert = day_shifts.get_experts(session, municipality=m)[0]
             _, token = accounts.create(
                 session, name="Expert", role=Role.EXPERT, municipality=m, expert_id=expert.id
             )

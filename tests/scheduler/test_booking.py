@@ -31,6 +31,7 @@ from scheduler.notify.templates import Kind
 from scheduler.planning.models import ExpertDay, PlanningDay
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 ANNA = booking.Citizen("Anna de Vries", phone="+31612345678", email="anna@example.nl")
 
@@ -109,7 +110,7 @@ def _book(db: Session, m: Municipality, offer: Offer, **kwargs: Any) -> booking.
         "travel": world.TRAVEL,
         **kwargs,
     }
-    return booking.book(db, municipality=m, offer_id=offer.id, **args)
+    return booking_usecases.book(db, municipality=m, offer_id=offer.id, **args)
 
 
 def _holders(db: Session, visit_id: int) -> list[int]:
@@ -238,7 +239,7 @@ def test_reschedule_moves_and_frees(db: Session) -> None:
     target = next(o for o in choices if o.window_start != visit.window_start)
     old_version = _version(db, old_day)
     notifier = Recorder()
-    moved = booking.reschedule(
+    moved = booking_usecases.reschedule(
         db,
         municipality=m,
         visit=visit,
@@ -278,7 +279,7 @@ def test_cancel_frees_the_window(db: Session) -> None:
             break
         last = _book(db, m, made[0]).visit
     assert last is not None
-    cancelled = booking.cancel(db, municipality=m, visit=last, travel=world.TRAVEL)
+    cancelled = booking_usecases.cancel(db, municipality=m, visit=last, travel=world.TRAVEL)
     assert cancelled.status is VisitStatus.CANCELLED and cancelled.ical_sequence == 1
     assert _holders(db, last.id) == []
     found = offers.find_candidates(
@@ -299,12 +300,14 @@ def test_export_and_erase(db: Session) -> None:
     upcoming visit and keeps it anonymously."""
     m = tenants.get_by_slug(db, world.SLUG)
     visit = _book(db, m, _offer(db, m), notes="Hond", notify=queue).visit
-    data = booking.export_personal_data(db, visit)
+    data = booking_usecases.export_personal_data(db, visit)
     assert data["citizen"] == {"name": ANNA.name, "phone": ANNA.phone, "email": ANNA.email}
     assert data["notes"] == "Hond" and data["address"]["street"]
     assert [x["kind"] for x in data["messages"]] == ["confirmation"]
     db.rollback()
-    erased = booking.erase_personal_data(db, municipality=m, visit=visit, travel=world.TRAVEL)
+    erased = booking_usecases.erase_personal_data(
+        db, municipality=m, visit=visit, travel=world.TRAVEL
+    )
     assert erased.status is VisitStatus.CANCELLED and erased.erased_at is not None
     assert (erased.citizen_name, erased.citizen_phone, erased.citizen_email, erased.notes) == (
         None,

@@ -10,9 +10,9 @@ from route_app_world import DAY, TRAVEL, World, at, build
 from sqlalchemy.orm import Session
 
 from scheduler import clock
-from scheduler.booking import service as booking
 from scheduler.booking.models import VisitStatus
-from scheduler.planning import route_app
+from scheduler.route_app import service as route_app
+from scheduler.usecases import booking as booking_usecases
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_cancel_on_a_late_day_keeps_the_late_forecast(session: Session, world: W
     clock.set_clock(lambda: at(DAY, "09:45"))
     v3 = world.visits["V3"]
     session.refresh(v3)
-    booking.cancel(session, municipality=world.municipality, visit=v3, travel=TRAVEL)
+    booking_usecases.cancel(session, municipality=world.municipality, visit=v3, travel=TRAVEL)
 
     v2 = world.visits["V2"]
     session.refresh(v2)
@@ -63,7 +63,7 @@ def test_rewrite_before_anything_started_times_from_the_shift(
     """Before the first visit is started, a rewrite simply times the day from the shift start."""
     clock.set_clock(lambda: at(DAY, "07:30"))
     v3 = world.visits["V3"]
-    booking.cancel(session, municipality=world.municipality, visit=v3, travel=TRAVEL)
+    booking_usecases.cancel(session, municipality=world.municipality, visit=v3, travel=TRAVEL)
     v1, v2 = world.visits["V1"], world.visits["V2"]
     session.refresh(v1)
     session.refresh(v2)

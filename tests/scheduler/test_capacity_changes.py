@@ -20,16 +20,18 @@ from scheduler import clock, demo
 from scheduler.booking import offers
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity import service as capacity
-from scheduler.capacity.calendar import ExpertShift
 from scheduler.capacity.models import Closure, ExceptionKind, Expert, ShiftException
 from scheduler.capacity.schemas import ClosureIn, ExceptionIn, ExpertUpdate, ShiftIn
-from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.catalog.schemas import ServiceTypeUpdate
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
+from scheduler.day.shifts import ExpertShift
 from scheduler.db import make_sessionmaker
 from scheduler.errors import InvalidInput, PromisesAtRisk
-from scheduler.planning import dayplan
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import capacity_changes
 
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 SIZE = demo.DemoSize(experts=4, days=3, fill=0.3, addresses=300)
@@ -73,8 +75,8 @@ class Notes:
         self.sent.append((visit.id, kind))
 
 
-def replan(enabled: bool, notes: Notes | None = None) -> capacity.Replan:
-    return capacity.Replan(
+def replan(enabled: bool, notes: Notes | None = None) -> capacity_changes.Replan:
+    return capacity_changes.Replan(
         enabled=enabled,
         travel=TRAVEL,
         notify=notes or Notes(),
@@ -133,7 +135,7 @@ def test_absence_on_a_day_with_visits_is_refused_naming_exactly_those_visits(
     expected = {v.reference for v in active(session, expert_id=expert_id, date=day)}
     before = version(reader, seeded)
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.create_exception(
+        capacity_changes.create_exception(
             session,
             municipality=seeded,
             expert_id=expert_id,
@@ -160,7 +162,7 @@ def test_absence_with_replan_moves_or_lists_every_visit_and_loses_none(
     all_of_day = {v.id for v in active(session, date=day)}
     notes = Notes()
     before = version(reader, seeded)
-    changed = capacity.create_exception(
+    changed = capacity_changes.create_exception(
         session,
         municipality=seeded,
         expert_id=expert_id,
@@ -193,7 +195,7 @@ def test_broken_visits_leave_a_day_that_replays_cleanly(
     """Shifts cut short: without the named visits each day replays cleanly; late ones are named."""
     for new_end in (dt.time(11, 0), dt.time(13, 0), dt.time(15, 30)):
         for day in sorted({v.date for v in active(session)}):
-            state = dayplan.load_day(session, seeded, day)
+            state = day_state.load_day(session, seeded, day)
             cut = clock.at_local(day, new_end, AMS)
             gone: set[int] = set()
             for eid, shift in list(state.shifts.items()):
@@ -209,14 +211,14 @@ def test_broken_visits_leave_a_day_that_replays_cleanly(
                     if b.earliest < end and b.latest + dt.timedelta(minutes=b.minutes) > shift.start
                 )
                 state.shifts[eid] = ExpertShift(eid, day, shift.start, end, kept)
-            unstaffed, infeasible = capacity.broken_visits(state, TRAVEL)
+            unstaffed, infeasible = capacity_changes.broken_visits(state, TRAVEL)
             assert unstaffed == gone
             for eid in state.shifts:
                 stops = [
                     s for s in state.stops(eid) if s[0] is StepType.BREAK or s[1] not in infeasible
                 ]
                 if any(k is StepType.VISIT for k, _ in stops):
-                    assert dayplan.retime(state, eid, stops, TRAVEL).feasible
+                    assert day_timing.retime(state, eid, stops, TRAVEL).feasible
             for v in state.visits.values():
                 if v.expert_id in state.shifts and v.window_start >= cut:
                     assert v.id in infeasible  # it cannot even start before the day ends
@@ -242,7 +244,7 @@ def test_cutting_a_weekly_shift_is_refused_and_changes_nothing(
         if v.date.weekday() == day.weekday()
     }
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.replace_shifts(
+        capacity_changes.replace_shifts(
             session, municipality=seeded, expert_id=expert_id, shifts=pattern, replan=replan(False)
         )
     assert {a["reference"] for a in refused.value.extra["affected"]} == expected
@@ -264,18 +266,18 @@ def test_a_longer_shift_is_applied_and_the_day_is_retimed(
         for p in pattern_of(expert)
     ]
     before = version(reader, seeded)
-    changed = capacity.replace_shifts(
+    changed = capacity_changes.replace_shifts(
         session, municipality=seeded, expert_id=expert_id, shifts=pattern, replan=replan(False)
     )
     assert changed.outcome.affected == ()
     assert version(reader, seeded) == before + 1
     with reader() as s:
-        shifts = capacity.shifts_between(s, municipality=seeded, first=day, last=day)
+        shifts = day_shifts.shifts_between(s, municipality=seeded, first=day, last=day)
         first = min(p.start for p in pattern if p.weekday == day.weekday())
         assert shifts[(expert_id, day)].start == clock.at_local(day, first, AMS)
-        state = dayplan.load_day(s, seeded, day)
+        state = day_state.load_day(s, seeded, day)
         stops = state.stops(expert_id)
-        timed = dayplan.retime(state, expert_id, stops, TRAVEL)
+        timed = day_timing.retime(state, expert_id, stops, TRAVEL)
         assert timed.feasible
         for step in timed.route.steps:
             if step.type is StepType.VISIT:
@@ -293,7 +295,7 @@ def test_removing_a_skill_names_exactly_the_visits_that_need_it(
     skill = services[theirs[0].service_type_id].skill
     expected = {v.reference for v in theirs if services[v.service_type_id].skill == skill}
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.update_expert(
+        capacity_changes.update_expert(
             session,
             municipality=seeded,
             expert_id=expert_id,
@@ -310,7 +312,7 @@ def test_deactivation_is_refused_while_visits_wait_and_applied_without(
     """An expert with upcoming visits stays active (409); one without is deactivated."""
     expert_id, _ = busiest_expert_day(session)
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.deactivate_expert(
+        capacity_changes.deactivate_expert(
             session, municipality=seeded, expert_id=expert_id, replan=replan(False)
         )
     assert {a["reference"] for a in refused.value.extra["affected"]} == {
@@ -321,7 +323,7 @@ def test_deactivation_is_refused_while_visits_wait_and_applied_without(
     )
     session.add(idle)
     session.commit()
-    changed = capacity.deactivate_expert(
+    changed = capacity_changes.deactivate_expert(
         session, municipality=seeded, expert_id=idle.id, replan=replan(False)
     )
     assert changed.outcome.affected == ()
@@ -337,7 +339,7 @@ def test_closure_on_a_booked_day_is_refused_and_on_a_free_day_applied(
     _, day = busiest_expert_day(session)
     expected = {v.reference for v in active(session, date=day)}
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.add_closure(
+        capacity_changes.add_closure(
             session,
             municipality=seeded,
             data=ClosureIn(date=day, name="Heidag"),
@@ -346,7 +348,7 @@ def test_closure_on_a_booked_day_is_refused_and_on_a_free_day_applied(
     assert {a["reference"] for a in refused.value.extra["affected"]} == expected
     sunday = dt.date(2026, 3, 8)
     before = version(reader, seeded)
-    changed = capacity.add_closure(
+    changed = capacity_changes.add_closure(
         session,
         municipality=seeded,
         data=ClosureIn(date=sunday, name="Heidag"),
@@ -363,7 +365,9 @@ def test_prefill_adds_the_dutch_holidays_once_and_respects_deletions(
     session: Session, seeded: Municipality
 ) -> None:
     """2028: Goede Vrijdag and Bevrijdingsdag are added; a deleted holiday is not put back."""
-    changed = capacity.prefill_year(session, municipality=seeded, year=2028, replan=replan(False))
+    changed = capacity_changes.prefill_year(
+        session, municipality=seeded, year=2028, replan=replan(False)
+    )
     added, closures = changed.value
     names = {c.date: c.name for c in closures}
     assert added == len(closures) >= 9
@@ -372,7 +376,9 @@ def test_prefill_adds_the_dutch_holidays_once_and_respects_deletions(
     assert dt.date(2028, 4, 27) in names  # Koningsdag
     liberation = next(c for c in closures if c.date == dt.date(2028, 5, 5))
     capacity.delete_closure(session, municipality=seeded, closure_id=liberation.id)
-    again = capacity.prefill_year(session, municipality=seeded, year=2028, replan=replan(False))
+    again = capacity_changes.prefill_year(
+        session, municipality=seeded, year=2028, replan=replan(False)
+    )
     assert again.value[0] == 0
     assert dt.date(2028, 5, 5) not in {c.date for c in again.value[1]}
 
@@ -386,7 +392,7 @@ def test_a_longer_service_duration_is_refused_and_a_shorter_one_applied_to_visit
     assert service is not None
     code, old = service.code, service.duration_minutes
     with pytest.raises(PromisesAtRisk) as refused:
-        catalog.update(
+        capacity_changes.update_service_type(
             session,
             municipality=seeded,
             code=code,
@@ -400,7 +406,7 @@ def test_a_longer_service_duration_is_refused_and_a_shorter_one_applied_to_visit
     assert all((v.expert_id, v.date) in holding for v in active(session) if v.reference in named)
     with reader() as s:
         assert {v.duration_minutes for v in active(s, service_type_id=service.id)} == {old}
-    changed = catalog.update(
+    changed = capacity_changes.update_service_type(
         session,
         municipality=seeded,
         code=code,
@@ -419,7 +425,7 @@ def test_overlapping_shifts_are_refused(session: Session, seeded: Municipality) 
     """Two Monday shifts that overlap in time and validity are invalid input."""
     expert_id, _ = busiest_expert_day(session)
     with pytest.raises(InvalidInput):
-        capacity.replace_shifts(
+        capacity_changes.replace_shifts(
             session,
             municipality=seeded,
             expert_id=expert_id,
@@ -438,26 +444,26 @@ def test_a_visit_already_at_risk_is_not_blamed_on_an_unrelated_change(
     expert_id, day = busiest_expert_day(session)
     late = active(session, expert_id=expert_id, date=day)[-1]
     # The window "moved" to before the working day (even an hour earlier): it cannot be kept.
-    shift = capacity.shifts_between(session, municipality=seeded, first=day, last=day)[
+    shift = day_shifts.shifts_between(session, municipality=seeded, first=day, last=day)[
         (expert_id, day)
     ]
     late.window_end = shift.start - dt.timedelta(hours=2)
     late.window_start = late.window_end - dt.timedelta(hours=2)
     session.commit()
-    state = dayplan.load_day(session, seeded, day)
-    assert late.id in capacity.broken_visits(state, TRAVEL)[1]
+    state = day_state.load_day(session, seeded, day)
+    assert late.id in capacity_changes.broken_visits(state, TRAVEL)[1]
     session.commit()
     expert = capacity.get_expert(session, municipality=seeded, expert_id=expert_id)
     earlier = [
         p.model_copy(update={"start": p.start.replace(hour=p.start.hour - 1)})
         for p in pattern_of(expert)
     ]
-    changed = capacity.replace_shifts(
+    changed = capacity_changes.replace_shifts(
         session, municipality=seeded, expert_id=expert_id, shifts=earlier, replan=replan(False)
     )
     assert changed.outcome.affected == ()
     with pytest.raises(PromisesAtRisk) as refused:
-        capacity.create_exception(
+        capacity_changes.create_exception(
             session,
             municipality=seeded,
             expert_id=expert_id,

@@ -19,11 +19,12 @@ from routing.travel import HaversineTravel
 from scheduler import clock, demo
 from scheduler.booking import offers
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
-from scheduler.capacity import service as capacity
 from scheduler.capacity.overview import Figures, capacity_overview
 from scheduler.capacity.schemas import OverviewRead
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.errors import InvalidInput
-from scheduler.planning import dayplan
 from scheduler.tenants.models import Municipality
 
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
@@ -86,13 +87,13 @@ def test_cells_hold_the_plan_and_every_total_is_the_sum_of_its_parts(
 ) -> None:
     """Booked = planned durations, travel = replayed route; days, weeks and totals add up."""
     o = capacity_overview(session, municipality=seeded, start=MONDAY, days=10, travel=TRAVEL)
-    shifts = capacity.shifts_between(
+    shifts = day_shifts.shifts_between(
         session, municipality=seeded, first=MONDAY, last=MONDAY + dt.timedelta(days=9)
     )
     visits = session.scalars(select(Visit).where(Visit.status.in_(ACTIVE_STATUSES))).all()
     assert o.totals.visits == len(visits) > 0
     for i, day in enumerate(o.dates):
-        state = dayplan.load_day(session, seeded, day)
+        state = day_state.load_day(session, seeded, day)
         column = Figures()
         for row in o.experts:
             cell = row.cells[i]
@@ -106,7 +107,7 @@ def test_cells_hold_the_plan_and_every_total_is_the_sum_of_its_parts(
             assert cell.figures.booked == sum(v.duration_minutes for v in mine)
             assert cell.figures.visits == len(mine)
             if mine:
-                replayed = dayplan.retime(
+                replayed = day_timing.retime(
                     state, row.expert_id, state.stops(row.expert_id), TRAVEL
                 ).route.travel
                 assert cell.figures.travel == round(replayed / 60) > 0

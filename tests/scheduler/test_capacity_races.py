@@ -27,9 +27,12 @@ from scheduler.capacity import service as capacity
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException
 from scheduler.capacity.schemas import ExceptionIn, ShiftIn
 from scheduler.catalog.models import ServiceType
+from scheduler.day import shifts as day_shifts
 from scheduler.errors import PromisesAtRisk, SlotTaken
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases import capacity_changes
 
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 TUESDAY = dt.date(2026, 3, 3)
@@ -53,7 +56,7 @@ def lone_expert(session: Session, frozen: None) -> tuple[Municipality, int, Serv
     m = demo.create_municipality(session, size=demo.DemoSize(experts=4, addresses=100))
     service = session.scalars(select(ServiceType).where(ServiceType.skill == "schuldhulp")).one()
     experts = session.scalars(select(Expert).order_by(Expert.id)).all()
-    working = capacity.shifts_between(session, municipality=m, first=TUESDAY, last=TUESDAY)
+    working = day_shifts.shifts_between(session, municipality=m, first=TUESDAY, last=TUESDAY)
     lone = next(e for e in experts if (e.id, TUESDAY) in working)
     for e in experts:
         e.skills = ["schuldhulp"] if e.id == lone.id else [k for k in e.skills if k != "schuldhulp"]
@@ -83,7 +86,7 @@ def test_sickness_and_a_booking_racing_never_both_win(
 ) -> None:
     """In every round exactly one of the two succeeds, and no absent expert holds a visit."""
     m, expert_id, service = lone_expert
-    replan = capacity.Replan(
+    replan = capacity_changes.Replan(
         enabled=False,
         travel=TRAVEL,
         notify=lambda *args, **kwargs: None,
@@ -124,7 +127,7 @@ def test_sickness_and_a_booking_racing_never_both_win(
                 municipality = s.get(Municipality, m.id)
                 assert municipality is not None
                 try:
-                    booking.book(
+                    booking_usecases.book(
                         s,
                         municipality=municipality,
                         offer_id=offer_id,
@@ -142,7 +145,7 @@ def test_sickness_and_a_booking_racing_never_both_win(
                 municipality = s.get(Municipality, m.id)
                 assert municipality is not None
                 try:
-                    capacity.create_exception(
+                    capacity_changes.create_exception(
                         s,
                         municipality=municipality,
                         expert_id=expert_id,
@@ -173,7 +176,7 @@ def test_sickness_and_a_booking_racing_never_both_win(
             municipality = s.get(Municipality, m.id)
             assert municipality is not None
             for v in held:
-                booking.cancel(s, municipality=municipality, visit=v, travel=TRAVEL)
+                booking_usecases.cancel(s, municipality=municipality, visit=v, travel=TRAVEL)
     assert outcomes  # both orders may occur; every round had exactly one winner
 
 
@@ -187,7 +190,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
     winner, and no visit may end after the expert's (new) shift.
     """
     m, expert_id, service = lone_expert
-    replan = capacity.Replan(
+    replan = capacity_changes.Replan(
         enabled=False,
         travel=TRAVEL,
         notify=lambda *args, **kwargs: None,
@@ -226,7 +229,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
         with sessions() as s:
             municipality = s.get(Municipality, m.id)
             assert municipality is not None
-            capacity.replace_shifts(
+            capacity_changes.replace_shifts(
                 s, municipality=municipality, expert_id=expert_id, shifts=original, replan=replan
             )
             home = s.scalars(select(Address).order_by(Address.id).offset(10 + round_)).first()
@@ -259,7 +262,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
                 municipality = s.get(Municipality, m.id)
                 assert municipality is not None
                 try:
-                    booking.book(
+                    booking_usecases.book(
                         s,
                         municipality=municipality,
                         offer_id=offer_id,
@@ -277,7 +280,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
                 municipality = s.get(Municipality, m.id)
                 assert municipality is not None
                 try:
-                    capacity.replace_shifts(
+                    capacity_changes.replace_shifts(
                         s,
                         municipality=municipality,
                         expert_id=expert_id,
@@ -292,7 +295,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
         with sessions() as s:
             municipality = s.get(Municipality, m.id)
             assert municipality is not None
-            shift = capacity.shifts_between(
+            shift = day_shifts.shifts_between(
                 s, municipality=municipality, first=TUESDAY, last=TUESDAY
             ).get((expert_id, TUESDAY))
             held = s.scalars(
@@ -309,7 +312,7 @@ def test_shortened_shift_and_a_late_booking_racing_never_both_win(
                 )
             assert {booked, shortened_ok} == {"ok", "refused"}, (booked, shortened_ok)
             for v in held:
-                booking.cancel(s, municipality=municipality, visit=v, travel=TRAVEL)
+                booking_usecases.cancel(s, municipality=municipality, visit=v, travel=TRAVEL)
 
 
 def test_a_booking_plans_against_the_committed_pattern_not_a_stale_one(
@@ -326,7 +329,7 @@ def test_a_booking_plans_against_the_committed_pattern_not_a_stale_one(
     if backend != "postgresql":
         pytest.skip("needs two concurrent writing sessions (PostgreSQL)")
     m, expert_id, service = lone_expert
-    replan = capacity.Replan(
+    replan = capacity_changes.Replan(
         enabled=False,
         travel=TRAVEL,
         notify=lambda *a, **k: None,
@@ -383,16 +386,16 @@ def test_a_booking_plans_against_the_committed_pattern_not_a_stale_one(
         mun_a = a.get(Municipality, m.id)
         assert mun_a is not None
         # A holds the old pattern in its identity map (kept alive, as a page or a DayState would).
-        loaded = capacity.get_experts(a, municipality=mun_a)
+        loaded = day_shifts.get_experts(a, municipality=mun_a)
         a.commit()
         with sessions() as b:
             mun_b = b.get(Municipality, m.id)
             assert mun_b is not None
-            capacity.replace_shifts(
+            capacity_changes.replace_shifts(
                 b, municipality=mun_b, expert_id=expert_id, shifts=shorter, replan=replan
             )
         with pytest.raises(SlotTaken):
-            booking.book(
+            booking_usecases.book(
                 a,
                 municipality=mun_a,
                 offer_id=offer_id,

@@ -46,11 +46,13 @@ from scheduler.capacity.models import (
     WeeklyShift,
 )
 from scheduler.catalog.models import ServiceType
-from scheduler.planning import dayplan
-from scheduler.planning import service as planning
+from scheduler.day import locks as day_locks
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.planning.models import ExpertDay
 from scheduler.security import new_token
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import disruption
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
 DAY = dt.date(2025, 3, 4)  # Tuesday
@@ -177,13 +179,13 @@ def town(session: Session) -> Town:
     }
     # Lunch (break 1) after the morning visits.
     plans = {a.id: ["a1", "a2", "lunch", "a3"], b.id: ["b1", "b2", "lunch"]}
-    locked = dayplan.lock_expert_days(session, m, DAY, plans)
-    state = dayplan.load_day(session, m, DAY)
+    locked = day_locks.lock_expert_days(session, m, DAY, plans)
+    state = day_state.load_day(session, m, DAY)
     for eid, names in plans.items():
         stops = [(StepType.BREAK, 1) if n == "lunch" else (StepType.VISIT, v[n].id) for n in names]
-        timed = dayplan.retime(state, eid, stops, TRAVEL)
+        timed = day_timing.retime(state, eid, stops, TRAVEL)
         assert timed.feasible, timed.violations
-        dayplan.write_route(session, state, locked[eid], stops, timed)
+        day_timing.write_route(session, state, locked[eid], stops, timed)
     session.commit()
     return Town(m, a.id, b.id, {n: x.id for n, x in v.items()})
 
@@ -213,8 +215,8 @@ def _active(session: Session, m: Municipality) -> dict[int, Visit]:
 
 def _violations(session: Session, m: Municipality) -> list[str]:
     """VROOM's checker on the stored plan, plus: each planned visit is held by its expert-day."""
-    state = dayplan.load_day(session, m, DAY)
-    problem, _, orders = dayplan.problem_of(state, TRAVEL)
+    state = day_state.load_day(session, m, DAY)
+    problem, _, orders = day_state.problem_of(state, TRAVEL)
     routes: list[Route] = []
     served: set[int] = set()
     for eid, stops in orders.items():
@@ -241,7 +243,7 @@ def test_sick_expert_visits_move_or_are_listed(town: Town, session: Session) -> 
     m, v = town.municipality, town.visits
     _sick(session, m, town.a)
     outbox = Outbox()
-    result = planning.replan_day(
+    result = disruption.replan_day(
         session,
         municipality=m,
         date=DAY,
@@ -287,7 +289,7 @@ def test_replanning_again_does_not_message_citizens_twice(town: Town, session: S
     _sick(session, m, town.a)
     outbox = Outbox()
     first, second = (
-        planning.replan_day(
+        disruption.replan_day(
             session,
             municipality=m,
             date=DAY,
@@ -316,7 +318,7 @@ def test_afternoon_sickness_moves_only_the_afternoon(town: Town, session: Sessio
     m, v = town.municipality, town.visits
     _sick(session, m, town.a, "13:00-17:00")
     outbox = Outbox()
-    result = planning.replan_day(
+    result = disruption.replan_day(
         session,
         municipality=m,
         date=DAY,
@@ -357,7 +359,7 @@ def test_sick_expert_in_the_demo_town_loses_nothing(session: Session) -> None:
     assert len(theirs) >= 3
     _sick(session, m, sick)
     outbox = Outbox()
-    result = planning.replan_day(
+    result = disruption.replan_day(
         session,
         municipality=m,
         date=DAY,

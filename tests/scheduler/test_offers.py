@@ -27,12 +27,14 @@ from scheduler.booking import service as booking
 from scheduler.booking.models import Offer, Visit, VisitStatus
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.errors import InvalidInput, OutsideServiceArea, UnknownAddress
 from scheduler.geocoding import Place, RegisterGeocoder
-from scheduler.planning import dayplan
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import booking as booking_usecases
 
 AMS = world.AMS
 
@@ -185,7 +187,7 @@ def _feasible_windows(
     db: Session, m: Municipality, service: ServiceType, place: Place, day: dt.date
 ) -> set[dt.datetime]:
     """Brute force: window starts for which some expert can take the visit at some position."""
-    state = dayplan.load_day(db, m, day)
+    state = day_state.load_day(db, m, day)
     probe = Visit(
         id=-1,
         municipality_id=m.id,
@@ -216,7 +218,7 @@ def _feasible_windows(
                 continue
             stops = state.stops(expert_id)
             if any(
-                dayplan.retime(
+                day_timing.retime(
                     state, expert_id, [*stops[:p], (StepType.VISIT, -1), *stops[p:]], world.TRAVEL
                 ).feasible
                 for p in range(len(stops) + 1)
@@ -264,7 +266,7 @@ def test_candidates_are_exactly_the_feasible_windows(db: Session, code: str) -> 
                 latest=world.DAY,
                 limit=1,
             )
-            booking.book(
+            booking_usecases.book(
                 db,
                 municipality=m,
                 offer_id=offer.id,
@@ -299,7 +301,7 @@ def test_rescheduling_sees_past_the_visit_itself(db: Session) -> None:
         )
         if not made:
             break
-        last = booking.book(
+        last = booking_usecases.book(
             db,
             municipality=m,
             offer_id=made[0].id,

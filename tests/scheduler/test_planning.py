@@ -1,8 +1,8 @@
 """Day plans: optimise a day into a proposal, guard it, and apply it.
 
 A demo municipality (6 experts, 2 days booked to 60% through the real offer and booking code) is
-optimised with a short solver limit. The applied plan is exported with ``dayplan.problem_of`` and a
-replay of the stored stop orders, and judged by ``routing.check`` (VROOM's rules): an independent
+optimised with a short solver limit. The applied plan is exported with ``day_state.problem_of`` and
+a replay of the stored stop orders, and judged by ``routing.check`` (VROOM's rules): an independent
 check that every promise, break and shift is kept.
 """
 
@@ -31,12 +31,13 @@ from routing.vroom import solution_to_vroom
 from scheduler import clock, demo
 from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitStatus
 from scheduler.capacity.models import ExceptionKind, ShiftException
+from scheduler.day import state as day_state
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.planning import dayplan
 from scheduler.planning import service as planning
 from scheduler.planning.models import ExpertDay, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import disruption
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
 DAY = dt.date(2025, 3, 4)  # the Tuesday after: day, evening and Saturday-pattern experts work
@@ -148,8 +149,8 @@ def violations_of_day(session: Session, m: Municipality, day: dt.date) -> list[s
     Besides VROOM's rules, each stored visit must agree with the plan: its expert-day holds it
     exactly once, and its planned start lies inside its promised window.
     """
-    state = dayplan.load_day(session, m, day)
-    problem, _, orders = dayplan.problem_of(state, TRAVEL)
+    state = day_state.load_day(session, m, day)
+    problem, _, orders = day_state.problem_of(state, TRAVEL)
     routes = []
     served: set[int] = set()
     for eid, stops in orders.items():
@@ -179,7 +180,7 @@ def violations_of_day(session: Session, m: Municipality, day: dt.date) -> list[s
 
 
 def served_visits(session: Session, m: Municipality, day: dt.date) -> set[int]:
-    state = dayplan.load_day(session, m, day)
+    state = day_state.load_day(session, m, day)
     return {i for e in state.shifts for k, i in state.stops(e) if k is StepType.VISIT}
 
 
@@ -376,7 +377,7 @@ def test_past_days_are_not_planned(town: int, session: Session) -> None:
             session, municipality=m, date=yesterday, travel=TRAVEL, time_limit=1, actor="t"
         )
     with pytest.raises(InvalidInput):
-        planning.replan_day(
+        disruption.replan_day(
             session,
             municipality=m,
             date=yesterday,

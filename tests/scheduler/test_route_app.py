@@ -18,9 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from routing.model import StepType
 from scheduler import clock
 from scheduler.booking.models import Visit, VisitEvent, VisitStatus
+from scheduler.day import locks as day_locks
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.planning import dayplan, route_app
 from scheduler.planning.models import ExpertDay, PlanningDay
+from scheduler.route_app import schemas as route_app_schemas
+from scheduler.route_app import service as route_app
 
 Clock = Callable[[dt.datetime], None]
 
@@ -45,7 +49,7 @@ def world(session: Session, set_time: Clock) -> World:
 
 def change(
     session: Session, world: World, name: str, status: VisitStatus, **kwargs: object
-) -> route_app.VisitStop:
+) -> route_app_schemas.VisitStop:
     """Anouk (or ``expert=``) sets the status of visit ``name``."""
     expert = kwargs.pop("expert", world.anouk)
     return route_app.change_status(
@@ -59,7 +63,7 @@ def change(
     )
 
 
-def route(session: Session, world: World, expert: object = None) -> route_app.RouteRead:
+def route(session: Session, world: World, expert: object = None) -> route_app_schemas.RouteRead:
     return route_app.get_route(
         session,
         municipality=world.municipality,
@@ -69,9 +73,11 @@ def route(session: Session, world: World, expert: object = None) -> route_app.Ro
     )
 
 
-def visit_stops(r: route_app.RouteRead) -> dict[str, route_app.VisitStop]:
+def visit_stops(r: route_app_schemas.RouteRead) -> dict[str, route_app_schemas.VisitStop]:
     return {
-        s.reference.removeprefix("AH-"): s for s in r.stops if isinstance(s, route_app.VisitStop)
+        s.reference.removeprefix("AH-"): s
+        for s in r.stops
+        if isinstance(s, route_app_schemas.VisitStop)
     }
 
 
@@ -86,9 +92,9 @@ def local(instant: dt.datetime | None) -> str:
 def test_route_order_and_times_equal_the_replayed_plan(session: Session, world: World) -> None:
     """Stops come in the plan's order with the times, legs and break that replay gives."""
     r = route(session, world)
-    state = dayplan.load_day(session, world.municipality, DAY)
+    state = day_state.load_day(session, world.municipality, DAY)
     order = state.stops(world.anouk.id)
-    timed = dayplan.retime(state, world.anouk.id, order, TRAVEL)
+    timed = day_timing.retime(state, world.anouk.id, order, TRAVEL)
     assert timed.feasible
     assert [(s.kind, s.visit_id if s.kind == "visit" else s.break_id) for s in r.stops] == [
         ("visit" if k is StepType.VISIT else "break", i) for k, i in order
@@ -96,7 +102,7 @@ def test_route_order_and_times_equal_the_replayed_plan(session: Session, world: 
     steps = [s for s in timed.route.steps if s.type in (StepType.VISIT, StepType.BREAK)]
     points = [state.expert_point(world.anouk.id)]
     for stop, step in zip(r.stops, steps, strict=True):
-        if isinstance(stop, route_app.VisitStop):
+        if isinstance(stop, route_app_schemas.VisitStop):
             assert stop.planned_arrival == state.instant(step.arrival)
             assert stop.planned_start == state.instant(step.service_start)
             assert stop.planned_end == state.instant(step.departure)
@@ -359,7 +365,7 @@ def test_a_visit_started_out_of_order_moves_ahead(
     set_time(at(DAY, "09:05"))
     change(session, world, "V2", VisitStatus.ARRIVED)
     r = route(session, world)
-    names = [s.reference for s in r.stops if isinstance(s, route_app.VisitStop)]
+    names = [s.reference for s in r.stops if isinstance(s, route_app_schemas.VisitStop)]
     assert names == ["AH-V2", "AH-V1", "AH-V3"]
     stops = visit_stops(r)
     assert stops["V1"].planned_arrival == at(DAY, "09:35") + dt.timedelta(
@@ -394,7 +400,7 @@ def test_lunch_counts_as_taken_only_if_planned_before_the_next_start(
         if lunch_before_v3
         else ["visit", "visit", "visit", "break"]
     )
-    brk = next(s for s in route(session, world).stops if isinstance(s, route_app.BreakStop))
+    brk = next(s for s in route(session, world).stops if isinstance(s, route_app_schemas.BreakStop))
     assert brk.planned_start is not None
     if not lunch_before_v3:
         # V3 from about 11:15 to 11:45; lunch then waits for its window at 12:00.
@@ -409,18 +415,18 @@ def test_finished_visits_survive_a_plan_rewrite_by_another_use_case(
     change(session, world, "V1", VisitStatus.ARRIVED)
     set_time(at(DAY, "10:00"))
     change(session, world, "V1", VisitStatus.COMPLETED)
-    row = dayplan.lock_expert_days(session, world.municipality, DAY, [world.anouk.id])[
+    row = day_locks.lock_expert_days(session, world.municipality, DAY, [world.anouk.id])[
         world.anouk.id
     ]
-    state = dayplan.load_day(session, world.municipality, DAY)
+    state = day_state.load_day(session, world.municipality, DAY)
     stops = state.stops(world.anouk.id)
-    dayplan.write_route(
-        session, state, row, stops, dayplan.retime(state, world.anouk.id, stops, TRAVEL)
+    day_timing.write_route(
+        session, state, row, stops, day_timing.retime(state, world.anouk.id, stops, TRAVEL)
     )
     session.commit()
     assert world.visits["V1"].id not in [s["id"] for s in row.stops if s["type"] == "visit"]
     r = route(session, world)
-    names = [s.reference for s in r.stops if isinstance(s, route_app.VisitStop)]
+    names = [s.reference for s in r.stops if isinstance(s, route_app_schemas.VisitStop)]
     assert names == ["AH-V1", "AH-V2", "AH-V3"]
     assert visit_stops(r)["V1"].status is VisitStatus.COMPLETED
 
@@ -502,13 +508,15 @@ def test_a_route_rewrite_forgets_lateness_until_retimed_from_actuals(
     set_time(at(DAY, "09:40"))
     change(session, world, "V1", VisitStatus.ARRIVED)
     m, anouk = world.municipality, world.anouk
-    row = dayplan.lock_expert_days(session, m, DAY, [anouk.id])[anouk.id]
-    state = dayplan.load_day(session, m, DAY)
+    row = day_locks.lock_expert_days(session, m, DAY, [anouk.id])[anouk.id]
+    state = day_state.load_day(session, m, DAY)
     stops = state.stops(anouk.id)
-    dayplan.write_route(session, state, row, stops, dayplan.retime(state, anouk.id, stops, TRAVEL))
+    day_timing.write_route(
+        session, state, row, stops, day_timing.retime(state, anouk.id, stops, TRAVEL)
+    )
     v2 = session.get(Visit, world.visits["V2"].id)
     assert v2 is not None and not v2.at_risk  # the rewrite forgot that Anouk is late
-    plan = route_app.retime_from_actuals(
+    plan = day_timing.retime_from_actuals(
         session, municipality=m, expert=anouk, date=DAY, travel=TRAVEL
     )
     session.commit()
@@ -522,7 +530,7 @@ def test_retime_from_actuals_leaves_an_unstarted_day_alone(session: Session, wor
     row = session.scalar(select(ExpertDay).where(ExpertDay.expert_id == world.anouk.id))
     assert row is not None
     version = row.version
-    plan = route_app.retime_from_actuals(
+    plan = day_timing.retime_from_actuals(
         session, municipality=world.municipality, expert=world.anouk, date=DAY, travel=TRAVEL
     )
     assert plan is None

@@ -9,14 +9,12 @@ midnight of the date, so DST days need no special case.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.insertion import PlannedRoute
@@ -31,14 +29,13 @@ from routing.model import (
     Vehicle,
 )
 from routing.model import Visit as RVisit
-from routing.replay import Replay, StopRef, replay
+from routing.replay import StopRef, replay
 from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking.models import ACTIVE_STATUSES, STARTED_STATUSES, Visit
-from scheduler.capacity import service as capacity
-from scheduler.capacity.calendar import ExpertShift
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
+from scheduler.day.shifts import ExpertShift, get_experts, shifts_between
 from scheduler.planning.models import ExpertDay, PlanningDay
 from scheduler.tenants.models import Municipality
 
@@ -202,12 +199,12 @@ def load_day(
 ) -> DayState:
     """Read one date: working experts (all, or ``expert_ids``), their plans and active visits."""
     tz = clock.zone(municipality.timezone)
-    all_experts = {e.id: e for e in capacity.get_experts(session, municipality=municipality)}
+    all_experts = {e.id: e for e in get_experts(session, municipality=municipality)}
     experts = list(all_experts.values())
     if expert_ids is not None:
         wanted = set(expert_ids)
         experts = [e for e in experts if e.id in wanted]
-    shifts = capacity.shifts_between(
+    shifts = shifts_between(
         session, municipality=municipality, first=date, last=date, experts=experts
     )
     services = {
@@ -250,144 +247,6 @@ def load_day(
         version=version or 0,
         unplanned=sorted(set(visits) - in_plans),
     )
-
-
-def lock_expert_days(
-    session: Session, municipality: Municipality, date: dt.date, expert_ids: Iterable[int]
-) -> dict[int, ExpertDay]:
-    """Create missing expert-day rows and lock them all, in expert id order.
-
-    Every use case that changes a day plan locks the rows it changes this way, always in ascending
-    expert id order, so two bookings can never deadlock and never both take the last room. On
-    SQLite the transaction already holds the database's single write lock.
-    """
-    ids = sorted(set(expert_ids))
-    if not ids:
-        return {}
-    now = clock.now()
-    rows = [
-        {
-            "municipality_id": municipality.id,
-            "expert_id": i,
-            "date": date,
-            "stops": [],
-            "version": 0,
-            "break_times": {},
-            "travel_seconds": 0,
-            "updated_at": now,
-        }
-        for i in ids
-    ]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ExpertDay).values(rows).on_conflict_do_nothing(index_elements=["expert_id", "date"])
-    )
-    locked = session.scalars(
-        select(ExpertDay)
-        .where(ExpertDay.expert_id.in_(ids), ExpertDay.date == date)
-        .order_by(ExpertDay.expert_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return {d.expert_id: d for d in locked}
-
-
-def bump_day_version(session: Session, municipality: Municipality, date: dt.date) -> None:
-    """Record that ``date`` changed (proposals made before are now stale)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(PlanningDay)
-        .values(municipality_id=municipality.id, date=date, version=0)
-        .on_conflict_do_nothing(index_elements=["municipality_id", "date"])
-    )
-    session.execute(
-        update(PlanningDay)
-        .where(PlanningDay.municipality_id == municipality.id, PlanningDay.date == date)
-        .values(version=PlanningDay.version + 1)
-    )
-
-
-def retime(
-    state: DayState, expert_id: int, stops: Sequence[StopRef], travel: TravelTimeProvider
-) -> Replay:
-    """Time an expert's stop order with the shared replay semantics (no writes)."""
-    route = state.planned_route(expert_id)
-    visits = {}
-    coordinates = dict(route.coordinates)
-    for k, i in stops:
-        if k is StepType.VISIT:
-            if i in route.visits:
-                visits[i] = route.visits[i]
-            else:
-                loc = len(coordinates)
-                v = state.visits[i]
-                coordinates[loc] = (v.lon, v.lat)
-                visits[i] = state.routing_visit(v, loc)
-    points = [coordinates[i] for i in range(len(coordinates))]
-    vehicle = route.vehicle
-    matrix = Matrix(np.asarray(travel.matrix(points, vehicle.profile), dtype=np.int64))
-    problem = Problem(
-        visits=tuple(visits.values()),
-        vehicles=(vehicle,),
-        matrices={vehicle.profile: matrix},
-        coordinates=tuple(points),
-    )
-    return replay(problem, vehicle, stops)
-
-
-def write_route(
-    session: Session,
-    state: DayState,
-    day: ExpertDay,
-    stops: Sequence[StopRef],
-    timed: Replay,
-    *,
-    travel: TravelTimeProvider | None = None,
-) -> None:
-    """Store an expert's new stop order and planned times (flush only).
-
-    ``timed`` times the route from the start of the shift. On a day the expert has already
-    started, that would forget they are running late, so with ``travel`` given the day is then
-    re-timed from what actually happened (the expert app's forecast; a no-op before the first
-    visit has started, and only looked at for today's date).
-    """
-    now = clock.now()
-    day.stops = stops_json(stops)
-    day.version += 1
-    day.updated_at = now
-    day.travel_seconds = timed.route.travel if any(k is StepType.VISIT for k, _ in stops) else 0
-    breaks: dict[str, object] = {}
-    for step in timed.route.steps:
-        if step.type is StepType.VISIT and step.id is not None:
-            v = state.visits[step.id]
-            v.expert_day_id = day.id
-            v.expert_id = day.expert_id
-            v.planned_arrival = state.instant(step.arrival)
-            v.planned_start = state.instant(step.service_start)
-            v.planned_end = state.instant(step.departure)
-            v.at_risk = not timed.feasible
-            v.updated_at = now
-        elif step.type is StepType.BREAK and step.id is not None:
-            breaks[str(step.id)] = {
-                "start": state.instant(step.service_start).isoformat(),
-                "minutes": step.duration // 60,
-            }
-    day.break_times = breaks
-    session.flush()
-    if travel is not None and state.date == now.astimezone(state.tz).date():
-        from scheduler.planning import route_app  # it builds on this module
-
-        expert = state.experts.get(day.expert_id)
-        if expert is not None:
-            route_app.retime_from_actuals(
-                session,
-                municipality=state.municipality,
-                expert=expert,
-                date=state.date,
-                travel=travel,
-            )
 
 
 def problem_of(
@@ -452,13 +311,6 @@ def problem_of(
         for i in ids
     ]
     return problem, initial, orders
-
-
-def visits_by_expert(state: DayState) -> Mapping[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for eid in state.shifts:
-        out[eid] = [i for k, i in state.stops(eid) if k is StepType.VISIT]
-    return out
 
 
 def current_solution(

@@ -14,8 +14,11 @@ from routing.model import StepType
 from routing.travel import HaversineTravel
 from routing.vroom import solution_to_vroom
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
+from scheduler.day import locks as day_locks
+from scheduler.day import shifts as day_shifts
+from scheduler.day import state as day_state
+from scheduler.day import timing as day_timing
 from scheduler.demo import DemoSize, create_municipality, fill_bookings
-from scheduler.planning import dayplan
 from scheduler.planning.models import ExpertDay, PlanningDay
 from scheduler.tenants.models import Municipality
 
@@ -58,10 +61,10 @@ def test_plans_replay_without_violations_and_times_match(
 ) -> None:
     """Replaying each expert-day gives no violation and the stored planned times."""
     for date in booked_dates(session, seeded):
-        state = dayplan.load_day(session, seeded, date)
+        state = day_state.load_day(session, seeded, date)
         for expert_id in state.shifts:
             stops = state.stops(expert_id)
-            timed = dayplan.retime(state, expert_id, stops, TRAVEL)
+            timed = day_timing.retime(state, expert_id, stops, TRAVEL)
             assert timed.feasible, timed.violations
             for step in timed.route.steps:
                 if step.type is StepType.VISIT:
@@ -73,8 +76,8 @@ def test_plans_replay_without_violations_and_times_match(
 def test_the_day_passes_the_independent_checker(session: Session, seeded: Municipality) -> None:
     """The current plan, written as VROOM output, passes routing.check on the day's problem."""
     for date in booked_dates(session, seeded):
-        state = dayplan.load_day(session, seeded, date)
-        problem, solution, violations = dayplan.current_solution(state, TRAVEL)
+        state = day_state.load_day(session, seeded, date)
+        problem, solution, violations = day_state.current_solution(state, TRAVEL)
         assert not violations
         assert not solution.unassigned
         assert check(problem, solution_to_vroom(problem, solution)) == []
@@ -85,11 +88,11 @@ def test_the_checker_would_catch_a_broken_plan(session: Session, seeded: Municip
     date = booked_dates(session, seeded)[0]
     visit = session.scalars(select(Visit).where(Visit.date == date)).first()
     assert visit is not None
-    state = dayplan.load_day(session, seeded, date)
+    state = day_state.load_day(session, seeded, date)
     visit = state.visits[visit.id]
     visit.window_start = state.origin + dt.timedelta(minutes=30)
     visit.window_end = state.origin + dt.timedelta(minutes=60)
-    problem, solution, violations = dayplan.current_solution(state, TRAVEL)
+    problem, solution, violations = day_state.current_solution(state, TRAVEL)
     assert visit.expert_id in violations
     found = check(problem, solution_to_vroom(problem, solution))
     assert any(v.job == visit.id for v in found), found
@@ -101,13 +104,13 @@ def test_locking_creates_rows_once_and_versions_count_changes(
 ) -> None:
     """lock_expert_days makes missing rows and returns existing ones; versions go up by one."""
     date = dt.date(2030, 1, 7)
-    experts = [e.id for e in dayplan.capacity.get_experts(session, municipality=seeded)][:2]
-    first = dayplan.lock_expert_days(session, seeded, date, experts)
-    again = dayplan.lock_expert_days(session, seeded, date, reversed(experts))
+    experts = [e.id for e in day_shifts.get_experts(session, municipality=seeded)][:2]
+    first = day_locks.lock_expert_days(session, seeded, date, experts)
+    again = day_locks.lock_expert_days(session, seeded, date, reversed(experts))
     assert set(first) == set(again) == set(experts)
     assert {d.id for d in first.values()} == {d.id for d in again.values()}
-    dayplan.bump_day_version(session, seeded, date)
-    dayplan.bump_day_version(session, seeded, date)
+    day_locks.bump_day_version(session, seeded, date)
+    day_locks.bump_day_version(session, seeded, date)
     session.commit()
     count = session.scalar(
         select(func.count()).select_from(ExpertDay).where(ExpertDay.date == date)
@@ -119,12 +122,12 @@ def test_locking_creates_rows_once_and_versions_count_changes(
 def test_stop_order_is_repaired_to_the_shift(session: Session, seeded: Municipality) -> None:
     """A plan that lost its lunch break gets it back where its window falls among the visits."""
     date = booked_dates(session, seeded)[0]
-    state = dayplan.load_day(session, seeded, date)
+    state = day_state.load_day(session, seeded, date)
     expert_id = next(e for e, s in state.shifts.items() if s.breaks and e in state.expert_days)
     day = state.expert_days[expert_id]
     day.stops = [s for s in day.stops if s["type"] == "visit"]
     repaired = state.stops(expert_id)
     assert sum(1 for k, _ in repaired if k is StepType.BREAK) == len(state.shifts[expert_id].breaks)
-    timed = dayplan.retime(state, expert_id, repaired, TRAVEL)
+    timed = day_timing.retime(state, expert_id, repaired, TRAVEL)
     assert timed.feasible, timed.violations
     session.rollback()

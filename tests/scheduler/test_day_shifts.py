@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.capacity.calendar import (
-    LUNCH_BREAK_ID,
-    _easter,
-    dutch_public_holidays,
-    shift_of,
-)
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, WeeklyShift
+from scheduler.day.shifts import LUNCH_BREAK_ID, _easter, dutch_public_holidays, shift_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
 T = dt.time.fromisoformat

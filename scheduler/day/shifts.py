@@ -1,5 +1,8 @@
 """Working time: what an expert's day looks like, from the weekly pattern and its exceptions.
 
+Also the reads every domain plans with: the active experts, closure days and every working
+expert-day between two dates.
+
 The result is an :class:`ExpertShift`: the span of the working day in UTC and the breaks that must
 be taken in it. Gaps between two shifts on one day and partial absences become fixed breaks, so a
 day is always one route with one start and one end.
@@ -8,12 +11,16 @@ day is always one route with one start and one end.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
+from scheduler import clock
 from scheduler.capacity.models import (
     Closure,
     ExceptionKind,
@@ -21,7 +28,8 @@ from scheduler.capacity.models import (
     ShiftException,
     WeeklyShift,
 )
-from scheduler.clock import at_local
+from scheduler.clock import at_local, zone
+from scheduler.tenants.models import Municipality
 
 #: Break id of the lunch break; fixed breaks (gaps, partial absences) count up from here.
 LUNCH_BREAK_ID = 1
@@ -195,5 +203,99 @@ def _easter(year: int) -> dt.date:
     return dt.date(year, month, day + 1)
 
 
-def closure_dates(closures: Iterable[Closure]) -> set[dt.date]:
-    return {c.date for c in closures}
+def get_experts(
+    session: Session,
+    *,
+    municipality: Municipality,
+    skill: str | None = None,
+    active_only: bool = True,
+) -> list[Expert]:
+    """The municipality's experts with their weekly shifts, as the database has them now.
+
+    Experts already in the session are refreshed (after flushing its pending changes): a use
+    case that waited for a lock must plan against the committed capacity, not against shifts it
+    happened to load before another transaction changed them.
+    """
+    session.flush()
+    query = (
+        select(Expert)
+        .where(Expert.municipality_id == municipality.id)
+        .options(selectinload(Expert.shifts))
+        .order_by(Expert.id)
+        .execution_options(populate_existing=True)
+    )
+    if active_only:
+        query = query.where(Expert.active.is_(True))
+    experts = list(session.scalars(query).all())
+    if skill is not None:
+        experts = [e for e in experts if skill in e.skills]
+    return experts
+
+
+def closed_dates(
+    session: Session, *, municipality: Municipality, first: dt.date, last: dt.date
+) -> dict[dt.date, str]:
+    rows = session.execute(
+        select(Closure.date, Closure.name).where(
+            Closure.municipality_id == municipality.id,
+            Closure.date >= first,
+            Closure.date <= last,
+        )
+    ).all()
+    return {d: n for d, n in rows}
+
+
+def shifts_between(
+    session: Session,
+    *,
+    municipality: Municipality,
+    first: dt.date,
+    last: dt.date,
+    experts: Sequence[Expert] | None = None,
+    skill: str | None = None,
+) -> dict[tuple[int, dt.date], ExpertShift]:
+    """Every working expert-day from ``first`` to ``last`` (inclusive), keyed (expert id, date)."""
+    if experts is None:
+        experts = get_experts(session, municipality=municipality, skill=skill)
+    elif skill is not None:
+        experts = [e for e in experts if skill in e.skills]
+    if not experts:
+        return {}
+    tz = zone(municipality.timezone)
+    closed = closed_dates(session, municipality=municipality, first=first, last=last)
+    exceptions: dict[int, list[ShiftException]] = defaultdict(list)
+    for exc in session.scalars(
+        select(ShiftException)
+        .where(
+            ShiftException.expert_id.in_([e.id for e in experts]),
+            ShiftException.date >= first,
+            ShiftException.date <= last,
+        )
+        .execution_options(populate_existing=True)
+    ):
+        exceptions[exc.expert_id].append(exc)
+    out: dict[tuple[int, dt.date], ExpertShift] = {}
+    for expert in experts:
+        for day in days(first, last):
+            shift = shift_of(
+                expert,
+                day,
+                tz,
+                shifts=expert.shifts,
+                exceptions=exceptions[expert.id],
+                closed=day in closed,
+            )
+            if shift is not None:
+                out[(expert.id, day)] = shift
+    return out
+
+
+def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def today_of(municipality: Municipality) -> dt.date:
+    return clock.local_date(clock.now(), zone(municipality.timezone))
