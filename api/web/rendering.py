@@ -93,9 +93,6 @@ class MunicipalitySlug(Convertor[str]):
     def convert(self, value: str) -> str:
         return value
 
-    def to_string(self, value: str) -> str:
-        return value
-
 
 register_url_convertor("municipality_slug", MunicipalitySlug())
 

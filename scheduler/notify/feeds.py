@@ -34,12 +34,6 @@ def issue_feed_token(session: Session, *, expert: Expert) -> str:
     return token
 
 
-def revoke_feed_token(session: Session, *, expert: Expert) -> None:
-    """Switch the expert's feed off."""
-    expert.feed_token_hash = None
-    session.flush()
-
-
 def get_expert_by_feed_token(session: Session, *, token: str) -> Expert | None:
     """The active expert whose feed token this is, or None."""
     if not token:

@@ -454,19 +454,3 @@ def mark_handled(
     return message
 
 
-def forget_visit(session: Session, *, visit_id: int) -> int:
-    """Delete every message about a visit (erasure of the citizen's data); returns how many."""
-    session.flush()  # sessions do not autoflush; the DELETE must see the caller's changes
-    result = session.execute(delete(OutboxMessage).where(OutboxMessage.visit_id == visit_id))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def purge_sent(session: Session, *, sent_before: dt.datetime) -> int:
-    """Delete messages sent before ``sent_before`` (they hold personal data); returns how many."""
-    session.flush()  # sessions do not autoflush; the DELETE must see the caller's changes
-    result = session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < sent_before
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
