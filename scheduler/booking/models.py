@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -30,6 +29,8 @@ ACTIVE_STATUSES = (
     VisitStatus.ON_THE_WAY,
     VisitStatus.ARRIVED,
 )
+#: Visits the citizen may still move or cancel (and that may wait for an earlier time).
+CHANGEABLE_STATUSES = (VisitStatus.BOOKED, VisitStatus.PLANNED)
 #: Visits the expert has started: never moved by an optimisation.
 STARTED_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.ARRIVED)
 
@@ -97,9 +98,7 @@ class Visit(Base):
     contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
     contact_phone: Mapped[str | None] = mapped_column(String(40), default=None)
     contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
-    contact_relation: Mapped[Relation | None] = mapped_column(
-        str_enum(Relation, 20), default=None
-    )
+    contact_relation: Mapped[Relation | None] = mapped_column(str_enum(Relation, 20), default=None)
     #: Needs chosen when booking (``scheduler.booking.needs``): ``[{"code", "detail"}]``.
     needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: Skills the needs require of the expert (beside the service's), fixed when booking.
