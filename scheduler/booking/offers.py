@@ -22,9 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
 from scheduler.addresses.service import unknown as unknown_address
 from scheduler.booking.models import Offer, Visit
+from scheduler.booking.needs import skills_for
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.day import shifts as day_shifts
@@ -721,10 +722,10 @@ def alternatives_for(
     travel: TravelTimeProvider,
     hold_minutes: int,
     limit: int = 5,
-    extra_skills: Sequence[str] = (),
+    needs: Sequence[Mapping[str, Any]] = (),
 ) -> list[Offer]:
     """Fresh offers for the same service and address as an offer that could not be booked
-    (for the same needs: ``extra_skills``).
+    (for the same ``needs``, so a needed interpreter's language still counts).
 
     Call after the failed attempt was rolled back. Empty when the offer itself is unknown.
     """
@@ -752,7 +753,7 @@ def alternatives_for(
         hold_minutes=hold_minutes,
         limit=limit,
         reschedule_of=moving,
-        extra_skills=extra_skills,
+        extra_skills=skills_for(service.need_skills or {}, needs),
     )
 
 

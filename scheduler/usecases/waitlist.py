@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +32,7 @@ from scheduler.tenants.models import Municipality
 from scheduler.usecases.notifier import Notifier
 from scheduler.waitlist import service as waitlist
 from scheduler.waitlist.models import WaitlistEntry
+from scheduler.waitlist.schemas import DEFAULT_HOURS, Hours
 
 log = logging.getLogger("aanhuis.waitlist")
 
@@ -41,39 +40,6 @@ log = logging.getLogger("aanhuis.waitlist")
 RECHECK = dt.timedelta(minutes=15)
 #: Earlier windows listed at most.
 EARLIER_LIMIT = 8
-
-
-@dataclass(frozen=True)
-class Hours:
-    """The local hours in which notices may go out, e.g. 09:00 to 20:00."""
-
-    start: dt.time
-    end: dt.time
-
-    def __post_init__(self) -> None:
-        if not self.start < self.end:
-            raise ValueError("the waiting-list hours must start before they end")
-
-    @classmethod
-    def parse(cls, text: str) -> Hours:
-        """``"09:00-20:00"`` (local time, 24-hour)."""
-        try:
-            first, _, last = text.strip().partition("-")
-            return cls(dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(last.strip()))
-        except ValueError as exc:
-            raise ValueError(f"waiting-list hours look like 09:00-20:00, not {text!r}") from exc
-
-    def next_open(self, now: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
-        """None inside the hours; otherwise when they open next."""
-        local = now.astimezone(tz)
-        if local.time() < self.start:
-            return clock.at_local(local.date(), self.start, tz)
-        if local.time() >= self.end:
-            return clock.at_local(local.date() + dt.timedelta(days=1), self.start, tz)
-        return None
-
-
-DEFAULT_HOURS = Hours(dt.time(9, 0), dt.time(20, 0))
 
 
 def join(session: Session, *, visit: Visit) -> WaitlistEntry:
