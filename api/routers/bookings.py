@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from sqlalchemy.orm import Session
 
-from api.deps import MunicipalityDep, SessionDep, SettingsDep
+from api.deps import MunicipalityDep, SessionDep, SettingsDep, WritingSessionDep
 from api.lookup_limit import LookupLimitDep
 from api.problems import prefers_dutch, problem_responses, problem_schema
 from api.routers.common import attach_alternatives
@@ -214,6 +214,7 @@ LOOKUP_ACCEPTED_NL = LookupAccepted(
 def lookup_booking(
     body: LookupRequest,
     municipality: MunicipalityDep,
+    session: SessionDep,
     settings: SettingsDep,
     notifier: NotifierDep,
     limit: LookupLimitDep,
@@ -232,6 +233,8 @@ def lookup_booking(
     reference = normalise_reference(body.reference)
     limit.hit(reference or body.reference.strip().upper())
     postcode = _postcode_or_none(body.postcode)
+    # The request's session would hold SQLite's write lock into the task: done with it.
+    session.close()
     if reference is not None and postcode is not None:
         # After the answer, so the answer takes as long whether or not anything matched.
         background.add_task(
@@ -461,7 +464,7 @@ def leave_waitlist(
 )
 def earlier_offers(
     reference: str,
-    session: SessionDep,
+    session: WritingSessionDep,
     settings: SettingsDep,
     travel: TravelDep,
     credentials: ManageCredentials,
