@@ -94,7 +94,10 @@ def create_offers(
     credentials: ManageCredentials,
     request: Request,
 ) -> OffersResponse:
-    """Arrival windows an expert can really make, held for a few minutes (`expires_at`).
+    """Arrival windows an expert can really make, valid for a few minutes (`expires_at`).
+
+    An offer reserves nothing: booking checks the window again, and answers 409 with fresh
+    alternatives when someone else took it first.
 
     Give the address as postcode and house number (or as a location). Every offered window can
     be booked and driven at the moment it is offered; booking re-checks it. Send the `needs`

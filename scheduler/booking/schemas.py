@@ -342,7 +342,7 @@ class AddressRead(BaseModel):
 
 
 class OfferRead(BaseModel):
-    """An arrival window held for the citizen until ``expires_at``."""
+    """An arrival window that can be booked until ``expires_at`` (it reserves nothing)."""
 
     id: str
     date: dt.date

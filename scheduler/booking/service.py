@@ -119,8 +119,8 @@ def get_offer(session: Session, municipality: Municipality, offer_id: str) -> Of
 def check_not_expired(offer: Offer, now: dt.datetime) -> None:
     if offer.expires_at <= now:
         raise OfferExpired(
-            "This time was held for you for a few minutes only. Please choose again.",
-            nl="Deze tijd werd maar een paar minuten voor u vastgehouden. Kies opnieuw.",
+            "Times on offer can be chosen for a few minutes only. Please choose again.",
+            nl="Getoonde tijden kunt u maar een paar minuten kiezen. Kies opnieuw.",
         )
 
 
