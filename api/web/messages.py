@@ -7,6 +7,7 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 
 from __future__ import annotations
 
+from api.web.carers_messages import CARERS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
 
@@ -430,3 +431,5 @@ MESSAGES: dict[str, dict[str, str]] = {
 MESSAGES.update(EXPERT_MESSAGES)
 # The planner's pages keep their texts in their own module too.
 MESSAGES.update(PLANNER_MESSAGES)
+# Booking for someone else, needs, the look-up, the waiting list and the desk's search.
+MESSAGES.update(CARERS_MESSAGES)
