@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from support import demo_seed, frozen_clock, seed_into
+from support import SeedDemo, demo_seed, frozen_clock, seed_into
 
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.demo import DemoSize
@@ -125,10 +125,6 @@ def frozen(request: pytest.FixtureRequest) -> Iterator[Callable[[dt.datetime], N
             holder[0] = to
 
         yield move
-
-
-#: The ``seed_demo`` fixture's value: ``seed_demo(size, now)`` returns the municipality's id.
-SeedDemo = Callable[[DemoSize, dt.datetime | None], int]
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ from scheduler.migrate import upgrade
 
 #: What a seed returns: plain values (ids, tokens), copied per test.
 Facts = dict[str, Any]
+#: The conftest's ``seed_demo`` fixture: ``seed_demo(size, now)`` returns the municipality's id.
+SeedDemo = Callable[[DemoSize, dt.datetime | None], int]
 
 
 def free_port() -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import SeedDemo
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from support import SeedDemo
 
 from routing.model import StepType
 from routing.travel import HaversineTravel

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import SeedDemo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import SeedDemo
 
 from routing.travel import HaversineTravel
 from scheduler import demo

@@ -6,9 +6,9 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from conftest import SeedDemo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import SeedDemo
 
 from routing.check import check
 from routing.model import StepType
