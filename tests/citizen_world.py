@@ -10,22 +10,16 @@ copies the file, PostgreSQL clones the database with ``CREATE DATABASE … TEMPL
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import os
 import random
-import shutil
-import socket
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
+import support
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -37,9 +31,7 @@ from scheduler import clock, demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.addresses.models import Address
-from scheduler.booking import offers
 from scheduler.db import make_engine, make_sessionmaker
-from scheduler.migrate import upgrade
 from scheduler.tenants import service as tenants
 
 NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
@@ -51,28 +43,13 @@ SLUG = "demo"
 SERVICES = ("wmo-intake", "overlijden-aan-huis", "id-bezorging", "schuldhulp-intake")
 TRAVEL = HaversineTravel()
 
-_templates: dict[str, str] = {}
+
+def frozen_clock(start: dt.datetime = NOW) -> AbstractContextManager[list[dt.datetime]]:
+    """Freeze the clock at ``start``; move it by assigning to ``holder[0]``."""
+    return support.frozen_clock(start)
 
 
-@contextmanager
-def frozen_clock(start: dt.datetime = NOW) -> Iterator[list[dt.datetime]]:
-    """Freeze the clock at ``start``; move it by assigning to ``holder[0]``.
-
-    The offer index cache is cleared on both ends: indexes built on another test's database must
-    never serve this one (the cache is keyed by ids and versions, which repeat across databases).
-    """
-    holder = [start]
-    previous = clock.set_clock(lambda: holder[0])
-    offers.CACHE.clear()
-    try:
-        yield holder
-    finally:
-        clock.set_clock(previous)
-        offers.CACHE.clear()
-
-
-def _seed(url: str) -> None:
-    upgrade(url)
+def _seed(url: str) -> support.Facts:
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session, frozen_clock():
@@ -80,71 +57,16 @@ def _seed(url: str) -> None:
             session.commit()
             demo.fill_bookings(session, m, size=SIZE, travel=TRAVEL)
             session.commit()
+            return {"municipality_id": m.id}
     finally:
         engine.dispose()
-
-
-def _admin_url(url: str) -> str:
-    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
-
-
-def _template(backend: str, db_url: str) -> str:
-    """The seeded template of ``backend``: a file path (SQLite) or a database name."""
-    if backend in _templates:
-        return _templates[backend]
-    if backend == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(prefix="aanhuis-citizens-"), "seeded.sqlite3")
-        _seed(f"sqlite:///{path}")
-        atexit.register(shutil.rmtree, os.path.dirname(path), True)
-        _templates[backend] = path
-        return path
-    name = f"aanhuis_citizens_{os.getpid()}"
-    admin = sa.create_engine(_admin_url(db_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    _seed(make_url(db_url).set(database=name).render_as_string(hide_password=False))
-
-    def _drop() -> None:
-        engine = sa.create_engine(_admin_url(db_url), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    atexit.register(_drop)
-    _templates[backend] = name
-    return name
-
-
-_copies = iter(range(10**9))
 
 
 @contextmanager
 def seeded(backend: str, db_url: str) -> Iterator[str]:
-    """The URL of a fresh copy of the seeded demo municipality on ``backend``.
-
-    On SQLite the copy replaces the (migrated, empty) database file of ``db_url``, so the
-    conftest's ``engine`` and ``session`` fixtures see it; on PostgreSQL it is a database of its
-    own, dropped afterwards.
-    """
-    template = _template(backend, db_url)
-    if backend == "sqlite":
-        path = make_url(db_url).database
-        assert path is not None
-        shutil.copy(template, path)
-        yield db_url
-        return
-    name = f"{template}_{next(_copies)}"
-    admin = sa.create_engine(_admin_url(db_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield make_url(db_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    """The test's database at ``db_url`` filled with a copy of the seeded demo municipality."""
+    support.seed_into(backend, db_url, "citizens", _seed)
+    yield db_url
 
 
 @contextmanager
@@ -154,14 +76,6 @@ def api_client(url: str, **settings: Any) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
     app.state.engine.dispose()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def planner_token(url: str) -> str:

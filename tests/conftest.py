@@ -10,18 +10,22 @@ run every database test on PostgreSQL too; ``.ci/run`` does.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import itertools
 import os
 import pathlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from support import SeedDemo, demo_seed, frozen_clock, seed_into
 
 from scheduler.db import make_engine, make_sessionmaker
+from scheduler.demo import DemoSize
 from scheduler.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("AANHUIS_TEST_POSTGRES_URL")
@@ -106,3 +110,34 @@ def sessions(engine: sa.Engine) -> sessionmaker[Session]:
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
         yield s
+
+
+@pytest.fixture
+def frozen(request: pytest.FixtureRequest) -> Iterator[Callable[[dt.datetime], None]]:
+    """The clock frozen at the test module's ``NOW``; call the fixture's value to move it.
+
+    The offer index cache is cleared before and after (see :func:`support.frozen_clock`).
+    """
+    start: dt.datetime = request.module.NOW
+    with frozen_clock(start) as holder:
+
+        def move(to: dt.datetime) -> None:
+            holder[0] = to
+
+        yield move
+
+
+@pytest.fixture
+def seed_demo(backend: str, db_url: str) -> SeedDemo:
+    """Fill this test's database with the demo municipality booked to ``size`` at ``now``.
+
+    The seed runs once per backend, size and moment in a process; each test gets a copy (see
+    :mod:`support`). Returns the municipality's id. Call it before the test's session reads.
+    """
+
+    def use(size: DemoSize, now: dt.datetime | None) -> int:
+        key = hashlib.sha256(repr((size, now)).encode()).hexdigest()[:12]
+        facts = seed_into(backend, db_url, f"demo_{key}", demo_seed(size, now))
+        return int(facts["municipality_id"])
+
+    return use

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 # Importing the section modules registers their routes on the shared planner router.
-from api.web import planner_capacity, planner_day, planner_desk, planner_kpis  # noqa: F401
+from api.web import (  # noqa: F401
+    planner_absences,
+    planner_closures,
+    planner_day,
+    planner_desk,
+    planner_experts,
+    planner_heatmap,
+    planner_kpis,
+    planner_services,
+    planner_shifts,
+)
 from api.web.planner import router
 
 __all__ = ["router"]

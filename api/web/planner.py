@@ -2,8 +2,10 @@
 
 This module holds what every planner page shares — who may see them, the section navigation,
 rendering — and the overview and phone-task pages. The other sections live next to it:
-``planner_capacity`` (heat map, experts, shifts, absences and disruption, closure days, service
-types), ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on behalf
+one module per page family of capacity — ``planner_heatmap``, ``planner_experts``,
+``planner_shifts``, ``planner_absences`` (and disruption), ``planner_closures``,
+``planner_services``, all answering through ``planner_changes`` (what a change did to booked
+visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on behalf
 of a caller) and ``planner_kpis`` (KPIs, peer comparison, CSV). ``api.routers.planner_pages``
 mounts them all.
 
@@ -452,3 +454,10 @@ def schema_errors(
 def blank_to_none(values: dict[str, str]) -> dict[str, str | None]:
     """Empty optional fields mean "not given" to the schemas."""
     return {k: (v.strip() or None) for k, v in values.items()}
+
+
+def parse_date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

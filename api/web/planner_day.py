@@ -36,7 +36,8 @@ from api.web.planner import (
     router,
     visit_lines,
 )
-from api.web.planner_capacity import record_exception, replan_of
+from api.web.planner_absences import record_exception
+from api.web.planner_changes import replan_of
 from api.web.planner_charts import pair_chart
 from routing.travel import TravelTimeProvider
 from scheduler import clock

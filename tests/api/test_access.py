@@ -37,10 +37,9 @@ from api.app import create_app
 from api.deps import SESSION_COOKIE
 from api.settings import Settings
 from routing.travel import HaversineTravel
-from scheduler import clock, demo
+from scheduler import demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
-from scheduler.booking import offers
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity.models import (
     Closure,
@@ -126,15 +125,6 @@ def kind_of(e: Endpoint) -> str:
     if e.path.startswith("/api/"):
         return "unclassified"
     return "other-page"
-
-
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    offers.CACHE.clear()
-    yield
-    clock.set_clock(previous)
-    offers.CACHE.clear()
 
 
 @dataclass

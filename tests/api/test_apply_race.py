@@ -13,7 +13,7 @@ import datetime as dt
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from routing.model import Route, Solution, StepType
 from routing.replay import replay
 from routing.travel import HaversineTravel
 from routing.vroom import solution_to_vroom
-from scheduler import clock, demo
+from scheduler import demo
 from scheduler.addresses.models import Address
 from scheduler.booking import offers
 from scheduler.booking import service as booking
@@ -39,16 +39,10 @@ from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
+pytestmark = pytest.mark.usefixtures("frozen")
 DAY = dt.date(2025, 3, 4)
 TRAVEL = HaversineTravel()
 ROUNDS = 12
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    yield
-    clock.set_clock(previous)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from citizen_world import DAY, NOW, addresses, api_client, ask, book
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import free_port
 
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.db import make_engine, make_sessionmaker
@@ -506,7 +507,7 @@ def test_messages_are_sent_after_commit_when_smtp_is_configured(url: str, db: Se
             received.append(envelope)
             return "250 OK"
 
-    port = world.free_port()
+    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:

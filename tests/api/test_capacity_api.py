@@ -15,16 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from support import SeedDemo
 
 from api.app import create_app
 from api.runtime import get_notifier
 from api.settings import Settings
-from routing.travel import HaversineTravel
-from scheduler import clock, demo
+from scheduler import demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.addresses.models import Address
-from scheduler.booking import offers
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity.models import Expert, ShiftException
 from scheduler.catalog.models import ServiceType
@@ -38,21 +37,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    offers.CACHE.clear()
-    yield
-    clock.set_clock(previous)
-    offers.CACHE.clear()
-
-
-@pytest.fixture
-def seeded(session: Session, frozen: None) -> Municipality:
-    m = demo.create_municipality(session, size=SIZE)
-    session.commit()
-    assert demo.fill_bookings(session, m, size=SIZE, travel=HaversineTravel()) > 10
-    session.commit()
-    return m
+def seeded(seed_demo: SeedDemo, session: Session, frozen: object) -> Municipality:
+    """The demo town (4 experts, 3 days booked to 30%), copied from a template seeded once."""
+    return session.get_one(Municipality, seed_demo(SIZE, NOW))
 
 
 @pytest.fixture

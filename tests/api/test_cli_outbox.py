@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import Engine, select
+from support import free_port
 
 from api.cli import main
 from api.settings import get_settings
@@ -28,12 +28,6 @@ class Collect(Message):
 
     def handle_message(self, message: object) -> None:
         self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _first_day_with_email(engine: Engine) -> tuple[dt.date, int]:

@@ -18,6 +18,12 @@ from scheduler.db import make_engine, make_sessionmaker
 from scheduler.migrate import alembic_config
 
 
+#: The smallest demo: two experts, one empty day, no history, no peers (seeding is not under test).
+SMALL = ["--experts", "2", "--days", "1", "--fill", "0", "--history", "0", "--peers", "0"]
+#: A little history and one peer, so the seed command's every step runs.
+LITTLE_PAST = ["--history", "2", "--peers", "1"]
+
+
 @pytest.fixture
 def configured(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
@@ -28,7 +34,7 @@ def configured(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def test_seed_users_and_tokens(configured: str, capsys: pytest.CaptureFixture[str]) -> None:
     """seed --demo fills the database once; users create prints a working token last."""
-    assert main(["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.2"]) == 0
+    assert main(["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.2", *LITTLE_PAST]) == 0
     assert main(["seed", "--demo", "--experts", "3"]) == 1  # already there
     capsys.readouterr()
     assert (
@@ -57,7 +63,7 @@ def test_users_create_refuses_bad_input(
     configured: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     """Bad arguments give one clear line on stderr and exit code 2, and create nobody."""
-    assert main(["seed", "--demo", "--experts", "2", "--days", "1", "--fill", "0"]) == 0
+    assert main(["seed", "--demo", *SMALL]) == 0
     capsys.readouterr()
     assert main(["users", "create", *args]) == 2
     err = capsys.readouterr().err
@@ -68,7 +74,7 @@ def test_address_import(
     configured: str, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """addresses import reads a register CSV into the municipality; a broken file exits 2."""
-    assert main(["seed", "--demo", "--experts", "2", "--days", "1", "--fill", "0"]) == 0
+    assert main(["seed", "--demo", *SMALL]) == 0
     good = tmp_path / "register.csv"
     good.write_text(
         "postcode,house_number,addition,street,city,lat,lon\n"

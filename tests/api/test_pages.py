@@ -60,19 +60,6 @@ class Site:
 
 
 @pytest.fixture
-def frozen() -> Iterator[Callable[[dt.datetime], None]]:
-    """The clock at NOW; call the fixture's value to move it."""
-    current = [NOW]
-    previous = clock.set_clock(lambda: current[0])
-
-    def move(to: dt.datetime) -> None:
-        current[0] = to
-
-    yield move
-    clock.set_clock(previous)
-
-
-@pytest.fixture
 def site(
     db_url: str, sessions: sessionmaker[Session], frozen: Callable[[dt.datetime], None]
 ) -> Iterator[Site]:

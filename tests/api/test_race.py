@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import citizen_world as world
 import httpx
 import pytest
 from sqlalchemy import func, select
+from support import free_port
 
 from api.cli import main
 from routing.check import check
@@ -78,7 +78,7 @@ def _seed(url: str) -> tuple[dt.date, list[tuple[str, int]], str]:
 @pytest.fixture
 def server(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``aanhuis serve --workers 4`` on the test's database; yields (base URL, database URL)."""
-    port = world.free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("w")
     env = {
         **os.environ,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from support import free_port
 
 from api.app import create_app
 from api.settings import Settings
@@ -89,13 +89,6 @@ class LiveServer:
     db_url: str
     sessions: sessionmaker[Session]
     seeded: dict[str, Any] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def seed_demo(session: Session) -> dict[str, Any]:

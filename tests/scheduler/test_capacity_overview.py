@@ -9,15 +9,14 @@ after 17:00); and a Saturday pattern (Tue–Thu 08:30–17:00; Sat 09:00–14:00
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import SeedDemo
 
 from routing.travel import HaversineTravel
-from scheduler import clock, demo
-from scheduler.booking import offers
+from scheduler import demo
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity.overview import Figures, capacity_overview
 from scheduler.capacity.schemas import OverviewRead
@@ -34,15 +33,6 @@ TRAVEL = HaversineTravel()
 
 
 @pytest.fixture
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    offers.CACHE.clear()
-    yield
-    clock.set_clock(previous)
-    offers.CACHE.clear()
-
-
-@pytest.fixture
 def empty(session: Session, frozen: None) -> Municipality:
     m = demo.create_municipality(session, size=SIZE)
     session.commit()
@@ -50,10 +40,9 @@ def empty(session: Session, frozen: None) -> Municipality:
 
 
 @pytest.fixture
-def seeded(session: Session, empty: Municipality) -> Municipality:
-    assert demo.fill_bookings(session, empty, size=SIZE, travel=TRAVEL) > 10
-    session.commit()
-    return empty
+def seeded(seed_demo: SeedDemo, session: Session, frozen: object) -> Municipality:
+    """The demo town booked to 30% (a copy of a template seeded once)."""
+    return session.get_one(Municipality, seed_demo(SIZE, NOW))
 
 
 def test_a_week_without_bookings_matches_the_patterns_by_hand(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -39,15 +39,6 @@ TUESDAY = dt.date(2026, 3, 3)
 TRAVEL = HaversineTravel()
 ROUNDS = 4
 AMS = clock.zone("Europe/Amsterdam")
-
-
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    offers.CACHE.clear()
-    yield
-    clock.set_clock(previous)
-    offers.CACHE.clear()
 
 
 @pytest.fixture

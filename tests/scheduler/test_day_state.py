@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import SeedDemo
 
 from routing.check import check
 from routing.model import StepType
@@ -18,21 +19,20 @@ from scheduler.day import locks as day_locks
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.day import timing as day_timing
-from scheduler.demo import DemoSize, create_municipality, fill_bookings
+from scheduler.demo import DemoSize
 from scheduler.planning.models import ExpertDay, PlanningDay
 from scheduler.tenants.models import Municipality
 
 TRAVEL = HaversineTravel()
 
 
+SIZE = DemoSize(experts=5, days=3, fill=0.45, seed=3, addresses=300)
+
+
 @pytest.fixture
-def seeded(session: Session) -> Municipality:
-    size = DemoSize(experts=5, days=3, fill=0.45, seed=3, addresses=300)
-    m = create_municipality(session, size=size)
-    session.commit()
-    made = fill_bookings(session, m, size=size, travel=TRAVEL)
-    assert made > 10
-    return m
+def seeded(seed_demo: SeedDemo, session: Session) -> Municipality:
+    """The demo town, 5 experts, 3 days booked to 45% (a copy of a template seeded once)."""
+    return session.get_one(Municipality, seed_demo(SIZE, None))
 
 
 def booked_dates(session: Session, m: Municipality) -> list[dt.date]:

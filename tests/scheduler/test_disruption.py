@@ -24,7 +24,6 @@ a3 moves to B's free afternoon.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -55,17 +54,11 @@ from scheduler.tenants.models import Municipality
 from scheduler.usecases import disruption
 
 NOW = dt.datetime(2025, 3, 3, 6, 0, tzinfo=dt.UTC)  # Monday 07:00 in Amsterdam
+pytestmark = pytest.mark.usefixtures("frozen")
 DAY = dt.date(2025, 3, 4)  # Tuesday
 AMS = clock.zone("Europe/Amsterdam")
 OFFICE = (52.0894, 5.1103)
 TRAVEL = HaversineTravel()
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    yield
-    clock.set_clock(previous)
 
 
 class Outbox:

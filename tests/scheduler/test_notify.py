@@ -12,7 +12,6 @@ import datetime as dt
 import email
 import email.policy
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from support import free_port
 
 from scheduler import clock
 from scheduler.booking.models import Visit, VisitStatus
@@ -188,12 +188,6 @@ class SmtpHandler:
             self.received.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -48,13 +48,6 @@ POSTGRES_URL = os.environ.get("AANHUIS_TEST_POSTGRES_URL")
 _copies = itertools.count()
 
 
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    previous = clock.set_clock(lambda: NOW)
-    yield
-    clock.set_clock(previous)
-
-
 def _seed(url: str) -> None:
     previous = clock.set_clock(lambda: NOW)
     engine = make_engine(url)
