@@ -415,7 +415,7 @@ def fill_bookings(
                 offer_id=offer.id,
                 citizen=booking.Citizen(
                     name=f"{rng.choice(FIRST.split())} {rng.choice(LAST.split('|'))}",
-                    phone=f"06{rng.randrange(10**7, 10**8)}",
+                    phone=f"+316{rng.randrange(10**7, 10**8)}",  # E.164, as bookings store it
                     email=f"burger{made}@example.org" if rng.random() < 0.7 else None,
                 ),
                 notes=None,

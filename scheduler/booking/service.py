@@ -329,7 +329,9 @@ def search_visits(
     elif by == "address":
         query = query.where(Visit.postcode == postcode, Visit.house_number == house_number)
     elif by == "phone":
-        query = query.where(or_(Visit.citizen_phone == phone, Visit.contact_phone == phone))
+        # Stored in E.164; bookings from before that rule may hold the compact national form.
+        forms = {phone or ""} | ({"0" + phone[3:]} if phone and phone.startswith("+31") else set())
+        query = query.where(or_(Visit.citizen_phone.in_(forms), Visit.contact_phone.in_(forms)))
     else:
         words = (name or "").lower().split()
         if not words:
