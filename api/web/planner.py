@@ -5,9 +5,9 @@ rendering — and the overview and phone-task pages. The other sections live nex
 one module per page family of capacity — ``planner_heatmap``, ``planner_experts``,
 ``planner_shifts``, ``planner_absences`` (and disruption), ``planner_closures``,
 ``planner_services``, all answering through ``planner_changes`` (what a change did to booked
-visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on behalf
-of a caller) and ``planner_kpis`` (KPIs, peer comparison, CSV). ``api.routers.planner_pages``
-mounts them all.
+visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on
+behalf of a caller, finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
+``api.routers.planner_pages`` mounts them all.
 
 Access: the session cookie of ``/login`` (:data:`api.deps.SESSION_COOKIE`). Nobody signed in is
 sent to ``/login`` and back; a planner of another municipality or an expert gets a friendly 403
