@@ -369,12 +369,14 @@ def test_the_waiting_list_scenario(
 
 def test_cancel_and_opt_out_end_the_waiting(client: TestClient, db: Session) -> None:
     """``DELETE …/waitlist`` leaves the list; cancelling a waiting booking ends its entry; a
-    cancelled booking cannot join (409); without the manage token: 401."""
+    cancelled booking cannot join (409); without the manage token (waiting list or earlier
+    offers): 401."""
     (home,) = addresses(db, 1, seed=42)
     offer = ask(client, home).json()["offers"][0]
     b = book(client, offer["id"], email="x@example.org").json()
     path, manage = f"/api/v1/bookings/{b['reference']}/waitlist", bearer(b["manage_token"])
     assert client.post(path).status_code == 401
+    assert client.get(f"/api/v1/bookings/{b['reference']}/earlier-offers").status_code == 401
     assert client.post(path, headers=manage).json()["waiting"] is True
     assert client.delete(path, headers=manage).json()["waiting"] is False
     assert client.post(path, headers=manage).json()["waiting"] is True
@@ -459,3 +461,18 @@ def test_moving_never_offers_the_current_window(client: TestClient, db: Session)
         "/api/v1/municipalities/demo/offers", json=body, headers=bearer(b["manage_token"])
     ).json()["offers"]
     assert mine and b["window_start"] not in {o["window_start"] for o in mine}
+
+
+def test_planners_configure_need_skills_per_service_type(client: TestClient, url: str) -> None:
+    """A planner ties a need to a skill on a service type (read back as set); a template for a
+    need without a language, an unknown need or a non-skill code is refused with 422."""
+    planner = bearer(world.planner_token(url))
+    path = "/api/v1/municipalities/demo/service-types/schuldhulp-intake"
+    config = {"interpreter": "taal-{detail}", "step-free": "rolstoel"}
+    changed = client.patch(path, json={"need_skills": config}, headers=planner)
+    assert changed.status_code == 200, changed.text
+    assert client.get(path, headers=planner).json()["need_skills"] == config
+    for bad in ({"pet": "dier-{detail}"}, {"teleport": "x"}, {"interpreter": "Taal {detail}"}):
+        refused = client.patch(path, json={"need_skills": bad}, headers=planner)
+        assert refused.status_code == 422, bad
+    assert client.get(path, headers=planner).json()["need_skills"] == config
