@@ -17,7 +17,6 @@ from scheduler.addresses.models import Address
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.migrate import alembic_config
 
-
 #: The smallest demo: two experts, one empty day, no history, no peers (seeding is not under test).
 SMALL = ["--experts", "2", "--days", "1", "--fill", "0", "--history", "0", "--peers", "0"]
 #: A little history and one peer, so the seed command's every step runs.
@@ -34,7 +33,10 @@ def configured(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def test_seed_users_and_tokens(configured: str, capsys: pytest.CaptureFixture[str]) -> None:
     """seed --demo fills the database once; users create prints a working token last."""
-    assert main(["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.2", *LITTLE_PAST]) == 0
+    assert (
+        main(["seed", "--demo", "--experts", "3", "--days", "2", "--fill", "0.2", *LITTLE_PAST])
+        == 0
+    )
     assert main(["seed", "--demo", "--experts", "3"]) == 1  # already there
     capsys.readouterr()
     assert (
