@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import lookup_limit, problems
 from api.routers import ROUTERS
 from api.settings import Settings, get_settings
 from scheduler.db import make_engine, make_sessionmaker
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(engine, read_only=True)
     problems.install(app)
+    lookup_limit.install(app)
     for name in ROUTERS:
         module = importlib.import_module(f"api.routers.{name}")
         app.include_router(module.router)

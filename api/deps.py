@@ -37,12 +37,19 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_writing_session(request: Request) -> Iterator[Session]:
+    """A writing session for a GET that stores something harmless (offers for the asker)."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
 #: A row id in a path. Bounded to the database's integer range (PostgreSQL ``integer``), so an
 #: absurd number is a 422 problem, never a database overflow.
 ResourceId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+WritingSessionDep = Annotated[Session, Depends(get_writing_session)]
 
 
 def get_municipality(slug: str, session: SessionDep) -> Municipality:

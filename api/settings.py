@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scheduler.waitlist.schemas import Hours
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AANHUIS_", env_file=".env", extra="ignore")
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     #: OpenStreetMap's standard layer by default (mind its tile usage policy); a municipality's
     #: own tile server or PDOK's BRT map in production.
     map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    #: Local hours in which waiting-list notices may go out ("09:00-20:00").
+    waitlist_hours: str = "09:00-20:00"
     #: Seconds the optimiser may spend on a day.
     optimize_time_limit: float = Field(default=10.0, gt=0, le=600)
     log_level: str = "INFO"
@@ -51,6 +55,17 @@ class Settings(BaseSettings):
         if not all(f"{{{c}}}" in v for c in "zxy"):
             raise ValueError("map_tiles must contain {z}, {x} and {y}")
         return v
+
+    @field_validator("waitlist_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        Hours.parse(v)  # raises ValueError with what is wrong
+        return v.strip()
+
+    @property
+    def waitlist_window(self) -> Hours:
+        """:attr:`waitlist_hours` as the sweep takes them."""
+        return Hours.parse(self.waitlist_hours)
 
     @field_validator("base_url")
     @classmethod

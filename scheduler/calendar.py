@@ -51,6 +51,7 @@ from scheduler import clock
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
+from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import (
     Language,
     format_address,
@@ -174,8 +175,9 @@ def render_invite(
     event.add("class", "PRIVATE")
     event.add("transp", "OPAQUE")
     event.add("organizer", _address(municipality.email, municipality.name))
-    if visit.citizen_email:
-        attendee = _address(visit.citizen_email, visit.citizen_name)
+    to = recipient_of(visit)
+    if to.email:
+        attendee = _address(to.email, to.name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = "ACCEPTED"
         attendee.params["RSVP"] = "FALSE"

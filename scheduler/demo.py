@@ -55,6 +55,8 @@ SERVICES = [
         "skill": "wmo",
         "window_minutes": 120,
         "retention_days": 365,
+        # A citizen who asks for an interpreter gets an expert who speaks the language.
+        "need_skills": {"interpreter": "taal-{detail}"},
     },
     {
         "code": "overlijden-aan-huis",
@@ -205,23 +207,45 @@ def patterns(kind: str) -> list[WeeklyShift]:
     return [_shift(d, "09:00", "14:30", ("11:30", "13:00", 15)) for d in (0, 1, 3)]
 
 
+#: Languages some Wmo consultants speak (by position in the skill plan's cycle).
+LANGUAGE_SKILLS = {2: "taal-ar", 5: "taal-tr"}
+
+
+def _unique_name(
+    first: str, last: str, taken: set[str], firsts: list[str], lasts: list[str]
+) -> str:
+    """``first last``, or the next free combination after it (names must tell experts apart)."""
+    start = firsts.index(first) * len(lasts) + lasts.index(last)
+    for k in range(len(firsts) * len(lasts)):
+        i = (start + k) % (len(firsts) * len(lasts))
+        name = f"{firsts[i // len(lasts)]} {lasts[i % len(lasts)]}"
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise ValueError("more experts than names")
+
+
 def experts(rng: random.Random, n: int) -> list[Expert]:
-    """Experts with one or two skills, on bikes and in cars, with varied working patterns."""
+    """Experts with one or two skills (some Wmo consultants speak Arabic or Turkish), on bikes
+    and in cars, with varied working patterns, each with a name of their own."""
     firsts, lasts = FIRST.split(), LAST.split("|")
     skill_plan = ["wmo", "burgerzaken", "wmo", "schuldhulp", "burgerzaken", "wmo"]
     kinds = ["day", "evening", "day", "saturday", "parttime", "day"]
     out = []
+    taken: set[str] = set()
     for i in range(n):
         skills = [skill_plan[i % len(skill_plan)]]
         if rng.random() < 0.35:
             extra = rng.choice(["wmo", "burgerzaken", "schuldhulp"])
             if extra not in skills:
                 skills.append(extra)
+        if i % len(skill_plan) in LANGUAGE_SKILLS:
+            skills.append(LANGUAGE_SKILLS[i % len(skill_plan)])
         mode = TravelMode.BIKE if rng.random() < 0.6 else TravelMode.CAR
         from_home = rng.random() < 0.25
         lat, lon = _point(rng, 6.0) if from_home else (OFFICE[1], OFFICE[2])
         e = Expert(
-            name=f"{rng.choice(firsts)} {rng.choice(lasts)}",
+            name=_unique_name(rng.choice(firsts), rng.choice(lasts), taken, firsts, lasts),
             skills=skills,
             travel_mode=mode,
             start_label="Thuis" if from_home else OFFICE[0],
@@ -233,6 +257,20 @@ def experts(rng: random.Random, n: int) -> list[Expert]:
         e.shifts = patterns(kinds[i % len(kinds)])
         out.append(e)
     return out
+
+
+def sample_address(session: Session, municipality: Municipality) -> Address | None:
+    """An address of the municipality's register near its centre, to try the booking pages."""
+    return session.scalars(
+        select(Address)
+        .where(Address.municipality_id == municipality.id)
+        .order_by(
+            func.abs(Address.lat - municipality.center_lat)
+            + func.abs(Address.lon - municipality.center_lon),
+            Address.id,
+        )
+        .limit(1)
+    ).first()
 
 
 def create_municipality(
@@ -377,7 +415,7 @@ def fill_bookings(
                 offer_id=offer.id,
                 citizen=booking.Citizen(
                     name=f"{rng.choice(FIRST.split())} {rng.choice(LAST.split('|'))}",
-                    phone=f"06{rng.randrange(10**7, 10**8)}",
+                    phone=f"+316{rng.randrange(10**7, 10**8)}",  # E.164, as bookings store it
                     email=f"burger{made}@example.org" if rng.random() < 0.7 else None,
                 ),
                 notes=None,

@@ -2,7 +2,7 @@
 
 from scheduler.accounts.models import Role, User
 from scheduler.addresses.models import Address
-from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitStatus
+from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitSearch, VisitStatus
 from scheduler.capacity.models import (
     Closure,
     ExceptionKind,
@@ -17,6 +17,7 @@ from scheduler.insights.models import OfferSearch
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
+from scheduler.waitlist.models import WaitlistEntry
 
 __all__ = [
     "Address",
@@ -40,6 +41,8 @@ __all__ = [
     "User",
     "Visit",
     "VisitEvent",
+    "VisitSearch",
     "VisitStatus",
+    "WaitlistEntry",
     "WeeklyShift",
 ]

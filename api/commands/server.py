@@ -14,6 +14,7 @@ from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.day import shifts as day_shifts
 from scheduler.db import make_engine, make_sessionmaker, transaction
+from scheduler.notify.templates import format_postcode
 from scheduler.tenants import service as tenants
 
 
@@ -71,6 +72,13 @@ def _demo(args: argparse.Namespace) -> int:
             session, name="Demo planner", role=Role.PLANNER, municipality=municipality
         )
         expert = day_shifts.get_experts(session, municipality=municipality)[0]
+        home = demo.sample_address(session, municipality)
+        address = (
+            f"{format_postcode(home.postcode)}, house number {home.house_number}"
+            f" ({home.street}, {home.city})"
+            if home is not None
+            else "(the register is empty)"
+        )
         _, expert_token = accounts.ensure_user(
             session,
             name=f"Demo expert ({expert.name})",
@@ -85,6 +93,7 @@ def _demo(args: argparse.Namespace) -> int:
 Aan Huis demo is starting on {base}
 
   Citizens book a visit:   {base}/{DEMO_SLUG}/
+  A demo address to try:   {address}
   Planner pages:           {base}/planner/{DEMO_SLUG}/   (sign in with the planner token)
   Expert route app:        {base}/expert/                (sign in with the expert token)
   API documentation:       {base}/api/docs

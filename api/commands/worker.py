@@ -4,7 +4,10 @@ Each round it
 1. runs the day optimisations queued through the API (``Prefer: respond-async``), oldest first;
 2. queues tomorrow's reminders for every municipality (every ``--reminders-every`` seconds;
    idempotent, so several workers or a restart never queue one twice);
-3. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+3. sweeps the waiting list: citizens waiting for an earlier time hear of one (inside
+   ``AANHUIS_WAITLIST_HOURS``; a cancellation makes its waiting visits due at once, so the next
+   round, seconds later, looks at them);
+4. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -17,12 +20,13 @@ import argparse
 import time
 
 from api.commands.outbox import queue_reminders
-from api.runtime import mailer, travel_provider
+from api.runtime import mailer, notifier, travel_provider
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs
+from scheduler.usecases import waitlist
 
 BATCH = 50
 
@@ -31,9 +35,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``worker`` to the ``aanhuis`` command line."""
     parser = subparsers.add_parser(
         "worker",
-        help="run queued day optimisations, queue reminders, send due e-mail",
-        description="The background process: queued day optimisations, tomorrow's reminders "
-        "and, when SMTP is configured, the e-mail that is due.",
+        help="run queued day optimisations, queue reminders, sweep the waiting list, send due "
+        "e-mail",
+        description="The background process: queued day optimisations, tomorrow's reminders, "
+        "the waiting list and, when SMTP is configured, the e-mail that is due.",
     )
     parser.add_argument("--once", action="store_true", help="one round, then stop")
     parser.add_argument(
@@ -68,6 +73,15 @@ def _work(args: argparse.Namespace) -> int:
                 ):
                     if queued:
                         print(f"{slug}: {queued} reminder(s) for {day.isoformat()}", flush=True)
+            noticed = waitlist.sweep(
+                sessions,
+                travel=travel,
+                notify=notifier(settings),
+                hours=settings.waitlist_window,
+                now=clock.now(),
+            )
+            if noticed:
+                print(f"{noticed} waiting-list notice(s) queued", flush=True)
             if smtp is not None:
                 sent = BATCH
                 while sent == BATCH:

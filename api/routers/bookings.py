@@ -9,32 +9,47 @@ SMTP is configured, sent after the response in a background task.
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from sqlalchemy.orm import Session
 
-from api.deps import MunicipalityDep, SessionDep, SettingsDep
-from api.problems import prefers_dutch, problem_responses
+from api.deps import MunicipalityDep, SessionDep, SettingsDep, WritingSessionDep
+from api.lookup_limit import LookupLimitDep
+from api.problems import prefers_dutch, problem_responses, problem_schema
 from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
-from api.runtime import NotifierDep, TravelDep, send_after_response
+from api.runtime import NotifierDep, TravelDep, mailer, send_after_response
 from api.settings import Settings
 from scheduler import clock
+from scheduler.addresses.service import normalise_postcode
 from scheduler.booking import service as booking
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.booking.schemas import (
     REFERENCE,
+    AddressRead,
     BookingRead,
     BookingRequest,
+    LookupAccepted,
+    LookupRequest,
+    OfferRead,
+    OffersResponse,
     PersonalData,
     RescheduleRequest,
+    ServiceBrief,
+    clean_needs,
+    normalise_reference,
 )
 from scheduler.calendar import render_invite
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import NotFound, OfferExpired, SlotTaken
+from scheduler.errors import InvalidInput, NotFound, OfferExpired, SlotTaken
 from scheduler.notify import service as notify
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases import waitlist as waitlist_usecases
+from scheduler.usecases.notifier import Notifier
+from scheduler.waitlist import service as waitlist
+from scheduler.waitlist.schemas import WaitlistRead
 
 router = APIRouter(tags=["bookings"])
 
@@ -98,6 +113,10 @@ def _citizen_visit(session: Session, reference: str, credentials: ManageCredenti
     return booking.get_for_citizen(session, reference, token_of(credentials))
 
 
+def _tz(session: Session, visit: Visit) -> ZoneInfo:
+    return clock.zone(_municipality(session, visit).timezone)
+
+
 def _municipality(session: Session, visit: Visit) -> Municipality:
     m = session.get(Municipality, visit.municipality_id)
     assert m is not None
@@ -124,12 +143,17 @@ def create_booking(
 ) -> BookingRead:
     """Book the window of an offer; returns the reference and the manage token (keep it).
 
+    With a `contact`, someone books for the citizen: every message goes to the contact (their
+    e-mail, or a call from the desk), naming the citizen. `needs` reach the expert's route card
+    and the planner's day; one the service ties to a skill limits who can take the visit.
+
     Repeating a request with the same `Idempotency-Key` returns the same booking, again with
     status 201 and the same body (the manage token included for 24 hours), marked with the header
     `Idempotent-Replayed: true`; the same key with other content is refused (422). A window that
     can no longer be kept answers 409, an expired offer 410, both with `alternatives`.
     """
-    citizen = body.citizen.to_citizen()
+    citizen, contact = body.parties()
+    needs = clean_needs(body.needs)
     language = body.language or ("nl" if prefers_dutch(request) else "en")
     try:
         booked = booking_usecases.book(
@@ -137,6 +161,8 @@ def create_booking(
             municipality=municipality,
             offer_id=body.offer_id,
             citizen=citizen,
+            contact=contact,
+            needs=needs,
             notes=body.clean_notes(),
             idempotency_key=idempotency_key,
             travel=travel,
@@ -144,7 +170,9 @@ def create_booking(
             notify=notifier,
         )
     except (SlotTaken, OfferExpired) as exc:
-        attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        attach_alternatives(
+            exc, session, municipality, body.offer_id, settings, travel, needs=needs
+        )
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -158,6 +186,100 @@ def create_booking(
         background=background,
         request=request,
     )
+
+
+LOOKUP_ACCEPTED = LookupAccepted(
+    detail="If the reference, postcode and house number belong to an active booking, a new "
+    "link to it is on its way, by e-mail or by phone, to the address on file."
+)
+LOOKUP_ACCEPTED_NL = LookupAccepted(
+    detail="Als het afspraaknummer, de postcode en het huisnummer bij een afspraak horen, is "
+    "er een nieuwe link naar onderweg, per e-mail of telefoon, naar het adres dat wij kennen."
+)
+
+
+@router.post(
+    "/api/v1/municipalities/{slug}/bookings/lookup",
+    response_model=LookupAccepted,
+    status_code=202,
+    responses={
+        **problem_responses(404, 422),
+        429: {
+            "description": "Too many look-ups from this client or of this reference "
+            "(problem+json, with `Retry-After`).",
+            "content": {"application/problem+json": {"schema": problem_schema()}},
+        },
+    },
+)
+def lookup_booking(
+    body: LookupRequest,
+    municipality: MunicipalityDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    notifier: NotifierDep,
+    limit: LookupLimitDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> LookupAccepted:
+    """Lost the link? Send a fresh manage link for a booking to the channel on file.
+
+    Give the reference (any case, with or without dashes and spaces) and the visit's postcode
+    and house number. The answer is always 202 with the same body, whether or not they match an
+    active booking; when all three do, a message with a new link goes to the e-mail address or
+    phone number the booking has (the contact person's, when someone booked for the citizen),
+    and the old link stops working. Limited per client and per reference: 429 is the only
+    other answer.
+    """
+    reference = normalise_reference(body.reference)
+    limit.hit(reference or body.reference.strip().upper())
+    postcode = _postcode_or_none(body.postcode)
+    # The request's session would hold SQLite's write lock into the task: done with it.
+    session.close()
+    if reference is not None and postcode is not None:
+        # After the answer, so the answer takes as long whether or not anything matched.
+        background.add_task(
+            _send_manage_link,
+            request,
+            settings,
+            notifier,
+            municipality.id,
+            reference,
+            postcode,
+            body.house_number,
+        )
+    return LOOKUP_ACCEPTED_NL if prefers_dutch(request) else LOOKUP_ACCEPTED
+
+
+def _postcode_or_none(raw: str) -> str | None:
+    try:
+        return normalise_postcode(raw)
+    except InvalidInput:
+        return None
+
+
+def _send_manage_link(
+    request: Request,
+    settings: Settings,
+    notifier: Notifier,
+    municipality_id: int,
+    reference: str,
+    postcode: str,
+    house_number: int,
+) -> None:
+    with request.app.state.sessions() as session:
+        municipality = session.get(Municipality, municipality_id)
+        assert municipality is not None
+        sent = booking_usecases.send_manage_link(
+            session,
+            municipality=municipality,
+            reference=reference,
+            postcode=postcode,
+            house_number=house_number,
+            notify=notifier,
+        )
+    smtp = mailer(settings)
+    if sent and smtp is not None:
+        notify.send_pending(request.app.state.sessions, smtp, now=clock.now())
 
 
 @router.get(
@@ -288,6 +410,92 @@ def cancel_booking(
 
 
 @router.get(
+    "/api/v1/bookings/{reference}/waitlist",
+    response_model=WaitlistRead,
+    responses=problem_responses(401, 404, 422),
+)
+def get_waitlist(
+    reference: str, session: SessionDep, credentials: ManageCredentials
+) -> WaitlistRead:
+    """Whether the booking waits for an earlier time, and how many notices it had."""
+    visit = _citizen_visit(session, reference, credentials)
+    return WaitlistRead.of(waitlist.get(session, visit=visit), _tz(session, visit))
+
+
+@router.post(
+    "/api/v1/bookings/{reference}/waitlist",
+    response_model=WaitlistRead,
+    responses=problem_responses(401, 404, 409, 422),
+)
+def join_waitlist(
+    reference: str, session: SessionDep, credentials: ManageCredentials
+) -> WaitlistRead:
+    """Tell me if an earlier time frees up: join the waiting list (joining twice is harmless).
+
+    When windows earlier than the booked one can be had (someone cancelled, a day was re-planned,
+    capacity was added), a message with a link to them goes out: at most once a day, at most 3
+    times in total, only in the municipality's daytime hours. Taking one is an ordinary
+    reschedule (`GET …/earlier-offers`, then `POST …/reschedule`); nothing is held, the first to
+    book an earlier window gets it. Cancelling or erasing the booking ends the entry.
+    """
+    visit = _citizen_visit(session, reference, credentials)
+    entry = waitlist_usecases.join(session, visit=visit)
+    return WaitlistRead.of(entry, _tz(session, visit))
+
+
+@router.delete(
+    "/api/v1/bookings/{reference}/waitlist",
+    response_model=WaitlistRead,
+    responses=problem_responses(401, 404, 422),
+)
+def leave_waitlist(
+    reference: str, session: SessionDep, credentials: ManageCredentials
+) -> WaitlistRead:
+    """Leave the waiting list: no more messages about earlier times."""
+    visit = _citizen_visit(session, reference, credentials)
+    waitlist_usecases.leave(session, visit=visit)
+    return WaitlistRead.of(waitlist.get(session, visit=visit), _tz(session, visit))
+
+
+@router.get(
+    "/api/v1/bookings/{reference}/earlier-offers",
+    response_model=OffersResponse,
+    responses=problem_responses(401, 404, 409, 422),
+)
+def earlier_offers(
+    reference: str,
+    session: WritingSessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    credentials: ManageCredentials,
+    request: Request,
+) -> OffersResponse:
+    """Windows wholly before the booked one (the waiting-list message links here).
+
+    Each is an ordinary offer to move this booking (`POST …/reschedule` with its id); it holds
+    nothing, so another citizen may take it first. Empty when there are none now.
+    """
+    visit = _citizen_visit(session, reference, credentials)
+    m = _municipality(session, visit)
+    service = session.get(ServiceType, visit.service_type_id)
+    assert service is not None
+    made = waitlist_usecases.earlier_offers(
+        session,
+        municipality=m,
+        visit=visit,
+        travel=travel,
+        hold_minutes=settings.offer_hold_minutes,
+    )
+    tz = clock.zone(m.timezone)
+    return OffersResponse(
+        offers=[OfferRead.of(o, tz) for o in made],
+        service=ServiceBrief.of(service, dutch=prefers_dutch(request)),
+        address=AddressRead.of(visit),
+        reschedule_of=visit.reference,
+    )
+
+
+@router.get(
     "/api/v1/bookings/{reference}/personal-data",
     response_model=PersonalData,
     responses=problem_responses(401, 404, 422),
@@ -295,7 +503,8 @@ def cancel_booking(
 def export_personal_data(
     reference: str, session: SessionDep, credentials: ManageCredentials
 ) -> PersonalData:
-    """Everything stored about you for this booking, including the messages sent to you."""
+    """Everything stored about you for this booking, including the contact person who booked it,
+    the needs and the messages sent."""
     visit = _citizen_visit(session, reference, credentials)
     m = _municipality(session, visit)
     return PersonalData.of(
@@ -311,7 +520,8 @@ def export_personal_data(
 def erase_personal_data(
     reference: str, session: SessionDep, travel: TravelDep, credentials: ManageCredentials
 ) -> PersonalData:
-    """Erase your name, phone, e-mail, notes and address from this booking.
+    """Erase your name, phone, e-mail, notes, needs and address (and the contact person's details)
+    from this booking; it leaves the waiting list.
 
     **An upcoming visit is cancelled by the erasure**: without an address nobody can come. No
     message is sent about it, since the contact details are gone. What remains is an anonymous

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from api.settings import Settings
@@ -20,6 +23,8 @@ def attach_alternatives(
     offer_id: str,
     settings: Settings,
     travel: TravelTimeProvider,
+    *,
+    needs: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Roll the failed attempt back and attach fresh offers for the same service and address,
     so the caller can choose again straight from the 409/410 problem document."""
@@ -30,6 +35,7 @@ def attach_alternatives(
         offer_id=offer_id,
         travel=travel,
         hold_minutes=settings.offer_hold_minutes,
+        needs=needs,
     )
     tz = clock.zone(municipality.timezone)
     exc.extra["alternatives"] = [OfferRead.of(o, tz).model_dump(mode="json") for o in fresh]

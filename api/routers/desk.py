@@ -9,17 +9,20 @@ the manage link (with its token) so the planner can send it or read it out.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.routers.common import attach_alternatives
+from api.routers.offers import needed_skills
 from api.runtime import GeocoderDep, NotifierDep, TravelDep, send_after_response
 from api.settings import Settings
 from scheduler import clock
+from scheduler.addresses.service import normalise_postcode
 from scheduler.booking import offers
 from scheduler.booking import service as booking
 from scheduler.booking.models import Channel, Visit
@@ -32,9 +35,12 @@ from scheduler.booking.schemas import (
     OffersResponse,
     RescheduleRequest,
     ServiceBrief,
+    clean_needs,
+    normalise_phone,
+    normalise_reference,
 )
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import OfferExpired, SlotTaken
+from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
 from scheduler.geocoding import Geocoder, Place
 from scheduler.notify.service import manage_link
 from scheduler.tenants.models import Municipality
@@ -134,6 +140,7 @@ def desk_offers(
     service = offers.service_for(
         session, municipality=municipality, code=body.service, moving=visit
     )
+    extra_skills = needed_skills(service, body, moving=visit)
     place = _place(session, municipality, body, visit, geocoder)
     made = offers.make_offers(
         session,
@@ -146,6 +153,7 @@ def desk_offers(
         latest=body.latest,
         limit=body.limit,
         reschedule_of=visit,
+        extra_skills=extra_skills,
     )
     tz = clock.zone(municipality.timezone)
     return OffersResponse(
@@ -183,13 +191,20 @@ def desk_book(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> DeskBookingRead:
-    """Book an offer's window for the caller; the answer holds the manage link to pass on."""
+    """Book an offer's window for the caller; the answer holds the manage link to pass on.
+
+    A caller who books for someone else is the `contact`: the messages go to them.
+    """
+    citizen, contact = body.parties()
+    needs = clean_needs(body.needs)
     try:
         booked = booking_usecases.book(
             session,
             municipality=municipality,
             offer_id=body.offer_id,
-            citizen=body.citizen.to_citizen(),
+            citizen=citizen,
+            contact=contact,
+            needs=needs,
             notes=body.clean_notes(),
             idempotency_key=idempotency_key,
             travel=travel,
@@ -199,13 +214,88 @@ def desk_book(
             notify=notifier,
         )
     except (SlotTaken, OfferExpired) as exc:
-        attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
+        attach_alternatives(
+            exc, session, municipality, body.offer_id, settings, travel, needs=needs
+        )
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     answer = _read(session, settings, municipality, booked.visit, booked.manage_token)
     send_after_response(background, request, settings, session)
     return answer
+
+
+class VisitSearchRequest(BaseModel):
+    """Find a caller's bookings by one of: the reference (as they read it out), postcode and
+    house number, a phone number (the citizen's or the contact person's), or a name (part of
+    the citizen's or the contact person's, any case)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str | None = Field(default=None, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
+    postcode: str | None = Field(default=None, max_length=8, pattern=r"^[^\x00-\x1f\x7f]*$")
+    house_number: int | None = Field(default=None, ge=1, le=99999)
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
+    name: str | None = Field(
+        default=None, min_length=2, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
+    )
+
+
+@router.post(
+    "/bookings/search",
+    response_model=list[DeskBookingRead],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def desk_search(
+    body: VisitSearchRequest,
+    municipality: MunicipalityDep,
+    planner: Planner,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> list[DeskBookingRead]:
+    """A caller's bookings, most recent first (at most 25); every search is recorded (who,
+    when, by what, how many found; never the terms)."""
+    query = search_query(body)
+    found = booking.search_visits(
+        session,
+        municipality=municipality,
+        actor=_actor(planner),
+        now=clock.now(),
+        **query,
+    )
+    return [_read(session, settings, municipality, v, None) for v in found]
+
+
+def search_query(body: VisitSearchRequest) -> dict[str, Any]:
+    """The one search the request asks for, normalised, or :class:`InvalidInput`."""
+    given = {
+        k
+        for k in ("reference", "postcode", "house_number", "phone", "name")
+        if getattr(body, k) not in (None, "")
+    }
+    if given == {"reference"}:
+        reference = normalise_reference(body.reference or "")
+        if reference is None:
+            raise InvalidInput(
+                "A reference looks like AH-7K2M-9QXC.",
+                nl="Een afspraaknummer ziet eruit als AH-7K2M-9QXC.",
+                field="reference",
+            )
+        return {"by": "reference", "reference": reference}
+    if given == {"postcode", "house_number"}:
+        return {
+            "by": "address",
+            "postcode": normalise_postcode(body.postcode or ""),
+            "house_number": body.house_number,
+        }
+    if given == {"phone"}:
+        return {"by": "phone", "phone": normalise_phone(body.phone or "", field="phone")}
+    if given == {"name"}:
+        return {"by": "name", "name": body.name}
+    raise InvalidInput(
+        "Search by one of: reference; postcode and house number; phone; name.",
+        nl="Zoek op één van: afspraaknummer; postcode en huisnummer; telefoon; naam.",
+    )
 
 
 @router.get(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import MunicipalityDep, SessionDep
 from api.problems import prefers_dutch
+from scheduler.booking.schemas import NeedInfo
 from scheduler.catalog import service as catalog
 from scheduler.catalog.schemas import ServiceRead
 from scheduler.tenants.schemas import MunicipalityRead
@@ -28,3 +29,11 @@ def list_services(
     return [
         ServiceRead.of(s, dutch=dutch) for s in catalog.get_all(session, municipality=municipality)
     ]
+
+
+@router.get("/{slug}/needs", response_model=list[NeedInfo])
+def list_needs(municipality: MunicipalityDep) -> list[NeedInfo]:
+    """Needs a booking can state (`needs: [{code, detail}]`): `detail` says whether the need
+    takes a language code (one of `options`), a short text, or nothing."""
+    del municipality  # the same list everywhere; the path keeps the tenant's API shape
+    return NeedInfo.all()

@@ -14,14 +14,17 @@ from scheduler import clock
 from scheduler.booking import offers
 from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, STARTED_STATUSES, Visit
+from scheduler.booking.needs import skills_for
 from scheduler.booking.schemas import (
     AddressRead,
     OfferRead,
     OfferRequest,
     OffersResponse,
     ServiceBrief,
+    clean_needs,
 )
-from scheduler.errors import Conflict, NotFound
+from scheduler.catalog.models import ServiceType
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
 
@@ -60,6 +63,22 @@ def moving_visit(
     return visit
 
 
+def needed_skills(service: ServiceType, body: OfferRequest, *, moving: Visit | None) -> list[str]:
+    """The skills the request's needs require under the service's configuration.
+
+    A visit being moved keeps the needs it was booked with; new ones are refused.
+    """
+    if moving is not None:
+        if body.needs:
+            raise InvalidInput(
+                "A visit keeps its needs when it is moved.",
+                nl="Een verplaatste afspraak houdt dezelfde behoeften.",
+                field="needs",
+            )
+        return []
+    return skills_for(service.need_skills or {}, clean_needs(body.needs))
+
+
 @router.post(
     "/{slug}/offers",
     response_model=OffersResponse,
@@ -75,11 +94,16 @@ def create_offers(
     credentials: ManageCredentials,
     request: Request,
 ) -> OffersResponse:
-    """Arrival windows an expert can really make, held for a few minutes (`expires_at`).
+    """Arrival windows an expert can really make, valid for a few minutes (`expires_at`).
+
+    An offer reserves nothing: booking checks the window again, and answers 409 with fresh
+    alternatives when someone else took it first.
 
     Give the address as postcode and house number (or as a location). Every offered window can
-    be booked and driven at the moment it is offered; booking re-checks it. For a reschedule,
-    send `reschedule_of` with the booking's manage token.
+    be booked and driven at the moment it is offered; booking re-checks it. Send the `needs`
+    the booking will state: one the service ties to a skill (an interpreter's language) leaves
+    only windows of experts who have it. For a reschedule, send `reschedule_of` with the
+    booking's manage token: its current window is never among the offers.
     """
     visit = None
     if body.reschedule_of is not None:
@@ -87,6 +111,7 @@ def create_offers(
     service = offers.service_for(
         session, municipality=municipality, code=body.service, moving=visit
     )
+    extra_skills = needed_skills(service, body, moving=visit)
     if body.address is None and body.location is None and visit is not None:
         place = Place(
             visit.lat,
@@ -117,6 +142,7 @@ def create_offers(
         latest=body.latest,
         limit=body.limit,
         reschedule_of=visit,
+        extra_skills=extra_skills,
     )
     tz = clock.zone(municipality.timezone)
     return OffersResponse(

@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
+from api.lookup_limit import LookupLimitDep, TooManyLookups
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
-from api.web import forms
+from api.web import forms, needs_form
 from api.web.forms import Form, PostedForm
 from api.web.rendering import Page, PageDep, PageRoute, TenantPage
 from api.web.views import ChosenOffer, group_offers, next_day_after
@@ -28,6 +29,8 @@ from scheduler import clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import Offer
+from scheduler.booking.needs import describe, skills_for
+from scheduler.booking.schemas import normalise_reference
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import (
@@ -78,9 +81,9 @@ def start(page: TenantPage, session: SessionDep) -> Response:
 
 @router.get(f"/{SLUG}/diensten/{{code}}", response_class=HTMLResponse)
 def address_form(page: TenantPage, session: SessionDep, code: str) -> Response:
-    """Step 2: postcode and house number."""
+    """Step 2: for whom, postcode and house number, and the needs."""
     service = catalog.get_by_code(session, municipality=_municipality(page), code=code)
-    return _address_page(page, service, Form())
+    return _address_page(page, service, forms.form_of({needs_form.FOR: "zelf"}))
 
 
 @router.post(f"/{SLUG}/diensten/{{code}}", response_class=HTMLResponse)
@@ -93,13 +96,22 @@ def search_windows(
     form: PostedForm,
     code: str,
 ) -> Response:
-    """Step 3: the windows on offer for this address (or the address form again, with errors)."""
+    """Step 3: the windows on offer for this address (or the address form again, with errors).
+
+    Needs that the service ties to a skill (an interpreter's language) leave only the windows
+    of experts who have it.
+    """
     municipality = _municipality(page)
     service = catalog.get_by_code(session, municipality=municipality, code=code)
     page.here = f"/{municipality.slug}/diensten/{service.code}"
+    if form.get("actie") == "taal":
+        return _address_page(page, service, form)
+    if form.get(needs_form.FOR) not in ("", "zelf", "ander"):  # "" (not asked): for oneself
+        form.add_error(needs_form.FOR, page.t("for.missing"))
     postcode = forms.postcode(form, page.t)
     number = forms.house_number(form, page.t)
     addition = forms.addition(form, page.t)
+    needs = needs_form.needs_of(form, page.t)
     if not form.ok or postcode is None or number is None:
         return _address_page(page, service, form, status=422)
     try:
@@ -126,6 +138,7 @@ def search_windows(
         travel=travel,
         hold_minutes=settings.offer_hold_minutes,
         earliest=_date(form.get("vanaf")),
+        extra_skills=skills_for(service.need_skills or {}, needs),
     )
     return _windows_page(
         page, service, offers, form=Form(values=form.values), hold=settings.offer_hold_minutes
@@ -152,11 +165,18 @@ def choose_window(
         return search_windows(page, session, settings, travel, geocoder, form, code)
     chosen = form.get("aanbod")
     shown = _offers(session, municipality, form.get("aanbiedingen").split(","))
+    hold = settings.offer_hold_minutes
+    if action == "taal":
+        return _windows_page(page, service, shown, form=form, hold=hold)
     if chosen and chosen in {o.id for o in shown}:
-        return page.redirect(f"/{municipality.slug}/gegevens?aanbod={quote(chosen)}")
+        # The answers so far (for whom, needs) go on as hidden fields, never in a URL.
+        offer = booking.get_offer(session, municipality, chosen)
+        details = forms.form_of(
+            {"aanbod": offer.id, "sleutel": new_token(), **needs_form.carried(form)}
+        )
+        return _details_page(page, session, offer, details)
     page.here = f"/{municipality.slug}/diensten/{service.code}"
     form.add_error("aanbod", page.t("error.window.missing"))
-    hold = settings.offer_hold_minutes
     return _windows_page(page, service, shown, form=form, hold=hold, status=422)
 
 
@@ -183,15 +203,22 @@ def book(
     t = page.t
     offer_id = form.get("aanbod")
     page.here = f"/{municipality.slug}/gegevens?aanbod={quote(offer_id)}"
-    name = forms.required_text(form, t, "naam", "error.name.missing", 200)
+    if form.get("actie") == "taal":
+        return _details_again(page, session, form, offer_id, status=200)
+    other = needs_form.for_someone_else(form)
+    missing_name = "details.visited.name.missing" if other else "error.name.missing"
+    name = forms.required_text(form, t, "naam", missing_name, 200)
     phone = forms.phone(form, t)
     email = forms.email(form, t)
+    contact = needs_form.contact_of(form, t)
     notes = forms.optional_text(form, t, "opmerkingen", 1000)
-    if not form.error("telefoon") and not form.error("email") and not (phone or email):
+    needs = needs_form.needs_of(form, t)
+    reachable = phone or email or other
+    if not form.error("telefoon") and not form.error("email") and not reachable:
         form.add_error("telefoon", t("error.contact.missing"))
     if not offer_id:
         form.add_error("aanbod", t("error.window.missing"))
-    if not form.ok or name is None:
+    if not form.ok or name is None or (other and contact is None):
         return _details_again(page, session, form, offer_id, status=422)
     key = form.get("sleutel") or None
     try:
@@ -200,6 +227,8 @@ def book(
             municipality=municipality,
             offer_id=offer_id,
             citizen=booking.Citizen(name=name, phone=phone, email=email),
+            contact=contact,
+            needs=needs,
             notes=notes,
             idempotency_key=key[:200] if key else None,
             travel=travel,
@@ -216,6 +245,7 @@ def book(
             travel=travel,
             hold_minutes=settings.offer_hold_minutes,
             limit=ALTERNATIVES,
+            needs=needs,
         )
         form.values.pop("aanbod", None)
         notice = {"heading": t(f"notice.{notice_key}.title"), "text": t(f"notice.{notice_key}")}
@@ -231,6 +261,63 @@ def book(
         )
     return page.redirect(
         f"/afspraak/{visit.reference}/bevestigd?token={quote(booked.manage_token)}"
+    )
+
+
+@router.get(f"/{SLUG}/mijn-afspraak", response_class=HTMLResponse)
+def lookup_form(page: TenantPage) -> Response:
+    """ "Heeft u al een afspraak?": ask for a fresh manage link with reference and address."""
+    return _lookup_page(page, Form())
+
+
+@router.post(f"/{SLUG}/mijn-afspraak", response_class=HTMLResponse)
+def lookup(
+    page: TenantPage,
+    session: SessionDep,
+    notify: NotifierDep,
+    limit: LookupLimitDep,
+    form: PostedForm,
+) -> Response:
+    """Send a fresh manage link when reference, postcode and house number match an active
+    booking. The page says the same whether or not they did; only the look-up limit shows."""
+    municipality = _municipality(page)
+    t = page.t
+    if form.get("actie") == "taal":
+        return _lookup_page(page, form)
+    raw = form.get("referentie")
+    if not raw:
+        form.add_error("referentie", t("lookup.reference.missing"))
+    postcode = forms.postcode(form, t)
+    number = forms.house_number(form, t)
+    if not form.ok or postcode is None or number is None:
+        return _lookup_page(page, form, status=422)
+    reference = normalise_reference(raw)
+    try:
+        limit.hit(reference or raw.upper())
+    except TooManyLookups:
+        notice = {"kind": "warning", "heading": t("lookup.too_many.title"), "text": ""}
+        notice["text"] = t("lookup.too_many")
+        return _lookup_page(page, form, status=429, notice=notice)
+    if reference is not None:
+        booking_usecases.send_manage_link(
+            session,
+            municipality=municipality,
+            reference=reference,
+            postcode=postcode,
+            house_number=number,
+            notify=notify,
+        )
+    notice = {"kind": "ok", "heading": t("lookup.sent.title"), "text": t("lookup.sent")}
+    return _lookup_page(page, Form(), notice=notice)
+
+
+def _lookup_page(
+    page: Page, form: Form, *, status: int = 200, notice: dict[str, str] | None = None
+) -> HTMLResponse:
+    action = f"/{_municipality(page).slug}/mijn-afspraak"
+    page.keep_form("zoeken", action)
+    return page.render(
+        "citizen/lookup.html", status=status, form=form, action=action, notice=notice
     )
 
 
@@ -270,12 +357,17 @@ def _address_page(
     status: int = 200,
     problem: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    action = f"/{_municipality(page).slug}/diensten/{service.code}"
+    page.keep_form("boeken", action)
     return page.render(
         "citizen/address.html",
         status=status,
         service=ServiceView(service, page.lang),
         form=form,
         problem=problem,
+        action=action,
+        needs=needs_form.need_options(page.t),
+        languages=needs_form.language_options(page.t),
     )
 
 
@@ -293,6 +385,11 @@ def _windows_page(
     later = next_day_after(offers, tz)
     address = format_address(offers[0]) if offers else ""
     hidden = {k: form.get(k) for k in ("postcode", "huisnummer", "toevoeging")}
+    hidden |= needs_form.carried(form)
+    action = f"/{municipality.slug}/diensten/{service.code}/tijd"
+    page.keep_form("boeken", action)
+    needs = needs_form.needs_of(Form(values=dict(form.values)), page.t)
+    restricted = bool(skills_for(service.need_skills or {}, needs))
     return page.render(
         "citizen/windows.html",
         status=status,
@@ -301,7 +398,8 @@ def _windows_page(
         days=group_offers(offers, tz, page.t),
         form=form,
         notice=None,
-        action=f"/{municipality.slug}/diensten/{service.code}/tijd",
+        restricted=restricted,
+        action=action,
         hidden=hidden,
         offer_ids=[o.id for o in offers],
         later_from=later.isoformat() if later else None,
@@ -336,12 +434,19 @@ def _details_page(
                 "postcode": source.postcode or "",
                 "huisnummer": str(source.house_number or ""),
                 "toevoeging": source.addition or "",
+                **needs_form.carried(form),
             },
         }
+    page.keep_form("boeken", f"/{municipality.slug}/gegevens")
+    needs = needs_form.needs_of(Form(values=dict(form.values)), page.t)
     return page.render(
         "citizen/details.html",
         status=status,
         form=form,
+        for_other=needs_form.for_someone_else(form),
+        carried=needs_form.carried(form),
+        needs_text=", ".join(describe(needs, page.t.lang)),
+        relations=needs_form.relation_options(page.t),
         chosen=chosen,
         alternatives=group_offers(alternatives, tz, page.t) if alternatives is not None else None,
         alternative_ids=[o.id for o in alternatives or ()],

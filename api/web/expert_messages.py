@@ -73,6 +73,8 @@ EXPERT_MESSAGES: dict[str, dict[str, str]] = {
     "expert.visit.travel": {"nl": "Reistijd", "en": "Travel"},
     "expert.visit.travel_minutes": {"nl": "{minutes} min", "en": "{minutes} min"},
     "expert.visit.notes": {"nl": "Notities", "en": "Notes"},
+    "expert.visit.contact": {"nl": "Contactpersoon", "en": "Contact person"},
+    "expert.visit.needs": {"nl": "Let op", "en": "Please note"},
     "expert.visit.citizen": {"nl": "Inwoner", "en": "Resident"},
     "expert.visit.phone": {"nl": "Telefoon", "en": "Phone"},
     "expert.visit.done_at": {"nl": "Klaar om {time}", "en": "Done at {time}"},

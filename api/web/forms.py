@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 from api.web import csrf
 from api.web.i18n import Translator
 from scheduler.addresses.service import normalise_addition, normalise_postcode
+from scheduler.booking.schemas import normalise_email, normalise_phone
 from scheduler.errors import InvalidInput
 
 MAX_FIELD_LENGTH = 2000
@@ -130,6 +131,7 @@ def optional_text(form: Form, t: Translator, name: str, max_length: int) -> str 
 
 
 def phone(form: Form, t: Translator, name: str = "telefoon") -> str | None:
+    """The number in E.164 (``+31612345678``), as the API stores it, so the desk finds it."""
     raw = form.get(name)
     if not raw:
         return None
@@ -137,7 +139,11 @@ def phone(form: Form, t: Translator, name: str = "telefoon") -> str | None:
     if not _PHONE.match(raw) or not 10 <= digits <= 15:
         form.add_error(name, t("error.phone.invalid"))
         return None
-    return raw
+    try:
+        return normalise_phone(raw)
+    except InvalidInput:
+        form.add_error(name, t("error.phone.invalid"))
+        return None
 
 
 def email(form: Form, t: Translator, name: str = "email") -> str | None:
@@ -147,4 +153,8 @@ def email(form: Form, t: Translator, name: str = "email") -> str | None:
     if len(raw) > 254 or not _EMAIL.match(raw):
         form.add_error(name, t("error.email.invalid"))
         return None
-    return raw
+    try:
+        return normalise_email(raw)
+    except InvalidInput:
+        form.add_error(name, t("error.email.invalid"))
+        return None

@@ -41,11 +41,19 @@ from scheduler.errors import Conflict, NotFound, OfferExpired, SlotTaken
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases import waitlist as waitlist_usecases
+from scheduler.waitlist import service as waitlist
 
 router = APIRouter(prefix="/afspraak", route_class=PageRoute, include_in_schema=False)
 
 #: The notices the manage page shows after an action (``?melding=…``).
-NOTICES = {"verzet": "ok", "geannuleerd": "ok", "gewist": "ok"}
+NOTICES = {
+    "verzet": "ok",
+    "geannuleerd": "ok",
+    "gewist": "ok",
+    "wachtlijst": "ok",
+    "geen-wachtlijst": "ok",
+}
 
 
 class Manage:
@@ -74,6 +82,8 @@ class Manage:
             "data": f"{base}/gegevens{q}",
             "data_json": f"{base}/gegevens.json{q}",
             "erase": f"{base}/wissen{q}",
+            "waitlist": f"{base}/wachtlijst",
+            "earlier": f"{base}/eerder{q}",
         }
 
     def view(self) -> VisitView:
@@ -87,6 +97,7 @@ class Manage:
             links=self.links,
             token=self.token,
             manage_url=self.manage_url,
+            waiting=waitlist.is_waiting(self.session, visit=self.visit),
             **values,
         )
 
@@ -309,6 +320,51 @@ def cancel(manage: PostedManage, travel: TravelDep, notify: NotifierDep) -> Resp
         notify=notify,
     )
     return manage.page.redirect(f"{manage.links['manage']}&melding=geannuleerd")
+
+
+@router.post("/{reference}/wachtlijst", response_class=HTMLResponse)
+def waiting_list(manage: PostedManage, form: ManageForm) -> Response:
+    """Join (``actie=aan``) or leave (``actie=uit``) the waiting list for an earlier time."""
+    if form.get("actie") == "uit":
+        waitlist_usecases.leave(manage.session, visit=manage.visit)
+        return manage.page.redirect(f"{manage.links['manage']}&melding=geen-wachtlijst")
+    _require_changeable(manage)
+    waitlist_usecases.join(manage.session, visit=manage.visit)
+    return manage.page.redirect(f"{manage.links['manage']}&melding=wachtlijst")
+
+
+@router.get("/{reference}/eerder", response_class=HTMLResponse)
+def earlier_times(manage: ManageDep, settings: SettingsDep, travel: TravelDep) -> Response:
+    """The waiting-list message's link: windows before the booked one, to move to (first come,
+    first served). Choosing one goes through the ordinary reschedule's confirm step."""
+    _require_changeable(manage)
+    hold = settings.offer_hold_minutes
+    offers = waitlist_usecases.earlier_offers(
+        manage.session,
+        municipality=manage.municipality,
+        visit=manage.visit,
+        travel=travel,
+        hold_minutes=hold,
+    )
+    tz = clock.zone(manage.municipality.timezone)
+    manage.page.here = manage.links["earlier"]
+    t = manage.page.t
+    return manage.render(
+        "manage/windows.html",
+        days=group_offers(offers, tz, t),
+        form=Form(),
+        notice=None,
+        action=manage.links["choose"],
+        hidden={"token": manage.token},
+        offer_ids=[o.id for o in offers],
+        later_from=None,
+        earlier=False,
+        duration=manage.service.duration_minutes,
+        hold_minutes=hold,
+        heading=t("earlier.title"),
+        lead=t("earlier.lead", when=manage.view().when),
+        empty={"heading": t("earlier.none.title"), "text": t("earlier.none")},
+    )
 
 
 @router.get("/{reference}/gegevens", response_class=HTMLResponse)

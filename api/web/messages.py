@@ -7,6 +7,7 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 
 from __future__ import annotations
 
+from api.web.carers_messages import CARERS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
 
@@ -193,9 +194,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "windows.lead": {"nl": "{service} op {address}.", "en": "{service} at {address}."},
     "windows.explain": {
         "nl": "De medewerker komt aan binnen de tijd die u kiest en blijft ongeveer {minutes} "
-        "minuten. We houden deze tijden {hold} minuten voor u vast.",
+        "minuten. U kunt {hold} minuten lang uit deze tijden kiezen. We zetten niets voor u "
+        "vast: als u de afspraak maakt, kijken we opnieuw of de tijd nog vrij is.",
         "en": "Our expert arrives within the time you choose and stays about {minutes} minutes. "
-        "We hold these times for you for {hold} minutes.",
+        "You can choose from these times for {hold} minutes. Nothing is reserved for you: when "
+        "you book, we check again that the time is still free.",
     },
     "windows.submit": {"nl": "Verder", "en": "Continue"},
     "windows.later": {"nl": "Latere tijden tonen", "en": "Show later times"},
@@ -251,12 +254,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please choose another time below. Your details have been kept.",
     },
     "notice.expired.title": {
-        "nl": "De tijd die u koos is niet meer vastgehouden",
-        "en": "The time you chose is no longer held",
+        "nl": "De tijden zijn verlopen",
+        "en": "The times have expired",
     },
     "notice.expired": {
-        "nl": "We houden tijden maar even vast. Kies hieronder opnieuw een tijd.",
-        "en": "We only hold times for a short while. Please choose a time again below.",
+        "nl": "U kunt maar even uit getoonde tijden kiezen. Kies hieronder opnieuw een tijd.",
+        "en": "Times shown can be chosen for a short while only. Please choose again below.",
     },
     # Labels
     "label.reference": {"nl": "Afspraaknummer", "en": "Reference"},
@@ -428,3 +431,5 @@ MESSAGES: dict[str, dict[str, str]] = {
 MESSAGES.update(EXPERT_MESSAGES)
 # The planner's pages keep their texts in their own module too.
 MESSAGES.update(PLANNER_MESSAGES)
+# Booking for someone else, needs, the look-up, the waiting list and the desk's search.
+MESSAGES.update(CARERS_MESSAGES)

@@ -5,9 +5,9 @@ rendering — and the overview and phone-task pages. The other sections live nex
 one module per page family of capacity — ``planner_heatmap``, ``planner_experts``,
 ``planner_shifts``, ``planner_absences`` (and disruption), ``planner_closures``,
 ``planner_services``, all answering through ``planner_changes`` (what a change did to booked
-visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on behalf
-of a caller) and ``planner_kpis`` (KPIs, peer comparison, CSV). ``api.routers.planner_pages``
-mounts them all.
+visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on
+behalf of a caller, finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
+``api.routers.planner_pages`` mounts them all.
 
 Access: the session cookie of ``/login`` (:data:`api.deps.SESSION_COOKIE`). Nobody signed in is
 sent to ``/login`` and back; a planner of another municipality or an expert gets a friendly 403
@@ -42,6 +42,7 @@ from scheduler.capacity.overview import capacity_overview
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.notify import service as notify
+from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import PHONE_PREFIX, format_address, service_name
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
@@ -291,7 +292,8 @@ class PhoneTask:
 
 
 def phone_tasks(session: Session, municipality: Municipality, t: Translator) -> list[PhoneTask]:
-    """The outbox's phone tasks (oldest first) with the citizen's name and number to call."""
+    """The outbox's phone tasks (oldest first) with the name and number to call: the contact
+    person who booked for the citizen, or the citizen."""
     tz = clock.zone(municipality.timezone)
     out = []
     for message in notify.phone_tasks(session, municipality=municipality):
@@ -303,8 +305,8 @@ def phone_tasks(session: Session, municipality: Municipality, t: Translator) -> 
                 kind=t(f"message.{message.kind}"),
                 created=f"{t.date(local.date())}, {local:%H:%M}",
                 reference=visit.reference if visit is not None else None,
-                name=visit.citizen_name if visit is not None else None,
-                phone=visit.citizen_phone if visit is not None else None,
+                name=recipient_of(visit).name if visit is not None else None,
+                phone=recipient_of(visit).phone if visit is not None else None,
                 subject=message.subject.removeprefix(PHONE_PREFIX),
                 body=message.body,
                 undeliverable=message.recipient is not None,

@@ -31,6 +31,7 @@ from scheduler.booking import service as booking
 from scheduler.catalog.models import ServiceType
 from scheduler.day import shifts as day_shifts
 from scheduler.errors import PromisesAtRisk
+from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import format_address, service_name
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import capacity_changes
@@ -170,9 +171,9 @@ def replan_outcome(
                     window=t.window(v.window_start, v.window_end, tz),
                     service=service_name(service, t.lang),
                     address=format_address(v),
-                    name=v.citizen_name,
-                    phone=v.citizen_phone,
-                    by_email=bool(v.citizen_email),
+                    name=recipient_of(v).name,
+                    phone=recipient_of(v).phone,
+                    by_email=bool(recipient_of(v).email),
                     alternatives=[
                         Alternative(
                             o.id,

@@ -105,6 +105,8 @@ class StopLine:
     duration: int
     lat: float | None
     lon: float | None
+    #: The citizen's needs in words ("Tolk: Arabisch; Bel eerst voordat u komt").
+    needs: str = ""
 
 
 @dataclass
@@ -307,6 +309,7 @@ def timeline(
                     duration=s.service.duration_minutes,
                     lat=s.location.lat,
                     lon=s.location.lon,
+                    needs="; ".join(n.text for n in s.needs),
                 )
             )
         if last_end is not None and r.end.arrival is not None and r.end.travel_seconds:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import HTMLResponse, Response
@@ -18,13 +20,17 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
-from api.web import forms
+from api.web import forms, needs_form
 from api.web.forms import Form, PostedForm
+from api.web.i18n import Translator
 from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
-from api.web.views import VisitView, group_offers
+from api.web.views import VisitView, group_offers, next_day_after
+from scheduler import clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, Channel, Offer, Visit
+from scheduler.booking.needs import describe, skills_for
+from scheduler.booking.schemas import normalise_reference
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import (
@@ -35,6 +41,7 @@ from scheduler.errors import (
     UnknownAddress,
 )
 from scheduler.geocoding import Place
+from scheduler.notify.recipients import recipient_of
 from scheduler.notify.service import manage_link
 from scheduler.notify.templates import format_address, service_name
 from scheduler.security import new_token
@@ -65,6 +72,7 @@ def _start_page(
     *,
     lookup: Form | None = None,
     status: int = 200,
+    found: Sequence[VisitLine] | None = None,
 ) -> HTMLResponse:
     return pp.render(
         "planner/desk.html",
@@ -73,7 +81,74 @@ def _start_page(
         form=form,
         lookup=lookup or Form(),
         services=_services(session, pp),
+        needs=needs_form.need_options(pp.t),
+        languages=needs_form.language_options(pp.t),
+        found=found,
     )
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    """A search result: enough to tell bookings apart on the phone."""
+
+    reference: str
+    when: str
+    service: str
+    address: str
+    person: str
+    status: str
+
+
+@router.post(f"{PREFIX}/balie/zoeken", response_class=HTMLResponse)
+def desk_search(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
+    """Find a caller's bookings by reference (as read out), postcode and house number, phone
+    number or name. Every search is recorded (who, when, by what, how many; not the terms)."""
+    t = pp.t
+    pp.page.here = f"{pp.base}/balie"
+    query = _search_query(form, t)
+    if query is None:
+        return _start_page(pp, session, Form(), lookup=form, status=422)
+    found = booking.search_visits(
+        session, municipality=pp.municipality, actor=pp.actor, now=clock.now(), **query
+    )
+    lines = []
+    for v in found:
+        service = session.get(ServiceType, v.service_type_id)
+        assert service is not None
+        view = VisitView.of(v, service, pp.municipality, t)
+        person = v.citizen_name or ""
+        if v.contact_name:
+            person += f" ({t('label.contact').lower()}: {v.contact_name})"
+        lines.append(
+            VisitLine(v.reference, view.when, view.service, view.address, person, view.status)
+        )
+    return _start_page(pp, session, Form(), lookup=form, found=lines)
+
+
+def _search_query(form: Form, t: Translator) -> dict[str, Any] | None:
+    """The one search the form asks for, normalised; None (with the error shown) otherwise."""
+    filled = {
+        k for k in ("referentie", "postcode", "huisnummer", "telefoon", "naam") if form.get(k)
+    }
+    if filled == {"referentie"}:
+        reference = normalise_reference(form.get("referentie"))
+        if reference is None:
+            form.add_error("referentie", t("planner.desk.reference.unknown"))
+            return None
+        return {"by": "reference", "reference": reference}
+    if filled == {"postcode", "huisnummer"}:
+        postcode = forms.postcode(form, t)
+        number = forms.house_number(form, t)
+        if postcode is None or number is None:
+            return None
+        return {"by": "address", "postcode": postcode, "house_number": number}
+    if filled == {"telefoon"}:
+        phone = forms.phone(form, t)
+        return {"by": "phone", "phone": phone} if phone else None
+    if filled == {"naam"} and len(form.get("naam")) >= 2:
+        return {"by": "name", "name": form.get("naam")}
+    form.add_error("referentie", t("planner.desk.find.one"))
+    return None
 
 
 @router.get(f"{PREFIX}/balie", response_class=HTMLResponse)
@@ -105,6 +180,10 @@ def _windows_page(
     notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    later = next_day_after(offers, pp.tz)
+    address = {k: form.get(k) for k in ("postcode", "huisnummer", "toevoeging")}
+    carried = needs_form.carried(form) | address
+    needs = needs_form.needs_of(Form(values=dict(form.values)), pp.t)
     return pp.render(
         "planner/desk_windows.html",
         section="desk",
@@ -116,6 +195,10 @@ def _windows_page(
         days=group_offers(offers, pp.tz, pp.t),
         offer_ids=[o.id for o in offers],
         notice=notice,
+        carried=carried,
+        later={"dienst": service.code, **carried, "vanaf": later.isoformat()} if later else None,
+        relations=needs_form.relation_options(pp.t),
+        needs_text=", ".join(describe(needs, pp.t.lang)),
     )
 
 
@@ -137,6 +220,7 @@ def desk_windows(
     postcode = forms.postcode(form, t)
     number = forms.house_number(form, t)
     addition = forms.addition(form, t)
+    needs = needs_form.needs_of(form, t)
     if not form.ok or postcode is None or number is None:
         return _start_page(pp, session, form, status=422)
     service = catalog.get_by_code(session, municipality=m, code=code)
@@ -162,9 +246,18 @@ def desk_windows(
         hold_minutes=settings.offer_hold_minutes,
         earliest=_date(form.get("vanaf")),
         limit=OFFERS,
+        extra_skills=skills_for(service.need_skills or {}, needs),
     )
     details = forms.form_of(
-        {"kanaal": "phone", "taal": "nl", "sleutel": new_token(), "dienst": service.code}
+        {
+            "kanaal": "phone",
+            "taal": "nl",
+            "sleutel": new_token(),
+            "dienst": service.code,
+            "voor": "zelf",
+            **{k: form.get(k) for k in ("postcode", "huisnummer", "toevoeging")},
+            **needs_form.carried(form),
+        }
     )
     return _windows_page(pp, session, service, offers, details)
 
@@ -188,13 +281,16 @@ def desk_book(
     name = forms.required_text(form, t, "naam", "planner.desk.name.missing", 200)
     phone = forms.phone(form, t)
     email = forms.email(form, t)
+    contact = needs_form.contact_of(form, t)
+    needs = needs_form.needs_of(form, t)
     notes = forms.optional_text(form, t, "opmerkingen", 1000)
-    if not form.error("telefoon") and not form.error("email") and not (phone or email):
+    reachable = phone or email or needs_form.for_someone_else(form)
+    if not form.error("telefoon") and not form.error("email") and not reachable:
         form.add_error("telefoon", t("planner.desk.contact.missing"))
     channel = Channel.DESK if form.get("kanaal") == "desk" else Channel.PHONE
     language = "en" if form.get("taal") == "en" else "nl"
     shown = _shown(session, pp, form.get("aanbiedingen").split(","))
-    if not form.ok or name is None:
+    if not form.ok or name is None or (needs_form.for_someone_else(form) and contact is None):
         return _windows_page(pp, session, service, shown, form, status=422)
     key = form.get("sleutel") or None
     try:
@@ -203,6 +299,8 @@ def desk_book(
             municipality=m,
             offer_id=offer_id,
             citizen=booking.Citizen(name=name, phone=phone, email=email),
+            contact=contact,
+            needs=needs,
             notes=notes,
             idempotency_key=key[:200] if key else None,
             travel=travel,
@@ -220,6 +318,7 @@ def desk_book(
             travel=travel,
             hold_minutes=settings.offer_hold_minutes,
             limit=OFFERS,
+            needs=needs,
         )
         form.values.pop("aanbod", None)
         kind = "taken" if isinstance(exc, SlotTaken) else "expired"
@@ -234,7 +333,7 @@ def desk_book(
         visit=VisitView.of(visit, service, m, t),
         channel=t(f"planner.desk.channel.{visit.channel.value}"),
         manage_url=link if booked.manage_token else None,
-        by_email=bool(visit.citizen_email),
+        by_email=bool(recipient_of(visit).email),
     )
 
 
@@ -279,7 +378,7 @@ def desk_visit(pp: PlannerDep, session: SessionDep, referentie: str = "") -> Res
         lookup.add_error("referentie", t("planner.desk.reference.missing"))
         return _start_page(pp, session, Form(), lookup=lookup, status=422)
     try:
-        visit, service = _visit(session, pp, referentie)
+        visit, service = _visit(session, pp, normalise_reference(referentie) or referentie)
     except NotFound:
         lookup.add_error("referentie", t("planner.desk.reference.unknown"))
         return _start_page(pp, session, Form(), lookup=lookup, status=404)
@@ -297,6 +396,7 @@ def _move_page(
     status: int = 200,
 ) -> HTMLResponse:
     pp.page.here = f"{pp.base}/balie/afspraak?referentie={quote(visit.reference)}"
+    later = next_day_after(offers, pp.tz)
     return pp.render(
         "planner/desk_move.html",
         section="desk",
@@ -306,6 +406,7 @@ def _move_page(
         offer_ids=[o.id for o in offers],
         form=form,
         notice=notice,
+        later=later.isoformat() if later else None,
     )
 
 

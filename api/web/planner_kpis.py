@@ -18,7 +18,9 @@ from api.web.i18n import Translator
 from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
 from api.web.planner_charts import BarChart, BoxChart, bar_chart, box_chart
 from api.web.rendering import SECURITY_HEADERS
+from scheduler import clock
 from scheduler.insights import kpis
+from scheduler.waitlist import service as waitlist
 
 #: Weeks shown when no period is asked for (ending with the current week).
 DEFAULT_WEEKS = 8
@@ -216,6 +218,15 @@ def kpi_page(
         presets=presets,
         kpis=views(pp, total, weekly, standings),
         visits=total.counts["visits"],
+        waitlist={
+            "size": waitlist.size(session, municipality=m),
+            "successes": waitlist.successes(
+                session,
+                municipality=m,
+                since=clock.local_midnight(period.start, pp.tz),
+                until=clock.local_midnight(period.end + dt.timedelta(days=1), pp.tz),
+            ),
+        },
     )
 
 

@@ -137,6 +137,9 @@ class Page:
     #: The URL the language links point at (with ``lang`` replaced). Defaults to this request's
     #: URL; a page answering a POST sets a GET-able URL here.
     here: str | None = None
+    #: The id and action of the page's form, when it has one the visitor types into: the
+    #: language switch then re-posts that form (``actie=taal``), so nothing typed is lost.
+    lang_form: tuple[str, str] | None = None
     _lang_changed: bool = False
     _new_csrf: bool = False
     headers: dict[str, str] = field(default_factory=dict)
@@ -160,6 +163,16 @@ class Page:
             ]
         params.append(f"lang={lang}")
         return f"{base}?{'&'.join(params)}"
+
+    def keep_form(self, form_id: str, action: str) -> None:
+        """Switch languages by re-posting form ``form_id`` to ``action`` (see :attr:`lang_form`)."""
+        self.lang_form = (form_id, action)
+
+    def lang_form_action(self, lang: Lang) -> str:
+        """Where the language switch re-posts the page's form: its action in ``lang``."""
+        assert self.lang_form is not None
+        action = self.lang_form[1]
+        return f"{action}{'&' if '?' in action else '?'}lang={lang}"
 
     def context(self, **values: Any) -> dict[str, Any]:
         """The template context: the page's own values plus the handler's."""

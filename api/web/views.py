@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from api.web.i18n import Translator
 from scheduler import clock
 from scheduler.booking.models import ACTIVE_STATUSES, STARTED_STATUSES, Offer, Visit, VisitStatus
+from scheduler.booking.needs import describe
 from scheduler.booking.offers import AFTERNOON, EVENING, MORNING, part_of_day
 from scheduler.catalog.models import ServiceType
 from scheduler.notify.templates import format_address, preparation, service_name
@@ -100,6 +101,10 @@ class VisitView:
     name: str | None
     phone: str | None
     email: str | None
+    #: The contact person who booked for the citizen, in one line ("Sara (zoon of dochter), …").
+    contact: str | None
+    #: The needs in words ("Tolk: Arabisch; Er is een huisdier in huis").
+    needs: str | None
     notes: str | None
     preparation: str
     changeable: bool
@@ -120,12 +125,24 @@ class VisitView:
             name=visit.citizen_name,
             phone=visit.citizen_phone,
             email=visit.citizen_email,
+            contact=contact_line(visit, t),
+            needs="; ".join(describe(visit.needs or [], t.lang)) or None,
             notes=visit.notes,
             preparation=preparation(service, t.lang),
             changeable=is_changeable(visit),
             cancelled=visit.status is VisitStatus.CANCELLED,
             erased=visit.erased_at is not None,
         )
+
+
+def contact_line(visit: Visit, t: Translator) -> str | None:
+    """``Sara Jansen (zoon of dochter), +31687654321, sara@example.org``, or None."""
+    if visit.contact_name is None:
+        return None
+    who = visit.contact_name
+    if visit.contact_relation is not None:
+        who += f" ({t(f'relation.{visit.contact_relation.value}').lower()})"
+    return ", ".join(p for p in (who, visit.contact_phone, visit.contact_email) if p)
 
 
 @dataclass(frozen=True)
@@ -174,6 +191,8 @@ def personal_data_rows(
             (t("label.phone"), citizen["phone"] or ""),
             (t("label.email"), citizen["email"] or ""),
             (t("label.address"), ", ".join(p for p in (street, place) if p)),
+            (t("label.contact"), _contact_of(data.get("contact"), t)),
+            (t("label.needs"), "; ".join(describe(data.get("needs") or [], t.lang))),
             (t("label.notes"), data["notes"] or ""),
             (t("label.language"), t(f"language.{data['language']}")),
         ],
@@ -194,3 +213,12 @@ def personal_data_rows(
             for m in data["messages"]
         ],
     }
+
+
+def _contact_of(contact: dict[str, Any] | None, t: Translator) -> str:
+    if not contact:
+        return ""
+    who = contact.get("name") or ""
+    if contact.get("relation"):
+        who += f" ({t('relation.' + contact['relation']).lower()})"
+    return ", ".join(p for p in (who, contact.get("phone"), contact.get("email")) if p)

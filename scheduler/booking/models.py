@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db import Base, str_enum
@@ -28,8 +29,20 @@ ACTIVE_STATUSES = (
     VisitStatus.ON_THE_WAY,
     VisitStatus.ARRIVED,
 )
+#: Visits the citizen may still move or cancel (and that may wait for an earlier time).
+CHANGEABLE_STATUSES = (VisitStatus.BOOKED, VisitStatus.PLANNED)
 #: Visits the expert has started: never moved by an optimisation.
 STARTED_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.ARRIVED)
+
+
+class Relation(enum.StrEnum):
+    """How a contact person is related to the person visited."""
+
+    PARTNER = "partner"
+    CHILD = "child"
+    CARER = "carer"  # mantelzorger
+    PROFESSIONAL = "professional"
+    OTHER = "other"
 
 
 class Channel(enum.StrEnum):
@@ -41,9 +54,12 @@ class Channel(enum.StrEnum):
 class Visit(Base):
     """A booked home visit: the promise (arrival window) and where it sits in a day plan.
 
-    Personal fields (citizen name, phone, e-mail, notes, street and house number) are wiped on
-    erasure or after the service's retention period; the visit itself stays, anonymously, for
-    planning and statistics.
+    The citizen is the person visited. A contact person (a daughter, a carer, a social worker) may
+    have made the booking on their behalf: messages then go to the contact, naming the citizen.
+
+    Personal fields (citizen and contact name, phone, e-mail, notes, needs, street and house
+    number) are wiped on erasure or after the service's retention period; the visit itself stays,
+    anonymously, for planning and statistics.
     """
 
     __tablename__ = "visit"
@@ -78,6 +94,15 @@ class Visit(Base):
     citizen_phone: Mapped[str | None] = mapped_column(String(40), default=None)
     citizen_email: Mapped[str | None] = mapped_column(String(254), default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The person who made the booking for the citizen and receives the messages (all or none).
+    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    contact_relation: Mapped[Relation | None] = mapped_column(str_enum(Relation, 20), default=None)
+    #: Needs chosen when booking (``scheduler.booking.needs``): ``[{"code", "detail"}]``.
+    needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Skills the needs require of the expert (beside the service's), fixed when booking.
+    extra_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Where the visit sits in a plan; None while it waits for a new window (after a disruption).
     expert_day_id: Mapped[int | None] = mapped_column(
         ForeignKey("expert_day.id", ondelete="SET NULL"), default=None
@@ -150,6 +175,24 @@ class Offer(Base):
     )
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+class VisitSearch(Base):
+    """A planner looked for a person's bookings at the desk: who, when, how, how many found.
+
+    The search terms themselves (a name, a phone number) are personal data and are not kept.
+    """
+
+    __tablename__ = "visit_search"
+    __table_args__ = (Index("ix_visit_search_time", "municipality_id", "searched_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(40))  # "planner:12"
+    #: reference | address | phone | name
+    by: Mapped[str] = mapped_column(String(12))
+    searched_at: Mapped[dt.datetime]
+    found: Mapped[int] = mapped_column(default=0)
 
 
 #: Visits the expert has finished: fixed in the past, out of every plan's active stops.

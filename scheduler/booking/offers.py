@@ -22,9 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
 from scheduler.addresses.service import unknown as unknown_address
 from scheduler.booking.models import Offer, Visit
+from scheduler.booking.needs import skills_for
 from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.day import shifts as day_shifts
@@ -238,9 +239,12 @@ def day_index(
     *,
     version: int,
     without_visit: int | None = None,
+    extra_skills: Sequence[str] = (),
 ) -> InsertionIndex:
-    """The insertion index of one date for experts with ``skill`` (cached unless excluding)."""
-    cache_key = (municipality.id, date, skill)
+    """The insertion index of one date for experts with ``skill`` and every one of
+    ``extra_skills`` (a need's language), cached unless excluding a visit."""
+    extra = tuple(sorted(set(extra_skills) - {skill}))
+    cache_key = (municipality.id, date, skill, *extra)
     cache_version = (version, municipality.capacity_version)
     if without_visit is None:
         hit = CACHE.get(cache_key, cache_version)
@@ -249,10 +253,10 @@ def day_index(
     state = day_state.load_day(session, municipality, date)
     if without_visit is not None:
         state.visits.pop(without_visit, None)
-        return InsertionIndex.build(state.planned_routes(skill=skill), travel)
+        return InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
     # Loading the day costs several times more than building one skill's index from it, and the
     # other skills' indexes of the day will be asked for soon: build them all from this load.
-    index = InsertionIndex.build(state.planned_routes(skill=skill), travel)
+    index = InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
     CACHE.put(cache_key, cache_version, index)
     others = {k for e in state.shifts for k in state.experts[e].skills} - {skill}
     for other in sorted(others):
@@ -271,6 +275,8 @@ class _Search:
     place: Place
     travel: TravelTimeProvider
     without_visit: tuple[int, dt.date] | None
+    #: Skills the needs require beside the service's (only experts with all of them count).
+    extra_skills: tuple[str, ...]
     versions: dict[dt.date, int]
     #: The candidate windows of each day that has any, in date order.
     windows: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]]
@@ -288,6 +294,8 @@ class _Search:
         latest: dt.date | None,
         without_visit: tuple[int, dt.date] | None,
         now: dt.datetime | None,
+        extra_skills: Sequence[str] = (),
+        skip_start: dt.datetime | None = None,
     ) -> _Search:
         now = now or clock.now()
         first, last, not_before = booking_range(
@@ -307,10 +315,22 @@ class _Search:
                 not_before=not_before,
                 tz_name=municipality.timezone,
             )
+            # A visit being moved is never offered the window it already has.
+            found = [w for w in found if w[0] != skip_start]
             if found:
                 windows[day] = found
         versions = _versions(session, municipality, first, last) if windows else {}
-        return cls(session, municipality, service, place, travel, without_visit, versions, windows)
+        return cls(
+            session,
+            municipality,
+            service,
+            place,
+            travel,
+            without_visit,
+            tuple(sorted(set(extra_skills))),
+            versions,
+            windows,
+        )
 
     def day(self, day: dt.date) -> list[Candidate]:
         """The feasible windows of one day, each with its best expert and extra travel."""
@@ -327,13 +347,15 @@ class _Search:
             self.travel,
             version=self.versions.get(day, 0),
             without_visit=excluded,
+            extra_skills=self.extra_skills,
         )
         origin = clock.local_midnight(day, tz)
         query = [
             (day, TimeWindow(clock.to_seconds(s, origin), clock.to_seconds(e, origin)))
             for s, e in windows
         ]
-        # The day's index holds only experts with the service's skill, so no skill filter here.
+        # The day's index holds only experts with the service's skill and the needs' skills, so
+        # no skill filter here.
         found = index.candidates(
             (self.place.lon, self.place.lat), self.service.duration_minutes * 60, frozenset(), query
         )
@@ -366,8 +388,15 @@ def find_candidates(
     latest: dt.date | None = None,
     without_visit: tuple[int, dt.date] | None = None,
     now: dt.datetime | None = None,
+    extra_skills: Sequence[str] = (),
+    skip_start: dt.datetime | None = None,
 ) -> list[Candidate]:
-    """Every feasible window in the horizon, with its best expert and extra travel."""
+    """Every feasible window in the horizon, with its best expert and extra travel.
+
+    ``without_visit`` leaves a visit (id, date) out of its day, as when it is moved;
+    ``skip_start`` leaves out the window starting then (its current one); ``extra_skills`` are
+    the skills its needs require.
+    """
     search = _Search.start(
         session,
         municipality=municipality,
@@ -378,6 +407,8 @@ def find_candidates(
         latest=latest,
         without_visit=without_visit,
         now=now,
+        extra_skills=extra_skills,
+        skip_start=skip_start,
     )
     return [c for day in search.windows for c in search.day(day)]
 
@@ -401,6 +432,8 @@ def best_candidates(
     latest: dt.date | None = None,
     without_visit: tuple[int, dt.date] | None = None,
     now: dt.datetime | None = None,
+    extra_skills: Sequence[str] = (),
+    skip_start: dt.datetime | None = None,
 ) -> Best:
     """``rank(find_candidates(...), limit)``, without searching days that cannot change it.
 
@@ -419,6 +452,8 @@ def best_candidates(
         latest=latest,
         without_visit=without_visit,
         now=now,
+        extra_skills=extra_skills,
+        skip_start=skip_start,
     )
     days = list(search.windows)
     found: list[Candidate] = []
@@ -631,11 +666,14 @@ def make_offers(
     latest: dt.date | None = None,
     limit: int = DEFAULT_LIMIT,
     reschedule_of: Visit | None = None,
+    extra_skills: Sequence[str] = (),
 ) -> list[Offer]:
     """Find, rank and store offers for a place; commits them (they must outlive the request).
 
     Used by the citizen API, the web pages, planners booking on behalf of a caller, and for the
-    alternatives after a booking that could not be kept.
+    alternatives after a booking that could not be kept. ``extra_skills`` (what the citizen's
+    needs require) restricts the windows to experts who have them; a visit being moved brings
+    its own, and is never offered the window it already has.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
@@ -651,6 +689,8 @@ def make_offers(
         earliest=earliest,
         latest=latest,
         without_visit=(reschedule_of.id, reschedule_of.date) if reschedule_of else None,
+        extra_skills=(reschedule_of.extra_skills or ()) if reschedule_of else extra_skills,
+        skip_start=reschedule_of.window_start if reschedule_of else None,
     )
     offers = create_offers(
         session,
@@ -682,8 +722,10 @@ def alternatives_for(
     travel: TravelTimeProvider,
     hold_minutes: int,
     limit: int = 5,
+    needs: Sequence[Mapping[str, Any]] = (),
 ) -> list[Offer]:
-    """Fresh offers for the same service and address as an offer that could not be booked.
+    """Fresh offers for the same service and address as an offer that could not be booked
+    (for the same ``needs``, so a needed interpreter's language still counts).
 
     Call after the failed attempt was rolled back. Empty when the offer itself is unknown.
     """
@@ -711,6 +753,7 @@ def alternatives_for(
         hold_minutes=hold_minutes,
         limit=limit,
         reschedule_of=moving,
+        extra_skills=skills_for(service.need_skills or {}, needs),
     )
 
 

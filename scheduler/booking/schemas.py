@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from scheduler.booking.models import Offer, Visit, VisitStatus
-from scheduler.booking.service import Citizen
+from scheduler.booking import needs as need_catalogue
+from scheduler.booking.models import Offer, Relation, Visit, VisitStatus
+from scheduler.booking.service import Citizen, Contact
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput
 
@@ -35,6 +36,23 @@ NOTES_MAX = 1000
 OFFER_ID = r"^[0-9a-f]{32}$"
 #: Booking references look like ``AH-7K3M-9QXD`` (compared case-insensitively).
 REFERENCE = re.compile(r"^AH-[A-Z0-9]{4}-[A-Z0-9]{4}$", re.IGNORECASE)
+#: What a person may type for a reference: letters and digits, with any dashes, dots and spaces.
+_REFERENCE_TYPED = re.compile(r"^(?:AH)?([A-Z0-9]{8})$")
+
+
+def normalise_reference(raw: str) -> str | None:
+    """``AH-7K2M-9QXC`` from the ways people type or read out a reference, or None.
+
+    Accepts any case, with or without dashes, dots and spaces, and without the ``AH`` prefix:
+    ``ah 7k2m 9qxc``, ``AH7K2M9QXC``, ``7k2m-9qxc``.
+    """
+    compact = re.sub(r"[\s\-./_]", "", raw).upper()
+    found = _REFERENCE_TYPED.fullmatch(compact)
+    if found is None:
+        return None
+    chars = found.group(1)
+    return f"AH-{chars[:4]}-{chars[4:]}"
+
 
 PartOfDay = Literal["morning", "afternoon", "evening"]
 Language = Literal["nl", "en"]
@@ -65,6 +83,23 @@ class LocationIn(_Strict):
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
+class NeedIn(_Strict):
+    """A need: its code and, where the need asks for one, a language code or a short text."""
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=_LINE)] = Field(
+        examples=["interpreter"]
+    )
+    detail: (
+        Annotated[str, StringConstraints(max_length=need_catalogue.DETAIL_MAX, pattern=_LINE)]
+        | None
+    ) = Field(default=None, examples=["ar"])
+
+
+def clean_needs(needs: list[NeedIn]) -> list[dict[str, Any]]:
+    """The needs as the booking stores them, or :class:`InvalidInput`."""
+    return need_catalogue.clean_needs((n.code, n.detail) for n in needs)
+
+
 class OfferRequest(_Strict):
     """Ask for arrival windows for a service at an address (or a location)."""
 
@@ -84,12 +119,20 @@ class OfferRequest(_Strict):
     reschedule_of: Annotated[str, StringConstraints(max_length=20, pattern=_LINE)] | None = Field(
         default=None,
         description="The reference of a booking to move. Send that booking's manage token as "
-        "`Authorization: Bearer`. The visit's own place is left out of the day, so its current "
-        "time can be offered too; the address defaults to the visit's.",
+        "`Authorization: Bearer`. The visit's own place is left out of the day, so a window "
+        "that overlaps its current one can be offered, but never the current window itself; "
+        "the address defaults to the visit's, and the visit keeps its needs.",
+    )
+    needs: list[NeedIn] = Field(
+        default_factory=list,
+        max_length=len(need_catalogue.NEEDS),
+        description="The needs the booking will state (see `GET /municipalities/{slug}/needs`): "
+        "a need the service ties to a skill (an interpreter's language) limits the windows to "
+        "experts who have it. Not for a reschedule (the visit keeps its own).",
     )
 
 
-def normalise_phone(raw: str) -> str:
+def normalise_phone(raw: str, *, field: str = "citizen.phone") -> str:
     """A phone number in E.164 (``+31612345678``), from the ways Dutch people write them.
 
     Accepts ``06-12345678``, ``020 123 4567``, ``+31 6 12345678``, ``+31 (0)6 12345678``,
@@ -111,7 +154,7 @@ def normalise_phone(raw: str) -> str:
     raise InvalidInput(
         "This is not a phone number we can call. Write it like 06 12345678 or +31 6 12345678.",
         nl="Dit telefoonnummer klopt niet. Schrijf het zoals 06 12345678 of +31 6 12345678.",
-        field="citizen.phone",
+        field=field,
     )
 
 
@@ -121,21 +164,22 @@ _EMAIL = re.compile(
 )
 
 
-def normalise_email(raw: str) -> str:
+def normalise_email(raw: str, *, field: str = "citizen.email") -> str:
     """The e-mail address with its domain in lower case; refuses what cannot be an address."""
     value = raw.strip()
     if len(value) > 254 or not _EMAIL.fullmatch(value) or ".." in value:
         raise InvalidInput(
             "This is not an e-mail address we can write to. Write it like name@example.nl.",
             nl="Dit e-mailadres klopt niet. Schrijf het zoals naam@voorbeeld.nl.",
-            field="citizen.email",
+            field=field,
         )
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
 class CitizenIn(_Strict):
-    """Who is visited, and how to reach them: a name, and a phone number or an e-mail address."""
+    """Who is visited, and how to reach them: a name, and a phone number or an e-mail address
+    (optional when a ``contact`` makes the booking for them: the contact is reached instead)."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_LINE)]
     phone: Annotated[str, StringConstraints(max_length=40, pattern=_LINE)] | None = Field(
@@ -145,7 +189,7 @@ class CitizenIn(_Strict):
         default=None, examples=["naam@voorbeeld.nl"]
     )
 
-    def to_citizen(self) -> Citizen:
+    def to_citizen(self, *, reach_needed: bool = True) -> Citizen:
         """The checked and normalised citizen, or :class:`InvalidInput` saying what to fix."""
         name = " ".join(self.name.split())
         if not name:
@@ -154,7 +198,7 @@ class CitizenIn(_Strict):
             )
         phone = self.phone.strip() if self.phone else ""
         email = self.email.strip() if self.email else ""
-        if not phone and not email:
+        if reach_needed and not phone and not email:
             raise InvalidInput(
                 "Give a phone number or an e-mail address, so we can reach you.",
                 nl="Geef een telefoonnummer of een e-mailadres op, zodat we u kunnen bereiken.",
@@ -167,11 +211,67 @@ class CitizenIn(_Strict):
         )
 
 
+RelationName = Literal["partner", "child", "carer", "professional", "other"]
+
+
+class ContactIn(_Strict):
+    """The person who makes the booking for the citizen (a daughter, a carer, a social worker):
+    messages about the visit go to them, naming the citizen. A phone number or an e-mail."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_LINE)]
+    phone: Annotated[str, StringConstraints(max_length=40, pattern=_LINE)] | None = Field(
+        default=None, examples=["06 87654321"]
+    )
+    email: Annotated[str, StringConstraints(max_length=254, pattern=_LINE)] | None = Field(
+        default=None, examples=["dochter@voorbeeld.nl"]
+    )
+    relation: RelationName = Field(
+        description="partner, child, carer (mantelzorger), professional or other."
+    )
+
+    def to_contact(self) -> Contact:
+        """The checked and normalised contact, or :class:`InvalidInput` saying what to fix."""
+        name = " ".join(self.name.split())
+        if not name:
+            raise InvalidInput(
+                "Please fill in the contact person's name.",
+                nl="Vul de naam van de contactpersoon in.",
+                field="contact.name",
+            )
+        phone = self.phone.strip() if self.phone else ""
+        email = self.email.strip() if self.email else ""
+        if not phone and not email:
+            raise InvalidInput(
+                "Give the contact person's phone number or e-mail address.",
+                nl="Geef het telefoonnummer of e-mailadres van de contactpersoon op.",
+                field="contact",
+            )
+        return Contact(
+            name=name,
+            phone=normalise_phone(phone, field="contact.phone") if phone else None,
+            email=normalise_email(email, field="contact.email") if email else None,
+            relation=Relation(self.relation),
+        )
+
+
 class BookingRequest(_Strict):
     """Book the window of an offer."""
 
     offer_id: str = Field(pattern=OFFER_ID)
-    citizen: CitizenIn
+    citizen: CitizenIn = Field(description="The person visited, at the offer's address.")
+    contact: ContactIn | None = Field(
+        default=None,
+        description="Who makes the booking for the citizen, when that is someone else: every "
+        "message about the visit goes to the contact, naming the citizen.",
+    )
+    needs: list[NeedIn] = Field(
+        default_factory=list,
+        max_length=len(need_catalogue.NEEDS),
+        description="What the expert should know or bring (see "
+        "`GET /municipalities/{slug}/needs`); shown on the expert's route card and the planner's "
+        "day. A need the service ties to a skill (an interpreter's language) is kept by "
+        "booking and by every re-plan; ask for offers with the same needs.",
+    )
     notes: Annotated[str, StringConstraints(max_length=NOTES_MAX, pattern=_TEXT)] | None = Field(
         default=None, description="Something the expert should know (at most 1000 signs)."
     )
@@ -184,6 +284,11 @@ class BookingRequest(_Strict):
     def clean_notes(self) -> str | None:
         notes = (self.notes or "").strip()
         return notes or None
+
+    def parties(self) -> tuple[Citizen, Contact | None]:
+        """The citizen visited and the contact person (if any), checked and normalised."""
+        contact = self.contact.to_contact() if self.contact is not None else None
+        return self.citizen.to_citizen(reach_needed=contact is None), contact
 
 
 class RescheduleRequest(_Strict):
@@ -237,7 +342,7 @@ class AddressRead(BaseModel):
 
 
 class OfferRead(BaseModel):
-    """An arrival window held for the citizen until ``expires_at``."""
+    """An arrival window that can be booked until ``expires_at`` (it reserves nothing)."""
 
     id: str
     date: dt.date
@@ -277,6 +382,88 @@ class CitizenRead(BaseModel):
     email: str | None
 
 
+class ContactRead(BaseModel):
+    """The person who booked for the citizen and receives the messages."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    relation: str | None
+
+    @classmethod
+    def of(cls, v: Visit) -> ContactRead | None:
+        if v.contact_name is None and v.contact_relation is None:
+            return None
+        return cls(
+            name=v.contact_name,
+            phone=v.contact_phone,
+            email=v.contact_email,
+            relation=v.contact_relation.value if v.contact_relation else None,
+        )
+
+
+class NeedRead(BaseModel):
+    code: str
+    detail: str | None
+
+
+class NeedOption(BaseModel):
+    code: str
+    label_nl: str
+    label_en: str
+
+
+class NeedInfo(BaseModel):
+    """A need a booking can state; ``detail`` says what to give with it."""
+
+    code: str
+    label_nl: str
+    label_en: str
+    detail: Literal["none", "language", "text"]
+    options: list[NeedOption] | None = Field(
+        default=None, description="For `language`: the languages that can be asked for."
+    )
+
+    @classmethod
+    def all(cls) -> list[NeedInfo]:
+        languages = [
+            NeedOption(code=code, label_nl=nl, label_en=en)
+            for code, (nl, en) in need_catalogue.LANGUAGES.items()
+        ]
+        return [
+            cls(
+                code=n.code,
+                label_nl=n.label_nl,
+                label_en=n.label_en,
+                detail=n.detail,
+                options=languages if n.detail == "language" else None,
+            )
+            for n in need_catalogue.NEEDS
+        ]
+
+
+class LookupRequest(_Strict):
+    """Ask for a fresh manage link: the booking's reference and the visit's address."""
+
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=_LINE)] = (
+        Field(
+            description="As on the confirmation, in any case, with or without dashes and "
+            "spaces: `AH-7K2M-9QXC`, `ah 7k2m 9qxc`.",
+            examples=["AH-7K2M-9QXC"],
+        )
+    )
+    postcode: Annotated[str, StringConstraints(min_length=1, max_length=8, pattern=_LINE)] = Field(
+        examples=["3511 AB"]
+    )
+    house_number: int = Field(ge=1, le=99999, examples=[12])
+
+
+class LookupAccepted(BaseModel):
+    """Always the same answer: whether a booking matched is never told."""
+
+    detail: str
+
+
 class BookingRead(BaseModel):
     """A booking as its citizen sees it.
 
@@ -293,6 +480,8 @@ class BookingRead(BaseModel):
     window_end: dt.datetime
     address: AddressRead
     citizen: CitizenRead
+    contact: ContactRead | None
+    needs: list[NeedRead]
     notes: str | None
     language: Language
     manage_token: str | None
@@ -322,6 +511,8 @@ class BookingRead(BaseModel):
             window_end=v.window_end.astimezone(tz),
             address=AddressRead.of(v),
             citizen=CitizenRead(name=v.citizen_name, phone=v.citizen_phone, email=v.citizen_email),
+            contact=ContactRead.of(v),
+            needs=[NeedRead(code=n["code"], detail=n.get("detail")) for n in v.needs or []],
             notes=v.notes,
             language="en" if v.language == "en" else "nl",
             manage_token=manage_token,
@@ -348,7 +539,8 @@ class MessageItem(BaseModel):
 
 
 class PersonalData(BaseModel):
-    """Everything stored about the citizen of a booking (the right of access, GDPR art. 15)."""
+    """Everything stored about the citizen of a booking and the contact person who made it
+    (the right of access, GDPR art. 15)."""
 
     reference: str
     service: dict[str, str]
@@ -357,6 +549,8 @@ class PersonalData(BaseModel):
     window_start: dt.datetime
     window_end: dt.datetime
     citizen: CitizenRead
+    contact: ContactRead | None
+    needs: list[NeedRead]
     address: AddressRead
     notes: str | None
     language: str

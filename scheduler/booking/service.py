@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from routing.insertion import InsertionIndex
@@ -25,7 +27,9 @@ from scheduler.booking.models import (
     ACTIVE_STATUSES,
     STARTED_STATUSES,
     Offer,
+    Relation,
     Visit,
+    VisitSearch,
     VisitStatus,
 )
 from scheduler.catalog.models import ServiceType
@@ -53,7 +57,19 @@ REPLAY_HOURS = 24
 
 @dataclass(frozen=True)
 class Citizen:
+    """The person visited."""
+
     name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The person who books for the citizen and receives the messages."""
+
+    name: str
+    relation: Relation
     phone: str | None = None
     email: str | None = None
 
@@ -67,8 +83,26 @@ class Booked:
     replayed: bool = False
 
 
-def fingerprint(offer_id: str, citizen: Citizen, notes: str | None) -> str:
-    body = json.dumps([offer_id, citizen.name, citizen.phone, citizen.email, notes])
+def fingerprint(
+    offer_id: str,
+    citizen: Citizen,
+    notes: str | None,
+    contact: Contact | None = None,
+    needs: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """What a booking request asked for, so a reused Idempotency-Key with other content shows.
+
+    Without a contact and needs it is what it was before they existed (keys stay comparable).
+    """
+    parts: list[Any] = [offer_id, citizen.name, citizen.phone, citizen.email, notes]
+    if contact is not None or needs:
+        extra = (
+            (contact.name, contact.relation.value, contact.phone, contact.email)
+            if contact
+            else None
+        )
+        parts += [extra, [[n.get("code"), n.get("detail")] for n in needs]]
+    body = json.dumps(parts)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -85,8 +119,8 @@ def get_offer(session: Session, municipality: Municipality, offer_id: str) -> Of
 def check_not_expired(offer: Offer, now: dt.datetime) -> None:
     if offer.expires_at <= now:
         raise OfferExpired(
-            "This time was held for you for a few minutes only. Please choose again.",
-            nl="Deze tijd werd maar een paar minuten voor u vastgehouden. Kies opnieuw.",
+            "Times on offer can be chosen for a few minutes only. Please choose again.",
+            nl="Getoonde tijden kunt u maar een paar minuten kiezen. Kies opnieuw.",
         )
 
 
@@ -97,9 +131,13 @@ def _best_insertion(
     window: TimeWindow,
     travel: TravelTimeProvider,
     prefer: int | None,
+    extra_skills: Sequence[str] = (),
 ) -> tuple[int, int] | None:
-    """(expert id, position) with the least extra travel for the window, or None."""
-    routes = state.planned_routes(skill=service.skill)
+    """(expert id, position) with the least extra travel for the window, or None.
+
+    Only experts with the service's skill and every skill the visit's needs require count.
+    """
+    routes = state.planned_routes(skill=service.skill, skills=extra_skills)
     if not routes:
         return None
     index = InsertionIndex.build(routes, travel)
@@ -143,7 +181,9 @@ def place_visit(
     state = load_day(session, municipality, visit.date)
     state.visits[visit.id] = visit
     window = TimeWindow(state.seconds(visit.window_start), state.seconds(visit.window_end))
-    best = _best_insertion(state, service, (visit.lon, visit.lat), window, travel, prefer)
+    best = _best_insertion(
+        state, service, (visit.lon, visit.lat), window, travel, prefer, visit.extra_skills or ()
+    )
     if best is None:
         raise SlotTaken(
             "Someone else just booked this time. Please choose another one.",
@@ -235,6 +275,91 @@ def get_for_planner(session: Session, *, municipality: Municipality, reference: 
     return visit
 
 
+def find_for_lookup(
+    session: Session,
+    *,
+    municipality: Municipality,
+    reference: str,
+    postcode: str,
+    house_number: int,
+) -> Visit | None:
+    """The active visit of ``municipality`` with this reference at this postcode and number.
+
+    ``reference`` and ``postcode`` in their normal forms (``AH-7K2M-9QXC``, ``3511AB``).
+    """
+    return session.scalar(
+        select(Visit).where(
+            Visit.municipality_id == municipality.id,
+            Visit.reference == reference,
+            Visit.postcode == postcode,
+            Visit.house_number == house_number,
+            Visit.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+SearchBy = Literal["reference", "address", "phone", "name"]
+#: A desk search shows at most this many visits (the most recent first).
+SEARCH_LIMIT = 25
+
+
+def search_visits(
+    session: Session,
+    *,
+    municipality: Municipality,
+    actor: str,
+    by: SearchBy,
+    reference: str | None = None,
+    postcode: str | None = None,
+    house_number: int | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    now: dt.datetime,
+) -> list[Visit]:
+    """A planner looks for a caller's visits; the search is recorded (who, when, how, how many,
+    never the terms) and committed.
+
+    By reference (normal form), by postcode and house number, by phone number (E.164; the
+    citizen's or the contact person's) or by a part of a name (the citizen's or the contact's,
+    any case). Erased visits are not found. The most recent window first.
+    """
+    query = select(Visit).where(Visit.municipality_id == municipality.id, Visit.erased_at.is_(None))
+    if by == "reference":
+        query = query.where(Visit.reference == (reference or ""))
+    elif by == "address":
+        query = query.where(Visit.postcode == postcode, Visit.house_number == house_number)
+    elif by == "phone":
+        # Stored in E.164; bookings from before that rule may hold the compact national form.
+        forms = {phone or ""} | ({"0" + phone[3:]} if phone and phone.startswith("+31") else set())
+        query = query.where(or_(Visit.citizen_phone.in_(forms), Visit.contact_phone.in_(forms)))
+    else:
+        words = (name or "").lower().split()
+        if not words:
+            raise ValueError("a name search needs a name")
+        for word in words:
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    func.lower(Visit.citizen_name).like(pattern, escape="\\"),
+                    func.lower(Visit.contact_name).like(pattern, escape="\\"),
+                )
+            )
+    found = list(
+        session.scalars(query.order_by(Visit.window_start.desc(), Visit.id).limit(SEARCH_LIMIT))
+    )
+    session.add(
+        VisitSearch(
+            municipality_id=municipality.id,
+            actor=actor[:40],
+            by=by,
+            searched_at=now,
+            found=len(found),
+        )
+    )
+    session.commit()
+    return found
+
+
 def require_changeable(visit: Visit) -> None:
     if visit.status is VisitStatus.CANCELLED:
         raise Conflict("This visit has been cancelled.", nl="Deze afspraak is geannuleerd.")
@@ -246,12 +371,17 @@ def require_changeable(visit: Visit) -> None:
 
 
 def wipe_personal_fields(session: Session, visit: Visit, now: dt.datetime) -> None:
-    """Remove what identifies the citizen; keep an anonymous visit for planning and statistics.
+    """Remove what identifies the citizen and the contact person (and the needs); keep an
+    anonymous visit for planning and statistics.
 
     Coordinates are rounded to about a kilometre, so the visit still counts for the area's
     statistics but no longer points at a home. Messages lose recipient and body.
     """
     visit.citizen_name = visit.citizen_phone = visit.citizen_email = None
+    visit.contact_name = visit.contact_phone = visit.contact_email = None
+    visit.contact_relation = None
+    visit.needs = []
+    visit.extra_skills = []
     visit.notes = None
     visit.street = visit.addition = None
     visit.house_number = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db import Base
@@ -29,3 +29,6 @@ class ServiceType(Base):
     lead_time_hours: Mapped[int] = mapped_column(default=24)
     retention_days: Mapped[int] = mapped_column(default=90)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Skills a chosen need requires of the expert, by need code: ``{"interpreter":
+    #: "taal-{detail}", "sign-language": "gebarentaal"}`` (``{detail}`` is the need's language).
+    need_skills: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scheduler.booking.needs import check_need_skills
 from scheduler.catalog.models import ServiceType
 
 #: Service and skill codes: lower case letters, digits and dashes (they appear in URLs).
@@ -59,6 +60,19 @@ class _ServiceFields(BaseModel):
     lead_time_hours: int | None = Field(default=None, ge=0, le=24 * 60)
     retention_days: int | None = Field(default=None, ge=1, le=3650)
     active: bool | None = None
+    need_skills: dict[str, str] | None = Field(
+        default=None,
+        max_length=20,
+        description="Skills a need chosen at booking requires of the expert, by need code "
+        '(see `GET …/needs`): `{"interpreter": "taal-{detail}"}` requires `taal-ar` for an '
+        "interpreter for Arabic. Applies to bookings made from then on.",
+        examples=[{"interpreter": "taal-{detail}", "sign-language": "gebarentaal"}],
+    )
+
+    @field_validator("need_skills")
+    @classmethod
+    def _need_skills(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        return check_need_skills(v) if v is not None else None
 
 
 class ServiceTypeUpdate(_ServiceFields):
@@ -89,6 +103,7 @@ class ServiceTypeCreate(_ServiceFields):
     lead_time_hours: int = Field(default=24, ge=0, le=24 * 60)
     retention_days: int = Field(default=90, ge=1, le=3650)
     active: bool = True
+    need_skills: dict[str, str] | None = Field(default=None, max_length=20)
 
 
 class ServiceTypeRead(BaseModel):
@@ -108,6 +123,7 @@ class ServiceTypeRead(BaseModel):
     lead_time_hours: int
     retention_days: int
     active: bool
+    need_skills: dict[str, str]
 
     @classmethod
     def of(cls, s: ServiceType) -> ServiceTypeRead:
@@ -126,4 +142,5 @@ class ServiceTypeRead(BaseModel):
             lead_time_hours=s.lead_time_hours,
             retention_days=s.retention_days,
             active=s.active,
+            need_skills=dict(s.need_skills or {}),
         )

@@ -57,6 +57,7 @@ def create(session: Session, *, municipality: Municipality, data: ServiceTypeCre
     values = data.model_dump()
     for text in ("description_nl", "description_en", "preparation_nl", "preparation_en"):
         values[text] = values[text] or ""
+    values["need_skills"] = values["need_skills"] or {}
     service = ServiceType(municipality_id=municipality.id, **values)
     session.add(service)
     session.flush()

@@ -107,8 +107,13 @@ class DayState:
             max_visits=expert.max_visits_per_day,
         )
 
+    def skill_id(self, code: str) -> int:
+        """The routing engine's number of a skill (a new one for a skill no expert has)."""
+        return self.skills.setdefault(code, len(self.skills))
+
     def routing_visit(self, visit: Visit, location: int, *, lock_started: bool = True) -> RVisit:
-        """The routing visit: the promised window, duration and the service's skill.
+        """The routing visit: the promised window, duration, the service's skill and the skills
+        the citizen's needs require (an interpreter's language).
 
         A visit the expert has started stays on that expert (``fixed``).
         """
@@ -121,7 +126,9 @@ class DayState:
             time_windows=(
                 TimeWindow(self.seconds(visit.window_start), self.seconds(visit.window_end)),
             ),
-            skills=frozenset({self.skills[service.skill]}),
+            skills=frozenset(
+                self.skill_id(k) for k in (service.skill, *(visit.extra_skills or ()))
+            ),
             pinned_vehicle=visit.expert_id if started else None,
             fixed=started,
         )
@@ -183,10 +190,12 @@ class DayState:
             coordinates=coordinates,
         )
 
-    def planned_routes(self, *, skill: str | None = None) -> list[PlannedRoute]:
-        ids = sorted(self.shifts)
-        if skill is not None:
-            ids = [i for i in ids if skill in self.experts[i].skills]
+    def planned_routes(
+        self, *, skill: str | None = None, skills: Iterable[str] = ()
+    ) -> list[PlannedRoute]:
+        """The routes of the working experts who have ``skill`` and all of ``skills``."""
+        wanted = {*skills, *([skill] if skill is not None else [])}
+        ids = [i for i in sorted(self.shifts) if wanted <= set(self.experts[i].skills)]
         return [self.planned_route(i) for i in ids]
 
 

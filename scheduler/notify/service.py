@@ -42,6 +42,7 @@ from scheduler.db import transaction
 from scheduler.errors import NotFound
 from scheduler.notify.mailer import Mailer, build_email
 from scheduler.notify.models import OutboxMessage
+from scheduler.notify.recipients import has_email, recipient_of
 from scheduler.notify.templates import (
     KINDS,
     PHONE_PREFIX,
@@ -78,7 +79,12 @@ _SUPERSEDES: dict[Kind, tuple[Kind, ...]] = {
     "reschedule": ("confirmation", "reschedule", "reminder", "disruption"),
     "disruption": ("confirmation", "reschedule", "reminder", "disruption"),
     "cancellation": KINDS,
+    "waiting_list_offer": ("waiting_list_offer",),
+    # A new link makes the links of unsent messages dead: those messages are withdrawn.
+    "manage_link": ("manage_link", "waiting_list_offer"),
 }
+#: Kinds whose point is a link: without the manage token at hand, a fresh one is issued.
+_NEED_LINK: tuple[Kind, ...] = ("disruption", "waiting_list_offer", "manage_link")
 #: The kinds that carry the calendar invite (REQUEST, or CANCEL for a cancellation).
 _WITH_INVITE: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation")
 #: First key of the advisory lock that serialises reminder queueing per municipality.
@@ -96,6 +102,11 @@ def manage_link(base_url: str, municipality: Municipality, visit: Visit, token: 
     del municipality  # part of the signature so callers need not know the layout
     url = f"{base_url.rstrip('/')}/afspraak/{quote(visit.reference)}"
     return f"{url}?token={quote(token)}" if token else url
+
+
+def earlier_link(base_url: str, visit: Visit, token: str) -> str:
+    """The page with earlier windows for a visit on the waiting list (``/afspraak/…/eerder``)."""
+    return f"{base_url.rstrip('/')}/afspraak/{quote(visit.reference)}/eerder?token={quote(token)}"
 
 
 def booking_link(base_url: str, municipality: Municipality) -> str:
@@ -120,13 +131,15 @@ def enqueue(
     CANCEL; reminders and disruptions carry none (the calendar already holds the visit, and a
     disruption keeps the old time until the citizen picks a new one). The visit's unsent messages
     that the new one makes obsolete are withdrawn, so a stale time is never sent after a new one.
-    Without an e-mail address the message becomes a phone task for a planner.
+    The message goes to the visit's recipient (:func:`~scheduler.notify.recipients.recipient_of`:
+    the contact person who booked for the citizen, or the citizen); without an e-mail address it
+    becomes a phone task for a planner.
 
     The manage link needs ``manage_token`` (known in plain text only where it was just issued).
     Without it, messages point to the link in the confirmation e-mail instead of printing a link
-    that would not open, except a disruption: its whole point is a link to pick a new window, so
-    a disruption without a token issues a fresh one for the visit (the old link stops working;
-    the citizen uses the newest message).
+    that would not open, except the kinds whose whole point is a link (a disruption, a
+    waiting-list offer, a link asked for with the look-up): these issue a fresh token for the
+    visit (the old link stops working; the citizen uses the newest message).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
@@ -136,15 +149,14 @@ def enqueue(
     service = session.get(ServiceType, visit.service_type_id)
     if municipality is None or service is None:
         raise ValueError("the visit's municipality or service type does not exist")
-    if kind == "disruption" and manage_token is None:
+    to = recipient_of(visit)
+    if kind in _NEED_LINK and manage_token is None:
         manage_token = new_token()
         visit.manage_token_hash = hash_token(manage_token)
     manage_url = manage_link(base_url, municipality, visit, manage_token) if manage_token else None
-    with_invite = bool(visit.citizen_email) and kind in (
-        "confirmation",
-        "reschedule",
-        "cancellation",
-    )
+    if kind == "waiting_list_offer" and manage_token:
+        manage_url = earlier_link(base_url, visit, manage_token)
+    with_invite = bool(to.email) and kind in _WITH_INVITE
     tz = clock.zone(municipality.timezone)
     facts = MessageFacts(
         reference=visit.reference,
@@ -161,8 +173,9 @@ def enqueue(
         municipality_phone=municipality.phone,
         municipality_email=municipality.email,
         municipality_website=municipality.website,
-        citizen_name=visit.citizen_name,
+        citizen_name=to.name,
         invite_attached=with_invite,
+        on_behalf_of=to.on_behalf_of,
     )
     subject, body = render_message(kind, facts, lang)
 
@@ -179,7 +192,7 @@ def enqueue(
             method=method,
             now=now,
         ).decode()
-    if not visit.citizen_email:
+    if not to.email:
         subject = PHONE_PREFIX + subject
 
     obsolete = _SUPERSEDES[kind]
@@ -196,7 +209,7 @@ def enqueue(
         municipality_id=municipality.id,
         visit_id=visit.id,
         kind=kind,
-        recipient=visit.citizen_email or None,
+        recipient=to.email or None,
         subject=subject[:300],
         body=body,
         ics=ics,
@@ -403,7 +416,7 @@ def queue_reminders(
             Visit.municipality_id == municipality.id,
             Visit.date == day,
             Visit.status.in_(ACTIVE_STATUSES),
-            Visit.citizen_email.is_not(None),
+            has_email(),
             ~reminded,
         )
         .order_by(Visit.id)
@@ -452,5 +465,3 @@ def mark_handled(
         message.sent_at = now
     session.flush()
     return message
-
-

@@ -15,8 +15,24 @@ from zoneinfo import ZoneInfo
 from scheduler.catalog.models import ServiceType
 
 Language = Literal["nl", "en"]
-Kind = Literal["confirmation", "reschedule", "cancellation", "reminder", "disruption"]
-KINDS: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation", "reminder", "disruption")
+Kind = Literal[
+    "confirmation",
+    "reschedule",
+    "cancellation",
+    "reminder",
+    "disruption",
+    "waiting_list_offer",
+    "manage_link",
+]
+KINDS: tuple[Kind, ...] = (
+    "confirmation",
+    "reschedule",
+    "cancellation",
+    "reminder",
+    "disruption",
+    "waiting_list_offer",
+    "manage_link",
+)
 
 #: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
 PHONE_PREFIX = "[bellen] "
@@ -147,9 +163,12 @@ class MessageFacts:
     municipality_phone: str | None
     municipality_email: str
     municipality_website: str | None
+    #: Whom the message greets: the contact person who booked, or the citizen.
     citizen_name: str | None
     #: Whether the e-mail carries the calendar invite (not for a phone task, not for every kind).
     invite_attached: bool = False
+    #: The citizen visited, when the message goes to a contact person on their behalf.
+    on_behalf_of: str | None = None
 
 
 _SUBJECTS: dict[Language, dict[Kind, str]] = {
@@ -159,6 +178,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "cancellation": "Geannuleerd: huisbezoek {service} op {date} ({reference})",
         "reminder": "Herinnering: huisbezoek {service} op {date} ({reference})",
         "disruption": "Uw huisbezoek op {date} kan niet doorgaan ({reference})",
+        "waiting_list_offer": "Er is een eerder moment vrij voor uw huisbezoek ({reference})",
+        "manage_link": "Uw link voor het huisbezoek op {date} ({reference})",
     },
     "en": {
         "confirmation": "Confirmed: home visit {service} on {date} ({reference})",
@@ -166,6 +187,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "cancellation": "Cancelled: home visit {service} on {date} ({reference})",
         "reminder": "Reminder: home visit {service} on {date} ({reference})",
         "disruption": "Your home visit on {date} cannot go ahead ({reference})",
+        "waiting_list_offer": "An earlier time is free for your home visit ({reference})",
+        "manage_link": "Your link for the home visit on {date} ({reference})",
     },
 }
 
@@ -179,6 +202,15 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "Het spijt ons: de medewerker kan helaas niet komen op het afgesproken moment. "
             "Onze excuses voor het ongemak."
         ),
+        "waiting_list_offer": (
+            "U staat op de wachtlijst voor een eerder moment. Er is nu een eerder moment vrij. "
+            "Wie het eerst kiest, krijgt het: we houden het niet voor u vast. Uw huidige "
+            "afspraak blijft staan tot u een ander moment kiest."
+        ),
+        "manage_link": (
+            "U vroeg om een nieuwe link voor uw afspraak. Met deze link bekijkt, verzet of "
+            "annuleert u de afspraak. Eerdere links werken niet meer."
+        ),
     },
     "en": {
         "confirmation": "Your appointment for a home visit is confirmed.",
@@ -188,6 +220,15 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
         "disruption": (
             "We are sorry: our expert cannot come at the agreed time. "
             "Our apologies for the inconvenience."
+        ),
+        "waiting_list_offer": (
+            "You are on the waiting list for an earlier time. An earlier time is free now. "
+            "First come, first served: we do not hold it for you. Your current appointment "
+            "stays until you choose another time."
+        ),
+        "manage_link": (
+            "You asked for a new link for your appointment. With this link you can view, "
+            "reschedule or cancel it. Earlier links no longer work."
         ),
     },
 }
@@ -199,6 +240,10 @@ _LABELS: dict[Language, dict[str, str]] = {
         "what": "Wat",
         "when": "Wanneer",
         "when_was": "Was gepland",
+        "when_now": "Uw afspraak nu",
+        "for": "Voor",
+        "earlier": "Bekijk en kies een eerder moment",
+        "waitlist_stop": "Geen berichten meer? Meld u af op de pagina van uw afspraak.",
         "window": "{date}, de medewerker komt tussen {start} en {end} uur",
         "duration": "Duur",
         "minutes": "ongeveer {minutes} minuten",
@@ -231,6 +276,10 @@ _LABELS: dict[Language, dict[str, str]] = {
         "what": "What",
         "when": "When",
         "when_was": "Was planned",
+        "when_now": "Your appointment now",
+        "for": "For",
+        "earlier": "See and choose an earlier time",
+        "waitlist_stop": "No more messages? Leave the waiting list on your appointment's page.",
         "window": "{date}, the expert arrives between {start} and {end}",
         "duration": "Duration",
         "minutes": "about {minutes} minutes",
@@ -279,13 +328,13 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         if facts.citizen_name
         else t["greeting_anonymous"]
     )
+    when = {"cancellation": "when_was", "disruption": "when_was", "waiting_list_offer": "when_now"}
     facts_rows = [
         (t["what"], facts.service),
+        # A booking made for someone else names the person visited.
+        (t["for"], facts.on_behalf_of or ""),
         # A cancelled or disrupted visit's time is history, and the label must say so.
-        (
-            t["when_was" if kind in ("cancellation", "disruption") else "when"],
-            window_text(facts, language),
-        ),
+        (t[when.get(kind, "when")], window_text(facts, language)),
         (t["duration"], t["minutes"].format(minutes=facts.duration_minutes)),
         (t["address"], facts.address),
         (t["reference"], facts.reference),
@@ -299,6 +348,12 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         parts.append(f"{t['rebook']} {facts.book_url}")
         if facts.invite_attached:
             parts.append(t["cancel_invite"])
+    elif kind == "waiting_list_offer":
+        if facts.manage_url:
+            parts.append(f"{t['earlier']}: {facts.manage_url}")
+        else:
+            parts.append(t["call_for_new"].format(contact=contact))
+        parts.append(t["waitlist_stop"])
     elif kind == "disruption":
         if facts.manage_url:
             parts.append(f"{t['pick_new']}: {facts.manage_url}")

@@ -59,6 +59,20 @@ class Citizen(BaseModel):
     phone: str | None
 
 
+class ContactPerson(BaseModel):
+    """Who booked for the citizen (a daughter, a carer): call them about the visit."""
+
+    name: str | None
+    phone: str | None
+    relation: str | None = Field(description="partner, child, carer, professional or other.")
+
+
+class NeedRead(BaseModel):
+    code: str
+    detail: str | None
+    text: str = Field(description="In words, in the asked language: 'Tolk: Arabisch'.")
+
+
 class VisitStop(BaseModel):
     kind: Literal["visit"] = "visit"
     number: int = Field(description="1 for the day's first visit, 2 for the second, …")
@@ -76,6 +90,8 @@ class VisitStop(BaseModel):
     location: Point
     notes: str | None
     citizen: Citizen
+    contact: ContactPerson | None = Field(description="Set when someone booked for the citizen.")
+    needs: list[NeedRead] = Field(description="What the citizen asked the expert to know.")
     navigation: Navigation
     actual: Actuals
     next_statuses: list[VisitStatus] = Field(

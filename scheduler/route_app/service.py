@@ -40,6 +40,7 @@ from scheduler.booking.models import (
     VisitEvent,
     VisitStatus,
 )
+from scheduler.booking.needs import describe
 from scheduler.capacity.models import Expert
 from scheduler.day.locks import bump_day_version, lock_expert_days
 from scheduler.day.timing import (
@@ -57,10 +58,12 @@ from scheduler.route_app.schemas import (
     AddressRead,
     BreakStop,
     Citizen,
+    ContactPerson,
     ExpertRef,
     FeedLink,
     Language,
     Navigation,
+    NeedRead,
     Point,
     RouteEnd,
     RouteRead,
@@ -199,6 +202,8 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
                 location=Point(lat=v.lat, lon=v.lon),
                 notes=v.notes,
                 citizen=Citizen(name=v.citizen_name, phone=v.citizen_phone),
+                contact=_contact(v),
+                needs=_needs(v, language),
                 navigation=navigation(previous, (v.lon, v.lat), mode),
                 actual=Actuals(
                     on_the_way=local(h.on_the_way),
@@ -246,6 +251,22 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         at_risk=[s.visit_id for s in stops if isinstance(s, VisitStop) and s.at_risk],
         ends_after_shift=ends_late,
     )
+
+
+def _contact(v: Visit) -> ContactPerson | None:
+    if v.contact_name is None:
+        return None
+    relation = v.contact_relation.value if v.contact_relation else None
+    return ContactPerson(name=v.contact_name, phone=v.contact_phone, relation=relation)
+
+
+def _needs(v: Visit, language: Language) -> list[NeedRead]:
+    needs = v.needs or []
+    texts = describe(needs, language)
+    return [
+        NeedRead(code=n["code"], detail=n.get("detail"), text=text)
+        for n, text in zip(needs, texts, strict=True)
+    ]
 
 
 def _break_minutes(view: ExpertDayView, break_id: int, times: Timed | None) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +24,8 @@ from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking import service as booking
 from scheduler.booking.models import Channel, Visit, VisitEvent, VisitStatus
-from scheduler.booking.service import Booked, Citizen
+from scheduler.booking.needs import clean_needs, skills_for
+from scheduler.booking.service import Booked, Citizen, Contact
 from scheduler.catalog.models import ServiceType
 from scheduler.day.locks import bump_day_version, lock_expert_days
 from scheduler.errors import InvalidInput
@@ -32,6 +34,7 @@ from scheduler.security import hash_token, new_reference, new_token
 from scheduler.tenants.models import Municipality
 from scheduler.tenants.service import lock_capacity
 from scheduler.usecases.notifier import Notifier, no_notify
+from scheduler.waitlist import service as waitlist
 
 log = logging.getLogger("aanhuis.booking")
 
@@ -49,14 +52,20 @@ def book(
     language: str = "nl",
     actor: str = "citizen",
     notify: Notifier = no_notify,
+    contact: Contact | None = None,
+    needs: Sequence[Mapping[str, Any]] = (),
 ) -> Booked:
     """Book the window of an offer for a citizen, or raise (nothing is written then).
 
-    The same Idempotency-Key with the same content returns the same booking (with the manage
-    token for a day); with other content it is refused.
+    ``contact`` is the person who books on the citizen's behalf: the messages go to them.
+    ``needs`` (checked by :func:`scheduler.booking.needs.clean_needs`) may require skills of the
+    expert under the service's ``need_skills``; only such an expert can take the visit, now and
+    in every re-plan. The same Idempotency-Key with the same content returns the same booking
+    (with the manage token for a day); with other content it is refused.
     """
     now = clock.now()
-    fingerprint = booking.fingerprint(offer_id, citizen, notes)
+    needs = clean_needs((str(n.get("code")), n.get("detail")) for n in needs)
+    fingerprint = booking.fingerprint(offer_id, citizen, notes, contact, needs)
     if idempotency_key:
         earlier = booking.by_idempotency_key(session, municipality, idempotency_key)
         if earlier is not None:
@@ -88,6 +97,12 @@ def book(
         citizen_name=citizen.name,
         citizen_phone=citizen.phone,
         citizen_email=citizen.email,
+        contact_name=contact.name if contact else None,
+        contact_phone=contact.phone if contact else None,
+        contact_email=contact.email if contact else None,
+        contact_relation=contact.relation if contact else None,
+        needs=[dict(n) for n in needs],
+        extra_skills=skills_for(service.need_skills or {}, needs),
         notes=notes,
         ical_uid=f"{new_token()[:24]}@aanhuis",
         ical_sequence=0,
@@ -152,7 +167,7 @@ def reschedule(
         )
     service = session.get(ServiceType, visit.service_type_id)
     assert service is not None
-    old_date, old_expert = visit.date, visit.expert_id
+    old_date, old_expert, old_start = visit.date, visit.expert_id, visit.window_start
     # Lock every row this move touches up front, in (date, expert id) order, the order every use
     # case locks in, so concurrent bookings and moves can wait for each other but never deadlock.
     wanted: dict[dt.date, set[int]] = {
@@ -183,6 +198,14 @@ def reschedule(
     visit.updated_at = now
     session.add(VisitEvent(visit_id=visit.id, status="rescheduled", at=now, actor=actor))
     session.delete(offer)
+    waitlist.record_move(session, visit=visit, old_start=old_start, now=now)
+    # The window it left is free now: visits waiting for an earlier time get a look.
+    waitlist.wake(
+        session,
+        municipality_id=municipality.id,
+        service_type_id=visit.service_type_id,
+        now=now,
+    )
     notify(session, visit, "reschedule", manage_token)
     session.commit()
     log.info("visit %s rescheduled", visit.id)
@@ -212,14 +235,54 @@ def cancel(
     visit.ical_sequence += 1
     visit.updated_at = now
     session.add(VisitEvent(visit_id=visit.id, status="cancelled", at=now, actor=actor))
+    waitlist.clear(session, visit=visit)
+    # Its window is free now: the next sweep looks at every visit waiting for this service.
+    waitlist.wake(
+        session,
+        municipality_id=municipality.id,
+        service_type_id=visit.service_type_id,
+        now=now,
+    )
     notify(session, visit, "cancellation", manage_token)
     session.commit()
     log.info("visit %s cancelled", visit.id)
     return visit
 
 
+def send_manage_link(
+    session: Session,
+    *,
+    municipality: Municipality,
+    reference: str,
+    postcode: str,
+    house_number: int,
+    notify: Notifier,
+) -> bool:
+    """Send a fresh manage link for the active booking with this reference at this address.
+
+    All three must match; the link goes through the channel on file (to the contact person who
+    booked, or the citizen), and the old link stops working. Returns whether one was sent; the
+    caller must not tell (a look-up reveals nothing about which bookings exist).
+    """
+    visit = booking.find_for_lookup(
+        session,
+        municipality=municipality,
+        reference=reference,
+        postcode=postcode,
+        house_number=house_number,
+    )
+    if visit is None:
+        session.rollback()
+        return False
+    notify(session, visit, "manage_link", None)
+    session.commit()
+    log.info("visit %s: a fresh manage link was sent after a look-up", visit.id)
+    return True
+
+
 def export_personal_data(session: Session, visit: Visit) -> dict[str, Any]:
-    """Everything stored about the citizen of this visit, as JSON-ready data."""
+    """Everything stored about the citizen of this visit and the contact person who booked it,
+    as JSON-ready data."""
     service = session.get(ServiceType, visit.service_type_id)
     assert service is not None
     events = session.scalars(
@@ -242,6 +305,17 @@ def export_personal_data(session: Session, visit: Visit) -> dict[str, Any]:
             "phone": visit.citizen_phone,
             "email": visit.citizen_email,
         },
+        "contact": (
+            {
+                "name": visit.contact_name,
+                "phone": visit.contact_phone,
+                "email": visit.contact_email,
+                "relation": visit.contact_relation.value if visit.contact_relation else None,
+            }
+            if visit.contact_name is not None
+            else None
+        ),
+        "needs": [{"code": n["code"], "detail": n.get("detail")} for n in visit.needs or []],
         "address": {
             "postcode": visit.postcode,
             "house_number": visit.house_number,
@@ -296,6 +370,13 @@ def erase_personal_data(
         visit.cancelled_by = "citizen"
         visit.ical_sequence += 1
         session.add(VisitEvent(visit_id=visit.id, status="cancelled", at=now, actor="citizen"))
+        waitlist.wake(
+            session,
+            municipality_id=municipality.id,
+            service_type_id=visit.service_type_id,
+            now=now,
+        )
+    waitlist.clear(session, visit=visit)
     booking.wipe_personal_fields(session, visit, now)
     session.add(VisitEvent(visit_id=visit.id, status="erased", at=now, actor="citizen"))
     session.commit()

@@ -209,6 +209,8 @@ def _alternatives(
         place=place,
         travel=travel,
         without_visit=(visit.id, visit.date),
+        extra_skills=visit.extra_skills or (),
+        skip_start=visit.window_start,
     )
     return offer_service.create_offers(
         session,

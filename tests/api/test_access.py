@@ -72,6 +72,12 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/bookings/{reference}/cancel"),
         ("GET", "/api/v1/bookings/{reference}/personal-data"),
         ("DELETE", "/api/v1/bookings/{reference}/personal-data"),
+        ("GET", "/api/v1/municipalities/{slug}/needs"),
+        ("POST", "/api/v1/municipalities/{slug}/bookings/lookup"),
+        ("GET", "/api/v1/bookings/{reference}/waitlist"),
+        ("POST", "/api/v1/bookings/{reference}/waitlist"),
+        ("DELETE", "/api/v1/bookings/{reference}/waitlist"),
+        ("GET", "/api/v1/bookings/{reference}/earlier-offers"),
         ("GET", "/api/docs"),
         ("GET", "/api/docs/oauth2-redirect"),
     }

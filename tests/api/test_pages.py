@@ -174,8 +174,33 @@ def test_language_link_switches_to_english_and_the_choice_is_remembered(site: Si
     later = site.client.get(f"/{site.slug}/diensten/wmo-intake")
     assert Html(later.text).one("html")["lang"] == "en"
     assert msg("address.title", "en") in Html(later.text).text
-    back = Html(later.text).one("a", hreflang="nl")["href"]
-    assert Html(site.client.get(back).text).one("html")["lang"] == "nl"
+    back = Html(later.text).one("button", lang="nl")
+    assert back["form"] == "boeken" and back["formaction"].endswith("lang=nl")
+
+
+def test_switching_language_keeps_what_was_typed(site: Site) -> None:
+    """On a page with a form the language switch re-posts the form: the page comes back in the
+    other language with every field as it was, and nothing is checked or booked yet."""
+    page = Html(site.client.get(f"/{site.slug}/diensten/wmo-intake").text)
+    switch = page.one("button", lang="en")
+    assert switch["form"] == "boeken" and switch["value"] == "taal"
+    typed = {
+        "voor": "ander",
+        "postcode": "3511 ab",
+        "huisnummer": "7",
+        "nodig-interpreter": "ja",
+        "tolktaal": "tr",
+    }
+    r = site.post(switch["formaction"], {**typed, switch["name"]: switch["value"]})
+    assert r.status_code == 200
+    english = Html(r.text)
+    assert english.one("html")["lang"] == "en"
+    assert english.one("input", name="postcode")["value"] == "3511 ab"
+    assert english.one("input", name="huisnummer")["value"] == "7"
+    assert "checked" in english.one("input", id="voor-ander")
+    assert "checked" in english.one("input", name="nodig-interpreter")
+    assert "selected" in english.one("option", value="tr")
+    assert not english.find("div", id="error-summary")
 
 
 def test_every_page_carries_the_privacy_and_security_headers(site: Site) -> None:
@@ -464,15 +489,17 @@ def test_continuing_without_a_window_asks_to_choose_one(site: Site) -> None:
 
 
 def test_a_chosen_window_goes_to_the_details_by_offer_id_only(site: Site) -> None:
-    """After choosing, the URL names the offer and nothing else (no postcode, no address)."""
+    """Choosing a window answers the POST with the details form: nothing of the address or the
+    needs goes into a URL; the form carries the offer id (a details URL names only that)."""
     ids = offer_ids(search(site).text)
     r = site.post(
         f"/{site.slug}/diensten/wmo-intake/tijd",
         {"actie": "kies", "aanbod": ids[1], "aanbiedingen": ",".join(ids)},
         follow_redirects=False,
     )
-    assert r.status_code == 303
-    location = r.headers["location"]
+    assert r.status_code == 200
+    assert Html(r.text).one("input", name="aanbod")["value"] == ids[1]
+    location = f"/{site.slug}/gegevens?aanbod={ids[1]}"
     assert parse_qs(urlsplit(location).query) == {"aanbod": [ids[1]]}
     details = Html(site.client.get(location).text)
     assert details.one("input", name="naam")["autocomplete"] == "name"
@@ -722,10 +749,11 @@ def test_the_invite_downloads_as_a_calendar_file(site: Site) -> None:
 
 
 def test_see_my_data_shows_everything_stored(site: Site) -> None:
-    """The data page and its JSON download show the citizen's stored details."""
+    """The data page and its JSON download show the citizen's stored details (the phone number
+    as stored: in E.164, as the API stores it)."""
     reference, token = book(site, opmerkingen="Bel twee keer aan")
     page = Html(site.client.get(f"/afspraak/{reference}/gegevens", params={"token": token}).text)
-    for value in ("Anouk de Vries", "0612345678", "Bel twee keer aan", reference):
+    for value in ("Anouk de Vries", "+31612345678", "Bel twee keer aan", reference):
         assert value in page.text
     data = site.client.get(f"/afspraak/{reference}/gegevens.json", params={"token": token})
     assert data.json()["citizen"]["name"] == "Anouk de Vries"

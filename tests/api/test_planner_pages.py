@@ -29,7 +29,14 @@ from api.settings import Settings
 from api.web import planner_kpis
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
-from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitStatus
+from scheduler.booking.models import (
+    Channel,
+    Offer,
+    Visit,
+    VisitEvent,
+    VisitSearch,
+    VisitStatus,
+)
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, TravelMode
 from scheduler.capacity.overview import capacity_overview
 from scheduler.db import make_engine, make_sessionmaker
@@ -38,6 +45,7 @@ from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, Proposal
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
+from scheduler.waitlist import service as waitlist
 
 BASE = f"/planner/{SLUG}"
 BASE_URL = "http://aanhuis.example.nl"
@@ -893,3 +901,150 @@ def test_every_built_message_key_exists() -> None:
     assert not missing, missing
     for key in keys:
         assert set(MESSAGES[key]) == {"nl", "en"}, key
+
+
+# -- carers and needs at the desk (issue 11) ------------------------------------------------------
+
+
+def test_desk_books_for_someone_else_with_needs_and_the_day_shows_them(site: Site) -> None:
+    """A caller books for her father with an interpreter for Arabic: the visit has both people
+    and the need, only an Arabic-speaking expert takes it, the confirmation goes to the caller,
+    and the planner's day view shows the need."""
+    site.sign_in("planner")
+    postcode, number = _an_address(site)
+    r = site.post(
+        f"{BASE}/balie/tijden",
+        {
+            "dienst": "wmo-intake",
+            "postcode": postcode,
+            "huisnummer": str(number),
+            "nodig-interpreter": "ja",
+            "tolktaal": "ar",
+        },
+    )
+    assert r.status_code == 200, r.text
+    html = Html(r.text)
+    hidden = {a["name"]: a["value"] for a in html.find("input", type="hidden")}
+    assert hidden["nodig-interpreter"] == "ja" and hidden["tolktaal"] == "ar"
+    assert "Tolk: Arabisch" in html.text
+    ids = offer_ids(r.text)
+    booked = site.post(
+        f"{BASE}/balie/boeken",
+        {
+            **hidden,
+            "aanbod": ids[0],
+            "naam": "Ahmed Bakri",
+            "voor": "ander",
+            "contact-naam": "Samira Bakri",
+            "contact-relatie": "child",
+            "contact-email": "samira@example.org",
+            "kanaal": "phone",
+            "taal": "nl",
+        },
+    )
+    assert booked.status_code == 200, booked.text
+    reference = Html(booked.text).text_of("referentie")
+    with site.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == reference)).one()
+        expert = s.get(Expert, visit.expert_id)
+        recipients = list(
+            s.scalars(select(OutboxMessage.recipient).where(OutboxMessage.visit_id == visit.id))
+        )
+        day = visit.date
+    assert visit.contact_name == "Samira Bakri" and visit.citizen_name == "Ahmed Bakri"
+    assert expert is not None and "taal-ar" in expert.skills
+    assert recipients == ["samira@example.org"]
+    page = Html(site.client.get(f"{BASE}/dag/{day.isoformat()}").text)
+    assert "Tolk: Arabisch" in page.text
+
+
+def test_desk_search_finds_people_and_records_it(site: Site) -> None:
+    """The desk finds a booking by a reference read out loosely, by postcode and house number,
+    by phone and by name; a search by two things at once is refused; every search is recorded
+    without its terms."""
+    site.sign_in("planner")
+    with site.sessions() as s:
+        visit = s.scalars(
+            select(Visit)
+            .where(Visit.municipality_id == site.facts["municipality_id"])
+            .where(Visit.citizen_phone.is_not(None), Visit.postcode.is_not(None))
+            .order_by(Visit.id)
+        ).first()
+        assert visit is not None
+        ref, pc, nr = visit.reference, visit.postcode, visit.house_number
+        phone, name = visit.citizen_phone, visit.citizen_name
+    assert phone and name
+    site.client.get(f"{BASE}/balie")
+    for query in (
+        {"referentie": ref.lower().replace("-", " ")},
+        {"postcode": pc.lower(), "huisnummer": str(nr)},
+        {"telefoon": phone},
+        {"naam": name.split()[0].upper()},
+    ):
+        r = site.post(f"{BASE}/balie/zoeken", query)
+        assert r.status_code == 200, query
+        assert f"referentie={ref}" in r.text, query
+    both = site.post(f"{BASE}/balie/zoeken", {"referentie": ref, "naam": name})
+    assert both.status_code == 422 and msg("planner.desk.find.one") in Html(both.text).text
+    with site.sessions() as s:
+        kinds = list(s.scalars(select(VisitSearch.by).order_by(VisitSearch.id)))
+    assert kinds == ["reference", "address", "phone", "name"]
+
+
+def test_desk_offers_later_times_and_moving_never_offers_the_current_window(site: Site) -> None:
+    """ "Later times" at the desk start after the last day shown, when booking and when moving;
+    the windows to move a visit to never include its own."""
+    site.sign_in("planner")
+    postcode, number = _an_address(site)
+    r = site.post(
+        f"{BASE}/balie/tijden",
+        {"dienst": "wmo-intake", "postcode": postcode, "huisnummer": str(number)},
+    )
+    later_from = re.search(r'name="vanaf" value="([0-9-]+)"', r.text)
+    assert later_from is not None
+    later = site.post(
+        f"{BASE}/balie/tijden",
+        {
+            "dienst": "wmo-intake",
+            "postcode": postcode,
+            "huisnummer": str(number),
+            "vanaf": later_from[1],
+        },
+    )
+    with site.sessions() as s:
+        shown = [s.get(Offer, i) for i in offer_ids(later.text)]
+        visit = s.scalars(
+            select(Visit)
+            .where(Visit.date == DAY, Visit.municipality_id == site.facts["municipality_id"])
+            .order_by(Visit.id)
+        ).first()
+        assert visit is not None
+        ref, own = visit.reference, visit.window_start
+    assert shown and all(o is not None and o.date.isoformat() >= later_from[1] for o in shown)
+    move = site.post(f"{BASE}/balie/afspraak/{ref}/tijden")
+    with site.sessions() as s:
+        starts = {o.window_start for i in offer_ids(move.text) if (o := s.get(Offer, i))}
+    assert starts and own not in starts
+    assert re.search(r'name="vanaf" value="[0-9-]+"', move.text)
+
+
+def test_kpis_show_the_waiting_list(site: Site) -> None:
+    """The KPI page shows how many wait for an earlier time now and how many moved earlier."""
+    site.sign_in("planner")
+    with site.sessions() as s:
+        visits = s.scalars(
+            select(Visit)
+            .where(Visit.date == DAY, Visit.municipality_id == site.facts["municipality_id"])
+            .order_by(Visit.id)
+            .limit(3)
+        ).all()
+        for v in visits:
+            waitlist.join(s, visit=v, now=NOW)
+        moved = waitlist.get(s, visit=visits[0])
+        assert moved is not None
+        moved.active, moved.moved_at = False, NOW
+        s.commit()
+    page = Html(site.client.get(f"{BASE}/kpis").text)
+    section = page.text
+    assert f"{msg('planner.kpi.waitlist.size')} 2" in section
+    assert f"{msg('planner.kpi.waitlist.successes')} 1" in section

@@ -1,0 +1,1 @@
+"""The waiting list: citizens who want an earlier time when one frees up."""
