@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import pathlib
-import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from api import lookup_limit, problems
+from api import metrics, problems
+from api.middleware import AccessLog, RejectControlCharacters
+from api.ratelimit import RateLimits
 from api.routers import ROUTERS
 from api.settings import Settings, get_settings
 from scheduler.db import make_engine, make_sessionmaker
-
-log = logging.getLogger("aanhuis.access")
 
 ROOT = pathlib.Path(__file__).resolve().parent
 STATIC = ROOT / "static"
@@ -35,41 +35,48 @@ def node_modules(settings: Settings) -> pathlib.Path | None:
     return next((c for c in candidates if c.is_dir()), None)
 
 
-class AccessLog:
-    """Logs method, route template, status and time: never the raw path, query or body."""
+#: Files of the npm tree that are nobody's business: manifests and lock files name every package
+#: and version (a map for attackers), dotfiles are tooling state.
+PRIVATE_NAMES = frozenset(
+    {"package.json", "package-lock.json", ".package-lock.json", "npm-shrinkwrap.json", "yarn.lock"}
+)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
+class PublicFiles(StaticFiles):
+    """Static files without the package manifests, lock files and dotfiles."""
 
-        async def _send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        parts = pathlib.PurePosixPath(path).parts
+        if any(p in PRIVATE_NAMES or p.startswith(".") for p in parts):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
-        try:
-            await self.app(scope, receive, _send)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "(unrouted)"
-            took = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], template, status, took)
+
+SWAGGER = "/assets/npm/swagger-ui-dist"
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/docs``, from the ``swagger-ui-dist`` npm package (works offline)."""
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Aan Huis API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
     app = FastAPI(
         title="Aan Huis",
         version="0.1.0",
         description=DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the npm package, never from a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -78,15 +85,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(engine, read_only=True)
+    app.state.rate_limits = RateLimits(settings)
     problems.install(app)
-    lookup_limit.install(app)
+    _docs(app)
+    app.include_router(metrics.router)
     for name in ROUTERS:
         module = importlib.import_module(f"api.routers.{name}")
         app.include_router(module.router)
     app.mount("/assets/app", StaticFiles(directory=STATIC), name="static")
     npm = node_modules(settings)
     if npm is not None:
-        app.mount("/assets/npm", StaticFiles(directory=npm), name="npm")
+        app.mount("/assets/npm", PublicFiles(directory=npm), name="npm")
+    app.add_middleware(RejectControlCharacters)
     app.add_middleware(AccessLog)
     problems.document_problems(app)
     return app

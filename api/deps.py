@@ -16,7 +16,8 @@ from scheduler.errors import NotAllowed, Unauthenticated
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
 
-#: Cookie that holds the bearer token for the planner and expert web pages.
+#: Cookie of the staff web pages' sign-in session (:mod:`api.web.sessions`). The API never reads
+#: it: a cross-site request carries the cookie, never an Authorization header.
 SESSION_COOKIE = "aanhuis_session"
 
 
@@ -62,15 +63,11 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `aanhuis users 
 
 
 def bearer_token(
-    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The bearer token from the Authorization header, or from the web pages' session cookie."""
+    """The bearer token of the Authorization header (the only way to authenticate to the API)."""
     if credentials is not None and credentials.scheme.lower() == "bearer":
         return credentials.credentials
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        return cookie
     raise Unauthenticated("Sign in with a bearer token.", nl="Meld u aan met een toegangscode.")
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.ratelimit import TooManyRequests
 from scheduler import errors
 from scheduler.booking.schemas import OfferRead
 
@@ -85,6 +86,19 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def too_many_requests(request: Request, exc: TooManyRequests) -> JSONResponse:
+    """429 with ``Retry-After``; the same body whatever was asked for (no existence oracle)."""
+    nl = prefers_dutch(request)
+    return problem(
+        429,
+        "Te veel verzoeken" if nl else "Too many requests",
+        f"Probeer het over {exc.retry_after} seconden opnieuw."
+        if nl
+        else f"Try again in {exc.retry_after} seconds.",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers that turn every error into problem+json."""
 
@@ -122,6 +136,10 @@ def install(app: FastAPI) -> None:
             title = TITLES_NL.get(title, title)
         return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(request: Request, exc: TooManyRequests) -> JSONResponse:
+        return too_many_requests(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         route = request.scope.get("route")
@@ -132,7 +150,7 @@ def install(app: FastAPI) -> None:
 
 #: Statuses every API operation may answer with a problem document (over-declaring a status a
 #: route never uses is harmless; an undeclared one breaks clients generated from the document).
-API_PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "422")
+API_PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "422", "429")
 
 
 def document_problems(app: FastAPI) -> None:
@@ -155,11 +173,11 @@ def document_problems(app: FastAPI) -> None:
         )
         problem = problem_schema()
         for path, operations in schema.get("paths", {}).items():
-            if not path.startswith("/api/"):
-                continue
+            # Every route may refuse control characters in its URL (api.middleware): 400.
+            codes = API_PROBLEM_STATUSES if path.startswith("/api/") else ("400",)
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                for code in API_PROBLEM_STATUSES:
+                for code in codes:
                     content = responses.get(code, {}).get("content", {})
                     if "application/problem+json" in content:
                         continue

@@ -12,12 +12,13 @@ from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
 from api.deps import SettingsDep
-from api.settings import Settings
+from api.settings import Settings, process_secret
 from routing.travel import HaversineTravel, OsrmTravel, TravelTimeProvider
 from scheduler import clock
 from scheduler.booking.models import Visit
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
+from scheduler.security import KeyRing
 from scheduler.usecases.notifier import Notifier
 
 
@@ -41,6 +42,18 @@ def geocoder(settings: Settings) -> Geocoder:
     return RegisterGeocoder()
 
 
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> KeyRing:
+    return KeyRing.derive(secret)
+
+
+def keys_of(settings: Settings) -> KeyRing:
+    """The domain's sealers, with keys derived from ``AANHUIS_SECRET_KEY``."""
+    if settings.secret_key is not None:
+        return _keys(settings.secret_key.get_secret_value())
+    return _keys(process_secret())
+
+
 def notifier(settings: Settings) -> Notifier:
     """Queue a message in the outbox for a visit (sent after commit by the outbox sender)."""
     from scheduler.notify import service as notify
@@ -56,6 +69,7 @@ def notifier(settings: Settings) -> Notifier:
             language=visit.language,
             base_url=settings.base_url,
             manage_token=manage_token,
+            keys=keys_of(settings),
         )
 
     return _notify
@@ -90,7 +104,13 @@ def send_after_response(
     if smtp is not None:
         from scheduler.notify import service as notify
 
-        background.add_task(notify.send_pending, request.app.state.sessions, smtp, now=clock.now())
+        background.add_task(
+            notify.send_pending,
+            request.app.state.sessions,
+            smtp,
+            now=clock.now(),
+            keys=keys_of(settings),
+        )
 
 
 def get_travel(settings: SettingsDep) -> TravelTimeProvider:
@@ -108,3 +128,10 @@ def get_notifier(settings: SettingsDep) -> Notifier:
 TravelDep = Annotated[TravelTimeProvider, Depends(get_travel)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+
+
+def get_keys(settings: SettingsDep) -> KeyRing:
+    return keys_of(settings)
+
+
+KeysDep = Annotated[KeyRing, Depends(get_keys)]

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.waitlist.schemas import Hours
@@ -43,6 +43,24 @@ class Settings(BaseSettings):
     #: Seconds the optimiser may spend on a day.
     optimize_time_limit: float = Field(default=10.0, gt=0, le=600)
     log_level: str = "INFO"
+    #: The one application secret. Signed offers, tokens encrypted at rest, short links and
+    #: pseudonyms derive their own keys from it (``scheduler.security.derive_key``). ``aanhuis
+    #: demo`` writes a random one into ``.env``; ``aanhuis serve`` refuses to start without one
+    #: unless the base URL is loopback. Changing it voids held offers and sealed tokens.
+    secret_key: SecretStr | None = None
+    #: Rate limits per client address, in the ``limits`` notation ("60/minute", "10/hour",
+    #: "5/second;100/hour") or "off".
+    rate_limit_offers: str = "60/minute"
+    rate_limit_bookings: str = "20/minute"
+    #: Manage-link look-ups: failed manage-token checks (and later booking look-ups, short links).
+    rate_limit_lookups: str = "10/hour"
+    #: Redis for counters shared by all workers and machines; without it each process counts alone.
+    redis_url: str | None = None
+    #: Bearer token for ``/metrics``; unset, only loopback clients may read it.
+    metrics_token: SecretStr | None = None
+    #: Web sign-in sessions end after this long without a request, and after this long at most.
+    session_idle_minutes: int = Field(default=8 * 60, ge=1, le=30 * 24 * 60)
+    session_max_hours: int = Field(default=30 * 24, ge=1, le=90 * 24)
     #: Directory with the installed npm packages (NL Design System CSS, Leaflet, htmx).
     assets_dir: str | None = None
 
@@ -67,10 +85,58 @@ class Settings(BaseSettings):
         """:attr:`waitlist_hours` as the sweep takes them."""
         return Hours.parse(self.waitlist_hours)
 
+    @field_validator("rate_limit_offers", "rate_limit_bookings", "rate_limit_lookups")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        from limits import parse_many
+
+        v = v.strip()
+        if v.lower() == "off":
+            return "off"
+        try:
+            parse_many(v)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit: {v!r} (e.g. '60/minute', or 'off')") from exc
+        return v
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        if len(v.get_secret_value()) < 32:
+            raise ValueError(
+                "secret_key must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+            )
+        return v
+
+    def key(self, purpose: str) -> bytes:
+        """The key for ``purpose`` derived from ``secret_key`` (see ``scheduler.security``).
+
+        Without a secret (only allowed on a loopback base URL) a per-process random one is used:
+        what it signs lasts as long as the process, which is enough for a developer's machine.
+        """
+        from scheduler.security import derive_key
+
+        secret = self.secret_key.get_secret_value() if self.secret_key else process_secret()
+        return derive_key(secret, purpose)
+
+    @property
+    def base_url_is_loopback(self) -> bool:
+        host = urlsplit(self.base_url).hostname or ""
+        return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
     @field_validator("base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")
+
+
+@lru_cache
+def process_secret() -> str:
+    import secrets
+
+    return secrets.token_hex(32)
 
 
 @lru_cache

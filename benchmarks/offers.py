@@ -48,6 +48,10 @@ from scheduler.catalog.models import ServiceType
 from scheduler.db import make_engine, make_sessionmaker
 
 #: Where seeded tenants are kept between runs (they take minutes to seed).
+#: A benchmark is one client making many anonymous requests: the rate limits are off.
+NO_LIMITS = {"rate_limit_offers": "off", "rate_limit_bookings": "off", "rate_limit_lookups": "off"}
+LIMITS_OFF_ENV = {f"AANHUIS_{k.upper()}": v for k, v in NO_LIMITS.items()}
+
 CACHE = Path(os.environ.get("AANHUIS_BENCH_CACHE") or Path(__file__).parent / ".cache")
 #: The seeded tenant's "now": a Monday morning, so the horizon starts on a working day.
 NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
@@ -140,7 +144,7 @@ def offer_latency(size: demo.DemoSize, requests: int, seed: int = 1) -> dict[str
         cpu_times: list[float] = []
         windows: list[int] = []
         with _frozen(NOW + dt.timedelta(minutes=1)):
-            app = create_app(Settings(database_url=url, smtp_host=None))
+            app = create_app(Settings(database_url=url, smtp_host=None, **NO_LIMITS))
             with TestClient(app) as client:
                 for _ in range(requests + 1):
                     postcode, number = rng.choice(homes)
@@ -253,7 +257,12 @@ def _measure(url: str, *, clients: int, seconds: float, workers: int) -> dict[st
                 services = [s.code for s in session.scalars(select(ServiceType))]
             engine.dispose()
             port = _free_port()
-            env = {**os.environ, "AANHUIS_DATABASE_URL": url, "AANHUIS_LOG_LEVEL": "WARNING"}
+            env = {
+                **os.environ,
+                **LIMITS_OFF_ENV,
+                "AANHUIS_DATABASE_URL": url,
+                "AANHUIS_LOG_LEVEL": "WARNING",
+            }
             env.pop("AANHUIS_SMTP_HOST", None)
             aanhuis = Path(sys.executable).with_name("aanhuis")
             proc = subprocess.Popen(

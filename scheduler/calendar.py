@@ -15,7 +15,9 @@ Decisions, for Outlook, Google Calendar and Apple Calendar alike:
   RRULEs (as Outlook, Google and tzurl.org write them). Outlook reads only TZID, DTSTART, RRULE and
   the offsets of a VTIMEZONE ([MS-STANOICAL] 2.2.47) and ignores RDATE lists, which is what
   ``icalendar.Timezone.from_tzinfo`` writes; that one remains the fallback for zones whose rules do
-  not fit a yearly rule.
+  not fit a yearly rule. **Except in autumn's repeated hour**: an event that starts or ends in the
+  hour that happens twice (02:00–02:59 on the last Sunday of October) is written in UTC, since a
+  local time there names two instants and clients pick either.
 * **SEQUENCE is the visit's ``ical_sequence``**: the booking code bumps it on every reschedule and
   on cancellation, so a CANCEL rendered after a cancel carries the last REQUEST's sequence plus one.
   Rendering never bumps it (rendering twice must give the same invite).
@@ -58,6 +60,7 @@ from scheduler.notify.templates import (
     format_date,
     format_house_number,
     format_time,
+    is_ambiguous,
     preparation,
     service_name,
 )
@@ -127,10 +130,11 @@ def render_invite(
     text = _INVITE_TEXT[language]
     start = visit.window_start.astimezone(tz)
     end = (visit.window_end + dt.timedelta(minutes=visit.duration_minutes)).astimezone(tz)
+    ambiguous = is_ambiguous(start) or is_ambiguous(end)
     service = service_name(service_type, language)
     window_start, window_end = (
-        format_time(visit.window_start, tz),
-        format_time(visit.window_end, tz),
+        format_time(visit.window_start, tz, language),
+        format_time(visit.window_end, tz, language),
     )
 
     summary = text["summary"].format(service=service, start=window_start, end=window_end)
@@ -160,8 +164,8 @@ def render_invite(
     event.add("uid", visit.ical_uid)
     event.add("sequence", visit.ical_sequence)
     event.add("dtstamp", (now or clock.now()).astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("dtend", end)
+    event.add("dtstart", event_time(start, tz, ambiguous))
+    event.add("dtend", event_time(end, tz, ambiguous))
     event.add("summary", summary)
     event.add("description", "\n\n".join(lines))
     location = format_address(visit)
@@ -187,6 +191,17 @@ def render_invite(
     calendar.add_component(vtimezone(tz, [start.date(), end.date()]))
     calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def event_time(instant: dt.datetime, tz: ZoneInfo, in_utc: bool) -> dt.datetime:
+    """An event's start or end: local with its TZID, or in UTC (``…Z``) when the event touches
+    the hour that happens twice in autumn.
+
+    A local time in that hour names two instants; RFC 5545 lets a client pick either, and some
+    (icalendar, vobject, ics) pick the first, putting a 02:30 wintertijd visit an hour early. A UTC
+    time names one instant in every client.
+    """
+    return instant.astimezone(dt.UTC) if in_utc else instant.astimezone(tz)
 
 
 def feed_uid(visit: Visit) -> str:
@@ -262,8 +277,9 @@ def _feed_event(visit: Visit, service: ServiceType, tz: ZoneInfo, stamp: dt.date
     event.add("sequence", visit.ical_sequence)
     event.add("dtstamp", stamp)
     event.add("last-modified", visit.updated_at.astimezone(dt.UTC))
-    event.add("dtstart", start.astimezone(tz))
-    event.add("dtend", end.astimezone(tz))
+    ambiguous = is_ambiguous(start.astimezone(tz)) or is_ambiguous(end.astimezone(tz))
+    event.add("dtstart", event_time(start, tz, ambiguous))
+    event.add("dtend", event_time(end, tz, ambiguous))
     event.add("summary", summary)
     event.add("description", "\n".join(lines))
     location = format_address(visit)

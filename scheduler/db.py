@@ -62,7 +62,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with the project's connection settings."""
+    """An engine for ``url`` with the project's connection settings.
+
+    Statement parameters are hidden from errors (``hide_parameters``): a failed insert's message
+    would otherwise carry a citizen's name, phone, e-mail, address, notes and tokens into logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

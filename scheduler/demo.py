@@ -30,7 +30,7 @@ from scheduler.catalog.models import ServiceType
 from scheduler.day.shifts import shifts_between
 from scheduler.errors import SlotTaken
 from scheduler.geocoding import Place
-from scheduler.insights.models import OfferSearch
+from scheduler.insights import searches
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
@@ -381,14 +381,12 @@ def fill_bookings(
             now=now,
         )
         if full:
-            session.add(
-                OfferSearch(
-                    municipality_id=municipality.id,
-                    service_type_id=service.id,
-                    searched_at=now,
-                    first_window_start=min((c.start for c in candidates), default=None),
-                    offered=min(len(candidates), offer_service.DEFAULT_LIMIT),
-                )
+            searches.record(
+                session,
+                municipality_id=municipality.id,
+                service_type_id=service.id,
+                at=now,
+                first_window_start=min((c.start for c in candidates), default=None),
             )
             # They take one of the first days on offer, wherever those are.
             soonest = min((c.date for c in candidates), default=first)

@@ -1,8 +1,16 @@
 """Every ORM model, imported in one place so the metadata is complete (Alembic, tests)."""
 
-from scheduler.accounts.models import Role, User
+from scheduler.accounts.models import Role, User, WebSession
 from scheduler.addresses.models import Address
-from scheduler.booking.models import Channel, Offer, Visit, VisitEvent, VisitSearch, VisitStatus
+from scheduler.booking.models import (
+    Channel,
+    Offer,
+    SpentOffer,
+    Visit,
+    VisitEvent,
+    VisitSearch,
+    VisitStatus,
+)
 from scheduler.capacity.models import (
     Closure,
     ExceptionKind,
@@ -13,7 +21,7 @@ from scheduler.capacity.models import (
 )
 from scheduler.catalog.models import ServiceType
 from scheduler.db import Base
-from scheduler.insights.models import OfferSearch
+from scheduler.insights.models import OfferSearchHour
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
@@ -29,7 +37,7 @@ __all__ = [
     "ExpertDay",
     "Municipality",
     "Offer",
-    "OfferSearch",
+    "OfferSearchHour",
     "OptimisationJob",
     "OutboxMessage",
     "PlanningDay",
@@ -37,6 +45,7 @@ __all__ = [
     "Role",
     "ServiceType",
     "ShiftException",
+    "SpentOffer",
     "TravelMode",
     "User",
     "Visit",
@@ -44,5 +53,6 @@ __all__ = [
     "VisitSearch",
     "VisitStatus",
     "WaitlistEntry",
+    "WebSession",
     "WeeklyShift",
 ]

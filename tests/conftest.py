@@ -29,6 +29,13 @@ from scheduler.demo import DemoSize
 from scheduler.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("AANHUIS_TEST_POSTGRES_URL")
+
+# Every app a test makes (and every server it starts) signs with a known secret and runs without
+# rate limits, so tests may make many anonymous requests; tests/api/test_rate_limits.py turns the
+# limits on.
+os.environ.setdefault("AANHUIS_SECRET_KEY", "tests-only-secret-" + "0123456789abcdef" * 2)
+for _limit in ("OFFERS", "BOOKINGS", "LOOKUPS"):
+    os.environ.setdefault(f"AANHUIS_RATE_LIMIT_{_limit}", "off")
 BACKENDS = ["sqlite", "postgresql"]
 _counter = itertools.count()
 

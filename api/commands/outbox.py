@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.runtime import mailer
+from api.runtime import keys_of, mailer
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker, transaction
@@ -43,7 +43,9 @@ def _send(args: argparse.Namespace) -> int:
     sessions = make_sessionmaker(engine)
     try:
         while True:
-            sent = outbox.send_pending(sessions, smtp, now=clock.now(), batch=args.batch)
+            sent = outbox.send_pending(
+                sessions, smtp, now=clock.now(), batch=args.batch, keys=keys_of(settings)
+            )
             print(f"sent {sent} message(s)", flush=True)
             if args.every is None:
                 return 0

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
+import pathlib
+import secrets
+import shutil
+import tempfile
 
 import uvicorn
 
+from api import logging_config
 from api.commands.seed import DEMO_SLUG, seed_demo
-from api.settings import get_settings
+from api.settings import Settings, get_settings
 from scheduler import demo, migrate
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
@@ -31,17 +36,58 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run_demo.set_defaults(handler=_demo)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+class MissingSecret(SystemExit):
+    """``serve`` on a public base URL without ``AANHUIS_SECRET_KEY``."""
+
+
+def ensure_secret(settings: Settings) -> None:
+    """Refuse to serve a public site without the application secret.
+
+    On a loopback base URL (a developer's machine, tests) a random secret is made for this run and
+    put in the environment, so every worker process derives the same keys from it.
+    """
+    if settings.secret_key is not None or os.environ.get("AANHUIS_SECRET_KEY"):
+        return
+    if not settings.base_url_is_loopback:
+        raise MissingSecret(
+            "AANHUIS_SECRET_KEY is not set. Set it to a long random value (e.g. `openssl rand "
+            "-hex 32`) in the environment or .env; every worker and machine needs the same one."
+        )
+    os.environ["AANHUIS_SECRET_KEY"] = secrets.token_hex(32)
+    get_settings.cache_clear()
+
+
+def write_secret(env_file: pathlib.Path) -> bool:
+    """Add a random ``AANHUIS_SECRET_KEY`` to ``env_file`` when it has none (True when added)."""
+    text = env_file.read_text() if env_file.exists() else ""
+    if any(line.strip().startswith("AANHUIS_SECRET_KEY=") for line in text.splitlines()):
+        return False
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += f"AANHUIS_SECRET_KEY={secrets.token_hex(32)}\n"
+    env_file.write_text(text)
+    env_file.chmod(0o600)
+    return True
+
+
+def metrics_dir(workers: int) -> str | None:
+    """With several worker processes the metrics are shared through files in a directory of
+    their own (prometheus-client's multi-process mode): a fresh one unless one is configured.
+    Returns the directory this run made (to remove afterwards)."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    made = tempfile.mkdtemp(prefix="aanhuis-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
 
 
 def serve(host: str, port: int, workers: int) -> None:
-    _logging()
-    # uvicorn's own access log prints raw paths and query strings, which may hold tokens; the
-    # app logs route templates instead (api.app.AccessLog).
+    ensure_secret(get_settings())
+    made = metrics_dir(workers)
+    # One logging configuration (JSON lines, no personal data) that uvicorn applies in the main
+    # process and in every worker process it starts. uvicorn's own access log prints raw paths
+    # and query strings, which may hold tokens; the app logs route templates instead
+    # (api.middleware.AccessLog).
     uvicorn.run(
         "api.main:app",
         host=host,
@@ -49,16 +95,23 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
         proxy_headers=True,
+        log_config=logging_config.dict_config(get_settings().log_level),
     )
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    ensure_secret(get_settings())
     migrate.upgrade(get_settings().database_url)
     serve(args.host, args.port, args.workers)
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if write_secret(pathlib.Path(".env")):
+        print("wrote a random AANHUIS_SECRET_KEY to .env")
+        get_settings.cache_clear()
     settings = get_settings()
     url = settings.database_url
     print(f"database: {url}")

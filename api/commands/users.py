@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from api.settings import get_settings
+from scheduler import clock
 from scheduler.accounts import service as accounts
-from scheduler.accounts.models import Role
+from scheduler.accounts import sessions as web_sessions
+from scheduler.accounts.models import Role, User
 from scheduler.db import make_engine, make_sessionmaker, transaction
 from scheduler.errors import DomainError
 from scheduler.tenants import service as tenants
@@ -24,6 +26,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("--expert", type=int, help="expert id, for role expert")
     create.add_argument("--name", required=True)
     create.set_defaults(handler=_create)
+    revoke = sub.add_parser(
+        "revoke-sessions", help="sign a user out everywhere (every web session ends at once)"
+    )
+    revoke.add_argument("--user", type=int, required=True, help="user id")
+    revoke.set_defaults(handler=_revoke_sessions)
+
+
+def _revoke_sessions(args: argparse.Namespace) -> int:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = session.get(User, args.user)
+            if user is None:
+                print(f"error: there is no user {args.user}", file=sys.stderr)
+                return 2
+            ended = web_sessions.revoke_all(session, user, now=clock.now())
+            print(f"ended {ended} session(s) of user {user.id}")
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _create(args: argparse.Namespace) -> int:

@@ -11,16 +11,19 @@ Each round it
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
-exactly one of them. Output names counts and job ids only, never personal data.
+exactly one of them. It logs JSON lines (:mod:`api.logging_config`) naming counts and job ids only,
+never personal data.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 
+from api import logging_config
 from api.commands.outbox import queue_reminders
-from api.runtime import mailer, notifier, travel_provider
+from api.runtime import keys_of, mailer, notifier, travel_provider
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker
@@ -29,6 +32,8 @@ from scheduler.planning import jobs
 from scheduler.usecases import waitlist
 
 BATCH = 50
+
+log = logging.getLogger("aanhuis.worker")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,6 +61,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _work(args: argparse.Namespace) -> int:
     settings = get_settings()
+    logging_config.configure(settings.log_level)
+    log.info("worker started", extra={"count": 0})
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     travel = travel_provider(settings)
@@ -65,14 +72,14 @@ def _work(args: argparse.Namespace) -> int:
         while True:
             ran = jobs.run_pending(sessions, travel)
             if ran:
-                print(f"ran {ran} optimisation job(s)", flush=True)
+                log.info("ran %d optimisation job(s)", ran, extra={"count": ran})
             if time.monotonic() - last_reminders >= args.reminders_every:
                 last_reminders = time.monotonic()
                 for slug, day, queued in queue_reminders(
                     sessions, base_url=settings.base_url, date=None, slug=None
                 ):
                     if queued:
-                        print(f"{slug}: {queued} reminder(s) for {day.isoformat()}", flush=True)
+                        log.info("%s: %d reminder(s) for %s", slug, queued, day.isoformat())
             noticed = waitlist.sweep(
                 sessions,
                 travel=travel,
@@ -81,13 +88,15 @@ def _work(args: argparse.Namespace) -> int:
                 now=clock.now(),
             )
             if noticed:
-                print(f"{noticed} waiting-list notice(s) queued", flush=True)
+                log.info("%d waiting-list notice(s) queued", noticed)
             if smtp is not None:
                 sent = BATCH
                 while sent == BATCH:
-                    sent = outbox.send_pending(sessions, smtp, now=clock.now(), batch=BATCH)
+                    sent = outbox.send_pending(
+                        sessions, smtp, now=clock.now(), batch=BATCH, keys=keys_of(settings)
+                    )
                     if sent:
-                        print(f"sent {sent} message(s)", flush=True)
+                        log.info("sent %d message(s)", sent, extra={"count": sent})
             if args.once:
                 return 0
             time.sleep(max(0.1, args.poll))

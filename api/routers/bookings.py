@@ -11,22 +11,20 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
 from api.deps import MunicipalityDep, SessionDep, SettingsDep, WritingSessionDep
-from api.lookup_limit import LookupLimitDep
 from api.problems import prefers_dutch, problem_responses, problem_schema
+from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_bookings
 from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
-from api.runtime import NotifierDep, TravelDep, mailer, send_after_response
+from api.runtime import NotifierDep, TravelDep, keys_of, mailer, send_after_response
 from api.settings import Settings
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
-from scheduler.booking import service as booking
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.booking.schemas import (
-    REFERENCE,
     AddressRead,
     BookingRead,
     BookingRequest,
@@ -42,7 +40,7 @@ from scheduler.booking.schemas import (
 )
 from scheduler.calendar import render_invite
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import InvalidInput, NotFound, OfferExpired, SlotTaken
+from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
 from scheduler.notify import service as notify
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
@@ -104,13 +102,11 @@ def _changed(
     return answer
 
 
-def _citizen_visit(session: Session, reference: str, credentials: ManageCredentials) -> Visit:
-    if not REFERENCE.fullmatch(reference):
-        raise NotFound(
-            "There is no booking with this reference.",
-            nl="Er is geen afspraak met dit nummer.",
-        )
-    return booking.get_for_citizen(session, reference, token_of(credentials))
+def _citizen_visit(
+    session: Session, reference: str, credentials: ManageCredentials, lookups: Lookups
+) -> Visit:
+    """The booking of a manage request; a failed check counts toward the look-up limit."""
+    return citizen_visit(session, reference, token_of(credentials), lookups)
 
 
 def _tz(session: Session, visit: Visit) -> ZoneInfo:
@@ -127,6 +123,7 @@ def _municipality(session: Session, visit: Visit) -> Municipality:
     "/api/v1/municipalities/{slug}/bookings",
     response_model=BookingRead,
     status_code=201,
+    dependencies=[Depends(limit_bookings)],
     responses=problem_responses(400, 404, 409, 410, 422),
 )
 def create_booking(
@@ -168,6 +165,7 @@ def create_booking(
             travel=travel,
             language=language,
             notify=notifier,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(
@@ -217,7 +215,7 @@ def lookup_booking(
     session: SessionDep,
     settings: SettingsDep,
     notifier: NotifierDep,
-    limit: LookupLimitDep,
+    lookups: LookupsDep,
     request: Request,
     background: BackgroundTasks,
 ) -> LookupAccepted:
@@ -231,7 +229,7 @@ def lookup_booking(
     other answer.
     """
     reference = normalise_reference(body.reference)
-    limit.hit(reference or body.reference.strip().upper())
+    lookups.hit(reference or body.reference.strip().upper())
     postcode = _postcode_or_none(body.postcode)
     # The request's session would hold SQLite's write lock into the task: done with it.
     session.close()
@@ -288,10 +286,14 @@ def _send_manage_link(
     responses=problem_responses(401, 404, 422),
 )
 def get_booking(
-    reference: str, session: SessionDep, settings: SettingsDep, credentials: ManageCredentials
+    reference: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
 ) -> BookingRead:
     """The booking, for its citizen (manage token as `Authorization: Bearer`)."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     return _read(session, settings, _municipality(session, visit), visit, token_of(credentials))
 
 
@@ -307,10 +309,14 @@ def get_booking(
     },
 )
 def get_invite(
-    reference: str, session: SessionDep, settings: SettingsDep, credentials: ManageCredentials
+    reference: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
 ) -> Response:
     """The booking's calendar invite: same UID on every change, SEQUENCE goes up."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     service = session.get(ServiceType, visit.service_type_id)
     assert service is not None
@@ -343,6 +349,7 @@ def reschedule_booking(
     travel: TravelDep,
     notifier: NotifierDep,
     credentials: ManageCredentials,
+    lookups: LookupsDep,
     request: Request,
     background: BackgroundTasks,
 ) -> BookingRead:
@@ -352,7 +359,7 @@ def reschedule_booking(
     goes up. A window that can no longer be kept answers 409 with `alternatives` (the booking
     stays as it was).
     """
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     try:
         moved = booking_usecases.reschedule(
@@ -363,6 +370,7 @@ def reschedule_booking(
             travel=travel,
             notify=notifier,
             manage_token=token_of(credentials),
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(exc, session, m, body.offer_id, settings, travel)
@@ -384,11 +392,12 @@ def cancel_booking(
     travel: TravelDep,
     notifier: NotifierDep,
     credentials: ManageCredentials,
+    lookups: LookupsDep,
     request: Request,
     background: BackgroundTasks,
 ) -> BookingRead:
     """Cancel the booking; its window is free for others at once."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     cancelled = booking_usecases.cancel(
         session,
@@ -415,10 +424,10 @@ def cancel_booking(
     responses=problem_responses(401, 404, 422),
 )
 def get_waitlist(
-    reference: str, session: SessionDep, credentials: ManageCredentials
+    reference: str, session: SessionDep, credentials: ManageCredentials, lookups: LookupsDep
 ) -> WaitlistRead:
     """Whether the booking waits for an earlier time, and how many notices it had."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     return WaitlistRead.of(waitlist.get(session, visit=visit), _tz(session, visit))
 
 
@@ -428,7 +437,7 @@ def get_waitlist(
     responses=problem_responses(401, 404, 409, 422),
 )
 def join_waitlist(
-    reference: str, session: SessionDep, credentials: ManageCredentials
+    reference: str, session: SessionDep, credentials: ManageCredentials, lookups: LookupsDep
 ) -> WaitlistRead:
     """Tell me if an earlier time frees up: join the waiting list (joining twice is harmless).
 
@@ -438,7 +447,7 @@ def join_waitlist(
     reschedule (`GET …/earlier-offers`, then `POST …/reschedule`); nothing is held, the first to
     book an earlier window gets it. Cancelling or erasing the booking ends the entry.
     """
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     entry = waitlist_usecases.join(session, visit=visit)
     return WaitlistRead.of(entry, _tz(session, visit))
 
@@ -449,10 +458,10 @@ def join_waitlist(
     responses=problem_responses(401, 404, 422),
 )
 def leave_waitlist(
-    reference: str, session: SessionDep, credentials: ManageCredentials
+    reference: str, session: SessionDep, credentials: ManageCredentials, lookups: LookupsDep
 ) -> WaitlistRead:
     """Leave the waiting list: no more messages about earlier times."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     waitlist_usecases.leave(session, visit=visit)
     return WaitlistRead.of(waitlist.get(session, visit=visit), _tz(session, visit))
 
@@ -468,6 +477,7 @@ def earlier_offers(
     settings: SettingsDep,
     travel: TravelDep,
     credentials: ManageCredentials,
+    lookups: LookupsDep,
     request: Request,
 ) -> OffersResponse:
     """Windows wholly before the booked one (the waiting-list message links here).
@@ -475,7 +485,7 @@ def earlier_offers(
     Each is an ordinary offer to move this booking (`POST …/reschedule` with its id); it holds
     nothing, so another citizen may take it first. Empty when there are none now.
     """
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     service = session.get(ServiceType, visit.service_type_id)
     assert service is not None
@@ -501,11 +511,11 @@ def earlier_offers(
     responses=problem_responses(401, 404, 422),
 )
 def export_personal_data(
-    reference: str, session: SessionDep, credentials: ManageCredentials
+    reference: str, session: SessionDep, credentials: ManageCredentials, lookups: LookupsDep
 ) -> PersonalData:
     """Everything stored about you for this booking, including the contact person who booked it,
     the needs and the messages sent."""
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     return PersonalData.of(
         booking_usecases.export_personal_data(session, visit), clock.zone(m.timezone)
@@ -518,7 +528,11 @@ def export_personal_data(
     responses=problem_responses(401, 404, 422),
 )
 def erase_personal_data(
-    reference: str, session: SessionDep, travel: TravelDep, credentials: ManageCredentials
+    reference: str,
+    session: SessionDep,
+    travel: TravelDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
 ) -> PersonalData:
     """Erase your name, phone, e-mail, notes, needs and address (and the contact person's details)
     from this booking; it leaves the waiting list.
@@ -527,7 +541,7 @@ def erase_personal_data(
     message is sent about it, since the contact details are gone. What remains is an anonymous
     visit (service, date, district) for planning and statistics. The answer shows what is left.
     """
-    visit = _citizen_visit(session, reference, credentials)
+    visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
     erased = booking_usecases.erase_personal_data(
         session, municipality=m, visit=visit, travel=travel

@@ -8,13 +8,13 @@ break visits already booked is refused with 409 problem+json whose ``affected`` 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import MunicipalityDep, Planner, ResourceId, SessionDep, SettingsDep, require_planner
 from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from scheduler.bounds import Day
 from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Expert
 from scheduler.capacity.overview import MAX_DAYS, capacity_overview
@@ -246,8 +246,8 @@ def list_exceptions(
     expert_id: ResourceId,
     municipality: MunicipalityDep,
     session: SessionDep,
-    first: Annotated[dt.date | None, Query(alias="from", description="Default: today.")] = None,
-    last: Annotated[dt.date | None, Query(alias="to")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="Default: today.")] = None,
+    last: Annotated[Day | None, Query(alias="to")] = None,
 ) -> list[ExceptionRead]:
     """The expert's extra shifts, absences and sickness, from today on unless asked otherwise."""
     found = capacity.get_exceptions(
@@ -386,7 +386,7 @@ def get_capacity(
     municipality: MunicipalityDep,
     session: SessionDep,
     travel: TravelDep,
-    start: Annotated[dt.date | None, Query(description="First date; default today.")] = None,
+    start: Annotated[Day | None, Query(description="First date; default today.")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 7,
 ) -> OverviewRead:
     """Available, booked, travel and free minutes per expert-day, day, ISO week and in total."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.runtime import keys_of
 from api.settings import Settings
 from routing.travel import TravelTimeProvider
 from scheduler import clock
@@ -36,6 +37,7 @@ def attach_alternatives(
         travel=travel,
         hold_minutes=settings.offer_hold_minutes,
         needs=needs,
+        keys=keys_of(settings),
     )
     tz = clock.zone(municipality.timezone)
     exc.extra["alternatives"] = [OfferRead.of(o, tz).model_dump(mode="json") for o in fresh]

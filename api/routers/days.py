@@ -18,6 +18,7 @@ from api.deps import MunicipalityDep, Planner, SessionDep
 from api.problems import problem_responses
 from api.runtime import TravelDep
 from routing.vroom import problem_to_vroom, solution_to_vroom
+from scheduler.bounds import Day
 from scheduler.day import state as day_state
 from scheduler.errors import InvalidInput
 from scheduler.tenants.models import Municipality
@@ -44,7 +45,7 @@ def _day(session: Session, municipality: Municipality, date: dt.date) -> day_sta
     responses=problem_responses(401, 403, 404, 422),
 )
 def routing_problem(
-    date: dt.date,
+    date: Day,
     municipality: MunicipalityDep,
     planner: Planner,
     session: SessionDep,
@@ -65,7 +66,7 @@ def routing_problem(
     responses=problem_responses(401, 403, 404, 422),
 )
 def plan(
-    date: dt.date,
+    date: Day,
     municipality: MunicipalityDep,
     planner: Planner,
     session: SessionDep,

@@ -19,7 +19,7 @@ from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_
 from api.problems import problem_responses
 from api.routers.common import attach_alternatives
 from api.routers.offers import needed_skills
-from api.runtime import GeocoderDep, NotifierDep, TravelDep, send_after_response
+from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of, send_after_response
 from api.settings import Settings
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
@@ -212,6 +212,7 @@ def desk_book(
             language=body.language or "nl",
             actor=_actor(planner),
             notify=notifier,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(
@@ -339,6 +340,7 @@ def desk_reschedule(
             travel=travel,
             actor=_actor(planner),
             notify=notifier,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)

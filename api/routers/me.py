@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import ExpertUser, ResourceId, SessionDep, SettingsDep
 from api.problems import prefers_dutch, problem_responses
 from api.runtime import TravelDep
 from scheduler.booking.models import VisitStatus
+from scheduler.bounds import Day, Moment
 from scheduler.capacity.models import Expert
 from scheduler.errors import InvalidInput
 from scheduler.route_app import schemas as route_app_schemas
@@ -52,7 +53,7 @@ class StatusChange(BaseModel):
     """What the expert reports: a status, and when (now when left out)."""
 
     status: Literal["on_the_way", "arrived", "completed", "not_home"]
-    at: AwareDatetime | None = Field(
+    at: Moment | None = Field(
         default=None,
         description="When it happened, with its UTC offset; at most a minute ahead, not before "
         "the day of the visit, not before the visit's previous status.",
@@ -74,7 +75,7 @@ def my_route(
     session: SessionDep,
     travel: TravelDep,
     date: Annotated[
-        dt.date | None,
+        Day | None,
         Query(description="The day (YYYY-MM-DD); today in the municipality's time zone."),
     ] = None,
 ) -> route_app_schemas.RouteRead:

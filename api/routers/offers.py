@@ -9,7 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import MunicipalityDep, SessionDep, SettingsDep
 from api.problems import prefers_dutch, problem_responses
-from api.runtime import GeocoderDep, TravelDep
+from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_offers
+from api.runtime import GeocoderDep, KeysDep, TravelDep
 from scheduler import clock
 from scheduler.booking import offers
 from scheduler.booking import service as booking
@@ -24,7 +25,7 @@ from scheduler.booking.schemas import (
     clean_needs,
 )
 from scheduler.catalog.models import ServiceType
-from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.errors import Conflict, InvalidInput
 from scheduler.geocoding import Place
 from scheduler.tenants.models import Municipality
 
@@ -47,14 +48,17 @@ def token_of(credentials: HTTPAuthorizationCredentials | None) -> str | None:
 
 
 def moving_visit(
-    session: SessionDep, municipality: Municipality, reference: str, token: str | None
+    session: SessionDep,
+    municipality: Municipality,
+    reference: str,
+    token: str | None,
+    lookups: Lookups,
 ) -> Visit:
     """The booking a citizen wants to move, checked against its manage token and tenant."""
-    visit = booking.get_for_citizen(session, reference, token)
+    visit = citizen_visit(session, reference, token, lookups)
     if visit.municipality_id != municipality.id:
-        raise NotFound(
-            f"There is no booking {reference}.", nl=f"Er is geen afspraak met nummer {reference}."
-        )
+        lookups.failed()
+        raise booking.wrong_manage_link()
     if visit.status not in ACTIVE_STATUSES or visit.status in STARTED_STATUSES:
         raise Conflict(
             "This visit can no longer be moved.",
@@ -82,6 +86,7 @@ def needed_skills(service: ServiceType, body: OfferRequest, *, moving: Visit | N
 @router.post(
     "/{slug}/offers",
     response_model=OffersResponse,
+    dependencies=[Depends(limit_offers)],
     responses=problem_responses(400, 401, 404, 409, 422),
 )
 def create_offers(
@@ -93,6 +98,8 @@ def create_offers(
     geocoder: GeocoderDep,
     credentials: ManageCredentials,
     request: Request,
+    lookups: LookupsDep,
+    keys: KeysDep,
 ) -> OffersResponse:
     """Arrival windows an expert can really make, valid for a few minutes (`expires_at`).
 
@@ -107,7 +114,9 @@ def create_offers(
     """
     visit = None
     if body.reschedule_of is not None:
-        visit = moving_visit(session, municipality, body.reschedule_of, token_of(credentials))
+        visit = moving_visit(
+            session, municipality, body.reschedule_of, token_of(credentials), lookups
+        )
     service = offers.service_for(
         session, municipality=municipality, code=body.service, moving=visit
     )
@@ -143,6 +152,7 @@ def create_offers(
         limit=body.limit,
         reschedule_of=visit,
         extra_skills=extra_skills,
+        keys=keys,
     )
     tz = clock.zone(municipality.timezone)
     return OffersResponse(

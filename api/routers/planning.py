@@ -11,7 +11,6 @@ proposal. The web request then holds no process for the seconds a solve takes.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -19,6 +18,7 @@ from fastapi import APIRouter, Header, Query, Response
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep
 from api.problems import problem_responses
 from api.runtime import NotifierDep, TravelDep
+from scheduler.bounds import Day
 from scheduler.planning import jobs
 from scheduler.planning import service as planning
 from scheduler.planning.schemas import JobRead, ProposalRead
@@ -51,7 +51,7 @@ def _actor(planner: Planner) -> str:
     },
 )
 def optimize_day(
-    date: dt.date,
+    date: Day,
     municipality: MunicipalityDep,
     planner: Planner,
     session: SessionDep,
@@ -142,7 +142,7 @@ def apply_proposal(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def replan_day(
-    date: dt.date,
+    date: Day,
     municipality: MunicipalityDep,
     planner: Planner,
     session: SessionDep,

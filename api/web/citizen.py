@@ -14,18 +14,18 @@ import datetime as dt
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.lookup_limit import LookupLimitDep, TooManyLookups
-from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.ratelimit import LookupsDep, TooManyRequests, limit_bookings, limit_offers
+from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of
 from api.web import forms, needs_form
 from api.web.forms import Form, PostedForm
 from api.web.rendering import Page, PageDep, PageRoute, TenantPage
 from api.web.views import ChosenOffer, group_offers, next_day_after
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import Offer
@@ -41,7 +41,7 @@ from scheduler.errors import (
     UnknownAddress,
 )
 from scheduler.notify.templates import format_address, service_name
-from scheduler.security import new_token
+from scheduler.security import KeyRing, new_token
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
@@ -86,7 +86,11 @@ def address_form(page: TenantPage, session: SessionDep, code: str) -> Response:
     return _address_page(page, service, forms.form_of({needs_form.FOR: "zelf"}))
 
 
-@router.post(f"/{SLUG}/diensten/{{code}}", response_class=HTMLResponse)
+@router.post(
+    f"/{SLUG}/diensten/{{code}}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(limit_offers)],
+)
 def search_windows(
     page: TenantPage,
     session: SessionDep,
@@ -139,13 +143,18 @@ def search_windows(
         hold_minutes=settings.offer_hold_minutes,
         earliest=_date(form.get("vanaf")),
         extra_skills=skills_for(service.need_skills or {}, needs),
+        keys=keys_of(settings),
     )
     return _windows_page(
         page, service, offers, form=Form(values=form.values), hold=settings.offer_hold_minutes
     )
 
 
-@router.post(f"/{SLUG}/diensten/{{code}}/tijd", response_class=HTMLResponse)
+@router.post(
+    f"/{SLUG}/diensten/{{code}}/tijd",
+    response_class=HTMLResponse,
+    dependencies=[Depends(limit_offers)],
+)
 def choose_window(
     page: TenantPage,
     session: SessionDep,
@@ -164,7 +173,7 @@ def choose_window(
             form.values.pop("vanaf", None)
         return search_windows(page, session, settings, travel, geocoder, form, code)
     chosen = form.get("aanbod")
-    shown = _offers(session, municipality, form.get("aanbiedingen").split(","))
+    shown = _offers(session, municipality, form.get("aanbiedingen").split(","), _keys(page))
     hold = settings.offer_hold_minutes
     if action == "taal":
         return _windows_page(page, service, shown, form=form, hold=hold)
@@ -184,12 +193,14 @@ def choose_window(
 def details_form(page: TenantPage, session: SessionDep, aanbod: str = "") -> Response:
     """Step 4: name and contact details for the chosen window."""
     municipality = _municipality(page)
-    offer = booking.get_offer(session, municipality, aanbod)
+    offer = booking.get_offer(session, municipality, aanbod, _keys(page))
     form = forms.form_of({"aanbod": offer.id, "sleutel": new_token()})
     return _details_page(page, session, offer, form)
 
 
-@router.post(f"/{SLUG}/gegevens", response_class=HTMLResponse)
+@router.post(
+    f"/{SLUG}/gegevens", response_class=HTMLResponse, dependencies=[Depends(limit_bookings)]
+)
 def book(
     page: TenantPage,
     session: SessionDep,
@@ -211,7 +222,7 @@ def book(
     phone = forms.phone(form, t)
     email = forms.email(form, t)
     contact = needs_form.contact_of(form, t)
-    notes = forms.optional_text(form, t, "opmerkingen", 1000)
+    notes = forms.optional_text(form, t, "opmerkingen", 1000, multiline=True)
     needs = needs_form.needs_of(form, t)
     reachable = phone or email or other
     if not form.error("telefoon") and not form.error("email") and not reachable:
@@ -234,6 +245,7 @@ def book(
             travel=travel,
             language=page.lang,
             notify=notify,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         session.rollback()
@@ -246,6 +258,7 @@ def book(
             hold_minutes=settings.offer_hold_minutes,
             limit=ALTERNATIVES,
             needs=needs,
+            keys=keys_of(settings),
         )
         form.values.pop("aanbod", None)
         notice = {"heading": t(f"notice.{notice_key}.title"), "text": t(f"notice.{notice_key}")}
@@ -275,7 +288,7 @@ def lookup(
     page: TenantPage,
     session: SessionDep,
     notify: NotifierDep,
-    limit: LookupLimitDep,
+    lookups: LookupsDep,
     form: PostedForm,
 ) -> Response:
     """Send a fresh manage link when reference, postcode and house number match an active
@@ -293,8 +306,8 @@ def lookup(
         return _lookup_page(page, form, status=422)
     reference = normalise_reference(raw)
     try:
-        limit.hit(reference or raw.upper())
-    except TooManyLookups:
+        lookups.hit(reference or raw.upper())
+    except TooManyRequests:
         notice = {"kind": "warning", "heading": t("lookup.too_many.title"), "text": ""}
         notice["text"] = t("lookup.too_many")
         return _lookup_page(page, form, status=429, notice=notice)
@@ -324,26 +337,29 @@ def _lookup_page(
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def _keys(page: Page) -> KeyRing:
+    return keys_of(page.request.app.state.settings)
+
+
 def _municipality(page: Page) -> Municipality:
     assert page.municipality is not None
     return page.municipality
 
 
 def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return bounds.parse_day(raw)
 
 
-def _offers(session: Session, municipality: Municipality, ids: Sequence[str]) -> list[Offer]:
+def _offers(
+    session: Session, municipality: Municipality, ids: Sequence[str], keys: KeyRing
+) -> list[Offer]:
     """The offers shown before (to show them again), skipping any that are gone."""
     out = []
     for offer_id in ids[: offer_service.MAX_LIMIT]:
         if not offer_id:
             continue
         try:
-            out.append(booking.get_offer(session, municipality, offer_id))
+            out.append(booking.get_offer(session, municipality, offer_id, keys))
         except NotFound:
             continue
     return out
@@ -467,10 +483,12 @@ def _details_again(
     """The contact form again with its errors: for the same window, or the alternatives shown."""
     municipality = _municipality(page)
     try:
-        offer = booking.get_offer(session, municipality, offer_id) if offer_id else None
+        offer = (
+            booking.get_offer(session, municipality, offer_id, _keys(page)) if offer_id else None
+        )
     except NotFound:
         offer = None
     if offer is not None:
         return _details_page(page, session, offer, form, status=status)
-    shown = _offers(session, municipality, form.get("alternatieven").split(","))
+    shown = _offers(session, municipality, form.get("alternatieven").split(","), _keys(page))
     return _details_page(page, session, None, form, alternatives=shown, status=status)

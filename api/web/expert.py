@@ -1,9 +1,10 @@
 """Staff sign-in and the expert's route app: ``/login``, ``/logout``, ``/expert/…``.
 
-* ``/login`` takes a user's access token (from ``aanhuis users create``) and keeps it in the
-  HttpOnly session cookie the API already accepts (:data:`api.deps.SESSION_COOKIE`); experts go to
-  their route, planners to ``/planner/`` (or a safe ``next`` path). The token never appears in a
-  URL or a log line, and a wrong one is never echoed back into the form.
+* ``/login`` takes a user's access token (from ``aanhuis users create``) and starts a server-side
+  session (:mod:`api.web.sessions`: the cookie holds a random session id, never the token); experts
+  go to their route, planners to ``/planner/`` (or a safe ``next`` path). The token never appears
+  in a URL or a log line, and a wrong one is never echoed back into the form. ``/logout`` revokes
+  the session on the server.
 * ``/expert/`` is a phone page: the day's stops as large cards with re-timed arrivals, the promised
   window, address, service, notes, one-tap navigation, at-risk badges and status buttons. Every
   button is a plain form POST (CSRF-checked), answered with a redirect back to the card, so the
@@ -24,14 +25,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import SESSION_COOKIE, ResourceId, SessionDep, SettingsDep
+from api.deps import ResourceId, SessionDep, SettingsDep
 from api.problems import status_of
 from api.runtime import TravelDep
-from api.web import csrf
+from api.web import sessions as web_sessions
 from api.web.forms import Form, PostedForm
 from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
 from routing.travel import TravelTimeProvider
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role, User
 from scheduler.booking import models as booking_models
@@ -44,9 +45,6 @@ from scheduler.route_app import service as route_app
 from scheduler.tenants.models import Municipality
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-#: A phone stays signed in for a month: the token is long and typing it daily helps nobody.
-SESSION_MAX_AGE = 30 * 24 * 3600
 
 
 def map_csp(tiles: str) -> str:
@@ -65,14 +63,8 @@ DAY_PATH = "/expert/"
 
 
 def signed_in(request: Request, session: Session) -> User | None:
-    """The user whose token is in the session cookie, or None."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    try:
-        return accounts.authenticate(session, token)
-    except Unauthenticated:
-        return None
+    """The user of the request's live sign-in session, or None."""
+    return web_sessions.current_user(request, session)
 
 
 def safe_next(value: str | None) -> str | None:
@@ -121,23 +113,15 @@ def login(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
     if target is None:
         target = DAY_PATH if user.role is Role.EXPERT else "/planner/"
     response = page.redirect(target)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=csrf.is_https(page.request),
-        path="/",
-    )
+    web_sessions.start(session, page.request, response, user)
     return response
 
 
 @router.post("/logout", response_class=HTMLResponse)
-def logout(page: PageDep, form: PostedForm) -> Response:
-    """Forget the session cookie."""
+def logout(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
+    """End the session on the server and forget its cookie."""
     response = page.redirect("/login")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    web_sessions.end(session, page.request, response)
     return response
 
 
@@ -145,10 +129,7 @@ def logout(page: PageDep, form: PostedForm) -> Response:
 
 
 def _date(value: str | None, municipality: Municipality) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else day_shifts.today_of(municipality)
-    except ValueError:
-        return day_shifts.today_of(municipality)
+    return bounds.parse_day(value) or day_shifts.today_of(municipality)
 
 
 def _day_page(

@@ -24,7 +24,9 @@ from scheduler.addresses.service import normalise_addition, normalise_postcode
 from scheduler.booking.schemas import normalise_email, normalise_phone
 from scheduler.errors import InvalidInput
 
-MAX_FIELD_LENGTH = 2000
+#: Longer than any text field may be (each validator has its own limit): a list of sealed offer
+#: ids (a few hundred characters each) travels in one hidden field.
+MAX_FIELD_LENGTH = 20_000
 
 
 class CsrfRejected(Exception):
@@ -111,23 +113,39 @@ def addition(form: Form, t: Translator, name: str = "toevoeging") -> str | None:
     return normalise_addition(raw) or None
 
 
-def required_text(form: Form, t: Translator, name: str, key: str, max_length: int) -> str | None:
+#: Characters a one-line field (a name) may not hold: they would start a new line in an e-mail
+#: header or body, an invite or a log. Other control characters never get this far
+#: (:class:`api.middleware.RejectControlCharacters`).
+_LINE_BREAKS = re.compile(r"[\t\r\n\v\f\x85\u2028\u2029]")
+
+
+def required_text(
+    form: Form, t: Translator, name: str, key: str, max_length: int, *, multiline: bool = False
+) -> str | None:
     raw = form.get(name)
     if not raw:
         form.add_error(name, t(key))
         return None
+    return _text(form, t, name, raw, max_length, multiline)
+
+
+def optional_text(
+    form: Form, t: Translator, name: str, max_length: int, *, multiline: bool = False
+) -> str | None:
+    raw = form.get(name)
+    return _text(form, t, name, raw, max_length, multiline) or None
+
+
+def _text(
+    form: Form, t: Translator, name: str, raw: str, max_length: int, multiline: bool
+) -> str | None:
     if len(raw) > max_length:
         form.add_error(name, t("error.too_long", max=max_length))
+        return None
+    if not multiline and _LINE_BREAKS.search(raw):
+        form.add_error(name, t("error.one_line"))
         return None
     return raw
-
-
-def optional_text(form: Form, t: Translator, name: str, max_length: int) -> str | None:
-    raw = form.get(name)
-    if len(raw) > max_length:
-        form.add_error(name, t("error.too_long", max=max_length))
-        return None
-    return raw or None
 
 
 def phone(form: Form, t: Translator, name: str = "telefoon") -> str | None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 
 from api.web.messages import MESSAGES
+from scheduler.notify import templates
 from scheduler.notify.templates import MONTHS, WEEKDAYS
 
 Lang = Literal["nl", "en"]
@@ -66,7 +67,7 @@ class Translator:
         return format_date(day, self.lang, year=year)
 
     def time(self, instant: dt.datetime, tz: ZoneInfo) -> str:
-        return format_time(instant, tz)
+        return format_time(instant, tz, self.lang)
 
     def window(self, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> str:
         """``dinsdag 1 december, 09:00–11:00`` in the municipality's zone."""
@@ -74,7 +75,7 @@ class Translator:
 
     def times(self, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> str:
         """``09:00–11:00``: the window without its date (under a day heading)."""
-        return f"{format_time(start, tz)}–{format_time(end, tz)}"
+        return f"{format_time(start, tz, self.lang)}–{format_time(end, tz, self.lang)}"
 
 
 def format_date(day: dt.date, lang: Lang, *, year: bool = False) -> str:
@@ -82,11 +83,12 @@ def format_date(day: dt.date, lang: Lang, *, year: bool = False) -> str:
     return f"{text} {day.year}" if year else text
 
 
-def format_time(instant: dt.datetime, tz: ZoneInfo) -> str:
-    """Wall-clock time in ``tz``, 24-hour (the Dutch and the European English habit)."""
-    return instant.astimezone(tz).strftime("%H:%M")
+def format_time(instant: dt.datetime, tz: ZoneInfo, lang: Lang = "nl") -> str:
+    """Wall-clock time in ``tz``, 24-hour (the Dutch and the European English habit); the
+    repeated autumn hour says "(zomertijd)" or "(wintertijd)"."""
+    return templates.format_time(instant, tz, lang)
 
 
 def format_window(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, lang: Lang) -> str:
     day = start.astimezone(tz).date()
-    return f"{format_date(day, lang)}, {format_time(start, tz)}–{format_time(end, tz)}"
+    return f"{format_date(day, lang)}, {format_time(start, tz, lang)}–{format_time(end, tz, lang)}"

@@ -8,7 +8,6 @@ the URL of GET pages is why every page is sent with ``Referrer-Policy: no-referr
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -20,9 +19,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.runtime import NotifierDep, TravelDep
+from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_offers
+from api.runtime import NotifierDep, TravelDep, keys_of
 from api.web import csrf
-from api.web.forms import CsrfRejected, Form
+from api.web.forms import MAX_FIELD_LENGTH, CsrfRejected, Form
 from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
 from api.web.views import (
     ChosenOffer,
@@ -31,7 +31,7 @@ from api.web.views import (
     next_day_after,
     personal_data_rows,
 )
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import Offer, Visit, VisitStatus
@@ -39,6 +39,7 @@ from scheduler.calendar import render_invite
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import Conflict, NotFound, OfferExpired, SlotTaken
 from scheduler.geocoding import Place
+from scheduler.security import KeyRing
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.usecases import waitlist as waitlist_usecases
@@ -86,6 +87,11 @@ class Manage:
             "earlier": f"{base}/eerder{q}",
         }
 
+    @property
+    def keys(self) -> KeyRing:
+        """The sealers (offers for the citizen are sealed, not stored)."""
+        return keys_of(self.page.request.app.state.settings)
+
     def view(self) -> VisitView:
         return VisitView.of(self.visit, self.service, self.municipality, self.page.t)
 
@@ -103,9 +109,14 @@ class Manage:
 
 
 def _manage(
-    page: Page, session: Session, reference: str, token: str | None, base_url: str
+    page: Page,
+    session: Session,
+    reference: str,
+    token: str | None,
+    base_url: str,
+    lookups: Lookups,
 ) -> Manage:
-    visit = booking.get_for_citizen(session, reference, token)
+    visit = citizen_visit(session, reference, token, lookups)
     return Manage(page, session, visit, token or "", base_url)
 
 
@@ -120,16 +131,21 @@ def _require_changeable(manage: Manage) -> None:
 
 
 def get_manage(
-    reference: str, page: PageDep, session: SessionDep, settings: SettingsDep, token: str = ""
+    reference: str,
+    page: PageDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    lookups: LookupsDep,
+    token: str = "",
 ) -> Manage:
     """The booking of a GET manage page (token in the link's query)."""
-    return _manage(page, session, reference, token, settings.base_url)
+    return _manage(page, session, reference, token, settings.base_url, lookups)
 
 
 async def _manage_form(request: Request) -> Form:
     """A manage form: same-origin check; the manage token in the body stands in for the cookie."""
     data = await request.form()
-    values = {k: v[:2000] for k, v in data.items() if isinstance(v, str)}
+    values = {k: v[:MAX_FIELD_LENGTH] for k, v in data.items() if isinstance(v, str)}
     if not csrf.same_origin(request):
         raise CsrfRejected
     return Form(values=values)
@@ -140,10 +156,15 @@ ManageDep = Annotated[Manage, Depends(get_manage)]
 
 
 def posted_manage(
-    reference: str, page: PageDep, session: SessionDep, settings: SettingsDep, form: ManageForm
+    reference: str,
+    page: PageDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: ManageForm,
+    lookups: LookupsDep,
 ) -> Manage:
     """The booking of a manage POST: the token must be in the form body."""
-    return _manage(page, session, reference, form.get("token"), settings.base_url)
+    return _manage(page, session, reference, form.get("token"), settings.base_url, lookups)
 
 
 PostedManage = Annotated[Manage, Depends(posted_manage)]
@@ -202,7 +223,9 @@ def times_again(manage: ManageDep) -> Response:
     return manage.page.redirect(manage.links["manage"])
 
 
-@router.post("/{reference}/tijden", response_class=HTMLResponse)
+@router.post(
+    "/{reference}/tijden", response_class=HTMLResponse, dependencies=[Depends(limit_offers)]
+)
 def search_times(
     manage: PostedManage, form: ManageForm, settings: SettingsDep, travel: TravelDep
 ) -> Response:
@@ -236,7 +259,7 @@ def choose_time(
 def confirm_reschedule(manage: ManageDep, aanbod: str = "") -> Response:
     """Step 2 of rescheduling: from the old window to the new one, confirmed by a POST."""
     _require_changeable(manage)
-    offer = booking.get_offer(manage.session, manage.municipality, aanbod)
+    offer = booking.get_offer(manage.session, manage.municipality, aanbod, manage.keys)
     t = manage.page.t
     new = ChosenOffer.of(offer, manage.service, manage.municipality, t)
     return manage.render(
@@ -270,6 +293,7 @@ def reschedule(
             offer_id=offer_id,
             travel=travel,
             notify=notify,
+            keys=manage.keys,
         )
     except (SlotTaken, OfferExpired) as exc:
         manage.session.rollback()
@@ -280,6 +304,7 @@ def reschedule(
             offer_id=offer_id,
             travel=travel,
             hold_minutes=settings.offer_hold_minutes,
+            keys=manage.keys,
         )
         t = manage.page.t
         notice = {"heading": t(f"notice.{key}.title"), "text": t(f"notice.{key}")}
@@ -432,11 +457,12 @@ def erase(manage: PostedManage, travel: TravelDep) -> Response:
 
 def _offers(manage: Manage, ids: Sequence[str]) -> list[Offer]:
     out = []
+    keys = manage.keys
     for offer_id in ids[: offer_service.MAX_LIMIT]:
         if not offer_id:
             continue
         try:
-            out.append(booking.get_offer(manage.session, manage.municipality, offer_id))
+            out.append(booking.get_offer(manage.session, manage.municipality, offer_id, keys))
         except NotFound:
             continue
     return out
@@ -453,12 +479,7 @@ def _times(manage: Manage, form: Form, hold: int, travel: TravelDep) -> HTMLResp
         visit.street,
         visit.city,
     )
-    earliest = None
-    if form.get("vanaf"):
-        try:
-            earliest = dt.date.fromisoformat(form.get("vanaf"))
-        except ValueError:
-            earliest = None
+    earliest = bounds.parse_day(form.get("vanaf"))
     offers = offer_service.make_offers(
         manage.session,
         municipality=manage.municipality,
@@ -468,6 +489,7 @@ def _times(manage: Manage, form: Form, hold: int, travel: TravelDep) -> HTMLResp
         hold_minutes=hold,
         earliest=earliest,
         reschedule_of=visit,
+        keys=manage.keys,
     )
     return _times_page(manage, offers, Form(values=form.values), hold)
 

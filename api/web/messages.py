@@ -36,6 +36,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.error_summary": {"nl": "Er is iets niet goed ingevuld", "en": "There is a problem"},
     "form.error_prefix": {"nl": "Fout: ", "en": "Error: "},
     "form.error_title_prefix": {"nl": "Fout: ", "en": "Error: "},
+    "error.one_line": {
+        "nl": "Gebruik hier één regel tekst, zonder regeleinden of tabs.",
+        "en": "Use one line of text here, without line breaks or tabs.",
+    },
     "error.too_long": {
         "nl": "Gebruik hier niet meer dan {max} tekens.",
         "en": "Use no more than {max} characters here.",
@@ -121,6 +125,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.page.conflict": {
         "nl": "Neem contact met ons op als u hulp nodig heeft.",
         "en": "Please contact us if you need help.",
+    },
+    "error.page.busy.title": {"nl": "Even geduld", "en": "Please wait"},
+    "error.page.busy": {
+        "nl": "Er kwamen te veel verzoeken van uw adres. Probeer het over een tijdje opnieuw.",
+        "en": "Too many requests came from your address. Please try again in a while.",
     },
     "error.page.generic.title": {"nl": "Dit lukt niet", "en": "This did not work"},
     "error.page.generic": {

@@ -16,10 +16,10 @@ from api.web.planner import (
     PlannerDep,
     PlannerPage,
     capitalised,
-    parse_date,
     router,
 )
 from api.web.planner_changes import outcome_page, refused_page, replan_of, wants_replan
+from scheduler import bounds
 from scheduler.capacity import service as capacity
 from scheduler.capacity.schemas import (
     ClosureIn,
@@ -90,7 +90,7 @@ def add_closure(
 ) -> Response:
     """Close the municipality on a date; with visits that day, ask first, then re-plan."""
     t = pp.t
-    day = parse_date(form.get("datum"))
+    day = bounds.parse_day(form.get("datum"))
     year = day.year if day else pp.today().year
     back = f"{pp.base}/sluitingsdagen?jaar={year}"
     pp.page.here = back

@@ -4,7 +4,7 @@
   on the server: the promised windows, the planned visits, breaks and travel) and as lists, with
   at-risk flags and the visits no plan holds. The map is an enhancement (``planner-map.js`` with
   Leaflet and OpenStreetMap tiles); without script or tiles the timeline and lists are the page.
-  The times are the route app's (:func:`scheduler.planning.route_app.get_route`), so the planner
+  The times are the route app's (:func:`scheduler.route_app.service.get_route`), so the planner
   sees the same re-timed forecast the expert does.
 * Optimising runs :func:`scheduler.planning.service.propose` and shows the proposal next to the
   current plan (travel, distance, waiting, overtime, unassigned, per expert). Applying it is a
@@ -40,7 +40,7 @@ from api.web.planner_absences import record_exception
 from api.web.planner_changes import replan_of
 from api.web.planner_charts import pair_chart
 from routing.travel import TravelTimeProvider
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.capacity import service as capacity
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
@@ -52,7 +52,6 @@ from scheduler.route_app import service as route_app
 
 PLANNER_MAP_JS = "/assets/app/js/planner-map.js"
 #: Dates a day page can show (outside, local midnight cannot even be computed).
-FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 # Timeline geometry, in SVG user units (the SVG scales to the page's width).
 TIMELINE_WIDTH = 1000
@@ -63,11 +62,8 @@ AXIS = 26.0
 
 def parse_day(raw: str) -> dt.date:
     """The date in a day page's path, or a friendly 404."""
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DATE <= day <= LAST_DATE:
+    day = bounds.parse_day(raw)
+    if day is None:
         raise NotFound("There is no such day.", nl="Deze dag bestaat niet.")
     return day
 

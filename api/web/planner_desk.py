@@ -19,13 +19,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of
 from api.web import forms, needs_form
 from api.web.forms import Form, PostedForm
 from api.web.i18n import Translator
 from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
 from api.web.views import VisitView, group_offers, next_day_after
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import ACTIVE_STATUSES, Channel, Offer, Visit
@@ -52,10 +52,7 @@ OFFERS = 8
 
 
 def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return bounds.parse_day(raw)
 
 
 def _services(session: Session, pp: PlannerPage) -> list[tuple[str, str]]:
@@ -283,7 +280,7 @@ def desk_book(
     email = forms.email(form, t)
     contact = needs_form.contact_of(form, t)
     needs = needs_form.needs_of(form, t)
-    notes = forms.optional_text(form, t, "opmerkingen", 1000)
+    notes = forms.optional_text(form, t, "opmerkingen", 1000, multiline=True)
     reachable = phone or email or needs_form.for_someone_else(form)
     if not form.error("telefoon") and not form.error("email") and not reachable:
         form.add_error("telefoon", t("planner.desk.contact.missing"))
@@ -308,6 +305,7 @@ def desk_book(
             language=language,
             actor=pp.actor,
             notify=notifier,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         session.rollback()
@@ -471,6 +469,7 @@ def desk_move(
             travel=travel,
             actor=pp.actor,
             notify=notifier,
+            keys=keys_of(settings),
         )
     except (SlotTaken, OfferExpired) as exc:
         session.rollback()

@@ -15,10 +15,10 @@ from api.web.planner import (
     PlannerDep,
     capitalised,
     hours,
-    parse_date,
     percent,
     router,
 )
+from scheduler import bounds
 from scheduler.capacity.overview import MAX_DAYS, Figures, capacity_overview
 from scheduler.day import shifts as day_shifts
 
@@ -111,7 +111,7 @@ def capacity_page(
 ) -> Response:
     """Utilisation per expert and day as a heat map, totals per day and week, evening/weekend."""
     t, m = pp.t, pp.municipality
-    first = parse_date(start) or pp.today()
+    first = bounds.parse_day(start) or pp.today()
     days = dagen if 1 <= dagen <= MAX_DAYS else DEFAULT_PERIOD
     overview = capacity_overview(session, municipality=m, start=first, days=days, travel=travel)
     closed = day_shifts.closed_dates(

@@ -18,7 +18,7 @@ from api.web.i18n import Translator
 from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
 from api.web.planner_charts import BarChart, BoxChart, bar_chart, box_chart
 from api.web.rendering import SECURITY_HEADERS
-from scheduler import clock
+from scheduler import bounds, clock
 from scheduler.insights import kpis
 from scheduler.waitlist import service as waitlist
 
@@ -69,10 +69,8 @@ def period_of(today: dt.date, van: str | None, tot: str | None) -> tuple[Period,
     default = weeks_back(today, DEFAULT_WEEKS)
     if not van and not tot:
         return default, True
-    try:
-        start = dt.date.fromisoformat(van or "")
-        end = dt.date.fromisoformat(tot or "")
-    except ValueError:
+    start, end = bounds.parse_day(van), bounds.parse_day(tot)
+    if start is None or end is None:
         return default, False
     if end < start or (end - start).days >= MAX_DAYS:
         return default, False

@@ -35,6 +35,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import SessionDep
 from api.problems import status_of
+from api.ratelimit import TooManyRequests
 from api.web import csrf
 from api.web.forms import CsrfRejected
 from api.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES, Lang, Translator
@@ -57,6 +58,8 @@ RESERVED_SEGMENTS = frozenset(
         "assets",
         "openapi.json",
         "healthz",
+        "readyz",
+        "metrics",
         "planner",
         "expert",
         "login",
@@ -274,6 +277,18 @@ def error_page(request: Request, exc: errors.DomainError) -> HTMLResponse:
     )
 
 
+def busy_page(request: Request) -> HTMLResponse:
+    """Too many requests from this address: the 429 page (the same for every page and input)."""
+    page: Page = getattr(request.state, "page", None) or get_page(request)
+    return page.render(
+        "error.html",
+        status=429,
+        title_key="error.page.busy.title",
+        lead_key="error.page.busy",
+        detail="",
+    )
+
+
 def csrf_page(request: Request) -> HTMLResponse:
     """The form came without a valid CSRF token (an old tab, cookies blocked, or another site)."""
     page: Page = getattr(request.state, "page", None) or get_page(request)
@@ -300,6 +315,10 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except errors.DomainError as exc:
                 return error_page(request, exc)
+            except TooManyRequests as exc:
+                page = busy_page(request)
+                page.headers["Retry-After"] = str(exc.retry_after)
+                return page
             except CsrfRejected:
                 route = getattr(request.scope.get("route"), "path", "?")
                 log.warning("form without a valid CSRF token refused on %s", route)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db import Base, str_enum
@@ -34,3 +34,26 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+
+
+class WebSession(Base):
+    """A sign-in to the staff web pages: the cookie holds a random id, this row only its hash.
+
+    Ends at ``expires_at`` (absolute), after ``idle`` without a request (checked against
+    ``last_seen_at``), or when revoked (sign-out, an admin). An OpenID Connect sign-in creates the
+    same row.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = (Index("ix_web_session_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    #: SHA-256 of the cookie's session id.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: How the user signed in ("token"; later "oidc").
+    method: Mapped[str] = mapped_column(String(20), default="token")

@@ -120,7 +120,8 @@ class Visit(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
     #: The manage token, kept only for a day so a retried request with the same Idempotency-Key
     #: gets the same answer (cleared by ``aanhuis purge``); afterwards only its hash remains.
-    replay_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: Encrypted (``scheduler.security.KeyRing.tokens``), never in plain text.
+    replay_token: Mapped[str | None] = mapped_column(String(200), default=None)
     #: What the idempotency key was used for, so a reused key with other content is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime]
@@ -206,3 +207,15 @@ EXPERT_STATUSES = (
     VisitStatus.COMPLETED,
     VisitStatus.NOT_HOME,
 )
+
+
+class SpentOffer(Base):
+    """A sealed (stateless) offer that was booked, kept until it expires so it books only once.
+
+    One row per booking at most, gone after the offer's hold time (``aanhuis purge``).
+    """
+
+    __tablename__ = "spent_offer"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -35,6 +35,7 @@ from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
 from scheduler.addresses.service import unknown as unknown_address
+from scheduler.booking import offer_tokens
 from scheduler.booking.models import Offer, Visit
 from scheduler.booking.needs import skills_for
 from scheduler.catalog import service as catalog
@@ -43,9 +44,9 @@ from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.errors import InvalidInput
 from scheduler.geocoding import Geocoder, Place, check_service_area
-from scheduler.insights.models import OfferSearch
+from scheduler.insights import searches
 from scheduler.planning.models import PlanningDay
-from scheduler.security import new_id
+from scheduler.security import KeyRing, new_id
 from scheduler.tenants.models import Municipality
 
 #: Candidate windows start on these minute marks (whole and half hours read well on a phone).
@@ -103,6 +104,13 @@ class _IndexCache:
         self._spans: OrderedDict[tuple[int, int, str], dict[dt.date, Spans]] = OrderedDict()
         self._span_keys = span_keys
         self._lock = threading.Lock()
+        self._building: dict[tuple[object, ...], threading.Lock] = {}
+
+    def building(self, key: tuple[object, ...]) -> threading.Lock:
+        """The lock held while ``key``'s index is built: concurrent requests that miss the
+        same day wait for one build instead of each loading the day again."""
+        with self._lock:
+            return self._building.setdefault(key, threading.Lock())
 
     def known_spans(self, key: tuple[int, int, str]) -> dict[dt.date, Spans]:
         with self._lock:
@@ -246,14 +254,33 @@ def day_index(
     extra = tuple(sorted(set(extra_skills) - {skill}))
     cache_key = (municipality.id, date, skill, *extra)
     cache_version = (version, municipality.capacity_version)
-    if without_visit is None:
+    if without_visit is not None:
+        state = day_state.load_day(session, municipality, date)
+        state.visits.pop(without_visit, None)
+        return InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
+    hit = CACHE.get(cache_key, cache_version)
+    if hit is not None:
+        return hit
+    # After a booking every worker's index of that day is stale at once, and under load several
+    # requests of one process miss it together: one builds, the others wait and take its result.
+    with CACHE.building((municipality.id, date)):
         hit = CACHE.get(cache_key, cache_version)
         if hit is not None:
             return hit
+        return _build_day(session, municipality, date, skill, extra, travel, cache_version)
+
+
+def _build_day(
+    session: Session,
+    municipality: Municipality,
+    date: dt.date,
+    skill: str,
+    extra: tuple[str, ...],
+    travel: TravelTimeProvider,
+    cache_version: tuple[int, int],
+) -> InsertionIndex:
     state = day_state.load_day(session, municipality, date)
-    if without_visit is not None:
-        state.visits.pop(without_visit, None)
-        return InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
+    cache_key = (municipality.id, date, skill, *extra)
     # Loading the day costs several times more than building one skill's index from it, and the
     # other skills' indexes of the day will be asked for soon: build them all from this load.
     index = InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
@@ -592,8 +619,13 @@ def create_offers(
     chosen: Sequence[Candidate],
     hold_minutes: int,
     reschedule_of: int | None = None,
+    keys: KeyRing | None = None,
 ) -> list[Offer]:
-    """Store the chosen windows as offers held for ``hold_minutes`` (flush only)."""
+    """The chosen windows as offers held for ``hold_minutes``.
+
+    With ``keys`` they are sealed into their ids and nothing is stored (anonymous clients);
+    without, they are stored (flush only).
+    """
     now = clock.now()
     offers = [
         Offer(
@@ -618,9 +650,26 @@ def create_offers(
         )
         for c in chosen
     ]
+    if keys is not None:
+        for offer in offers:
+            offer.id = offer_tokens.seal(keys.offers, offer)
+        return offers
     session.add_all(offers)
     session.flush()
     return offers
+
+
+def find_offer(
+    session: Session, municipality: Municipality, offer_id: str, keys: KeyRing | None
+) -> Offer | None:
+    """The offer behind an id, sealed (with ``keys``) or stored, of ``municipality``; or None."""
+    if offer_tokens.is_sealed_id(offer_id):
+        offer = offer_tokens.open_offer(keys.offers, offer_id) if keys is not None else None
+    else:
+        offer = session.get(Offer, offer_id)
+    if offer is None or offer.municipality_id != municipality.id:
+        return None
+    return offer
 
 
 @dataclass(frozen=True)
@@ -667,8 +716,12 @@ def make_offers(
     limit: int = DEFAULT_LIMIT,
     reschedule_of: Visit | None = None,
     extra_skills: Sequence[str] = (),
+    keys: KeyRing | None = None,
 ) -> list[Offer]:
     """Find, rank and store offers for a place; commits them (they must outlive the request).
+
+    With ``keys`` the offers are sealed into their ids instead of stored (what anonymous clients
+    get): the search then writes only its count to the hourly search statistics.
 
     Used by the citizen API, the web pages, planners booking on behalf of a caller, and for the
     alternatives after a booking that could not be kept. ``extra_skills`` (what the citizen's
@@ -700,15 +753,14 @@ def make_offers(
         chosen=best.chosen,
         hold_minutes=hold_minutes,
         reschedule_of=reschedule_of.id if reschedule_of else None,
+        keys=keys,
     )
-    session.add(
-        OfferSearch(
-            municipality_id=municipality.id,
-            service_type_id=service.id,
-            searched_at=clock.now(),
-            first_window_start=best.first_start,
-            offered=len(offers),
-        )
+    searches.record(
+        session,
+        municipality_id=municipality.id,
+        service_type_id=service.id,
+        at=clock.now(),
+        first_window_start=best.first_start,
     )
     session.commit()
     return offers
@@ -723,14 +775,16 @@ def alternatives_for(
     hold_minutes: int,
     limit: int = 5,
     needs: Sequence[Mapping[str, Any]] = (),
+    keys: KeyRing | None = None,
 ) -> list[Offer]:
     """Fresh offers for the same service and address as an offer that could not be booked
     (for the same ``needs``, so a needed interpreter's language still counts).
 
-    Call after the failed attempt was rolled back. Empty when the offer itself is unknown.
+    Call after the failed attempt was rolled back. Empty when the offer itself is unknown. The
+    fresh offers are sealed (not stored) when ``keys`` are given.
     """
-    offer = session.get(Offer, offer_id)
-    if offer is None or offer.municipality_id != municipality.id:
+    offer = find_offer(session, municipality, offer_id, keys)
+    if offer is None:
         return []
     service = session.get(ServiceType, offer.service_type_id)
     assert service is not None
@@ -754,6 +808,7 @@ def alternatives_for(
         limit=limit,
         reschedule_of=moving,
         extra_skills=skills_for(service.need_skills or {}, needs),
+        keys=keys,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from scheduler import clock
-from scheduler.booking.models import Offer, Visit, VisitEvent
+from scheduler.booking.models import Offer, SpentOffer, Visit, VisitEvent
 from scheduler.booking.service import REPLAY_HOURS, wipe_personal_fields
 from scheduler.catalog.models import ServiceType
 
@@ -67,6 +67,8 @@ def purge(
             )
         wiped += len(visits)
     offers = session.execute(delete(Offer).where(Offer.expires_at < now - offer_grace))
+    # A spent sealed offer is refused by its expiry once expired: its digest is no longer needed.
+    session.execute(delete(SpentOffer).where(SpentOffer.expires_at < now))
     tokens = session.execute(
         update(Visit)
         .where(

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from scheduler.booking import needs as need_catalogue
 from scheduler.booking.models import Offer, Relation, Visit, VisitStatus
 from scheduler.booking.service import Citizen, Contact
+from scheduler.bounds import Day
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput
 
@@ -32,8 +33,9 @@ _TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 Line = Annotated[str, StringConstraints(pattern=_LINE)]
 NOTES_MAX = 1000
-#: Offer ids are 32 hex digits (``scheduler.security.new_id``).
-OFFER_ID = r"^[0-9a-f]{32}$"
+#: Offer ids are 32 hex digits (a stored offer, ``scheduler.security.new_id``) or a sealed offer
+#: (``scheduler.booking.offer_tokens``: ``v1.`` and URL-safe base64).
+OFFER_ID = r"^(?:[0-9a-f]{32}|v1\.[A-Za-z0-9_\-]{40,1500})$"
 #: Booking references look like ``AH-7K3M-9QXD`` (compared case-insensitively).
 REFERENCE = re.compile(r"^AH-[A-Z0-9]{4}-[A-Z0-9]{4}$", re.IGNORECASE)
 #: What a person may type for a reference: letters and digits, with any dashes, dots and spaces.
@@ -113,8 +115,8 @@ class OfferRequest(_Strict):
     )
     address: AddressIn | None = None
     location: LocationIn | None = None
-    earliest: dt.date | None = Field(default=None, description="First date to offer.")
-    latest: dt.date | None = Field(default=None, description="Last date to offer.")
+    earliest: Day | None = Field(default=None, description="First date to offer.")
+    latest: Day | None = Field(default=None, description="Last date to offer.")
     limit: int = Field(default=12, ge=1, le=50, description="At most this many windows.")
     reschedule_of: Annotated[str, StringConstraints(max_length=20, pattern=_LINE)] | None = Field(
         default=None,

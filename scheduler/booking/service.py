@@ -16,18 +16,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.insertion import InsertionIndex
 from routing.model import StepType, TimeWindow
 from routing.replay import StopRef
 from routing.travel import TravelTimeProvider
+from scheduler.booking import offer_tokens, offers
 from scheduler.booking.models import (
     ACTIVE_STATUSES,
     STARTED_STATUSES,
     Offer,
     Relation,
+    SpentOffer,
     Visit,
     VisitSearch,
     VisitStatus,
@@ -46,7 +49,7 @@ from scheduler.errors import (
     Unauthenticated,
 )
 from scheduler.notify.models import OutboxMessage
-from scheduler.security import token_matches
+from scheduler.security import KeyRing, is_sealed, token_matches
 from scheduler.tenants.models import Municipality
 
 log = logging.getLogger("aanhuis.booking")
@@ -106,9 +109,12 @@ def fingerprint(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def get_offer(session: Session, municipality: Municipality, offer_id: str) -> Offer:
-    offer = session.get(Offer, offer_id)
-    if offer is None or offer.municipality_id != municipality.id:
+def get_offer(
+    session: Session, municipality: Municipality, offer_id: str, keys: KeyRing | None = None
+) -> Offer:
+    """The offer behind an id: stored, or sealed into the id (opened with ``keys``)."""
+    offer = offers.find_offer(session, municipality, offer_id, keys)
+    if offer is None:
         raise NotFound(
             "This offer does not exist (any more). Ask for new times.",
             nl="Dit aanbod bestaat niet (meer). Vraag nieuwe tijden op.",
@@ -178,7 +184,8 @@ def place_visit(
     """
     experts = skill_experts(session, municipality, service, visit.date)
     days = lock_expert_days(session, municipality, visit.date, experts)
-    state = load_day(session, municipality, visit.date)
+    # Only these experts can take the visit: their shifts are all the re-check needs.
+    state = load_day(session, municipality, visit.date, expert_ids=experts)
     state.visits[visit.id] = visit
     window = TimeWindow(state.seconds(visit.window_start), state.seconds(visit.window_end))
     best = _best_insertion(
@@ -213,7 +220,7 @@ def remove_from_plan(
     if expert_id is None:
         return
     locked = lock_expert_days(session, municipality, day, [expert_id])[expert_id]
-    state = load_day(session, municipality, day)
+    state = load_day(session, municipality, day, expert_ids=[expert_id])
     state.visits.pop(visit_id, None)  # so the stop order drops it
     if expert_id in state.shifts:
         stops = state.stops(expert_id)
@@ -226,38 +233,73 @@ def remove_from_plan(
         locked.version += 1
 
 
+def spend_offer(session: Session, offer: Offer) -> None:
+    """Use an offer up: a stored one is deleted, a sealed one leaves its digest until it expires
+    (a second booking of the same offer finds it and is refused)."""
+    if inspect(offer).persistent:
+        session.delete(offer)
+        return
+    session.flush()  # so a failure below can only be this offer's
+    session.add(SpentOffer(digest=offer_tokens.digest(offer.id), expires_at=offer.expires_at))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise NotFound(
+            "This offer was just booked. Ask for new times.",
+            nl="Dit aanbod is net geboekt. Vraag nieuwe tijden op.",
+        ) from None
+
+
 def by_idempotency_key(session: Session, municipality: Municipality, key: str) -> Visit | None:
     return session.scalar(
         select(Visit).where(Visit.municipality_id == municipality.id, Visit.idempotency_key == key)
     )
 
 
-def replay_booking(earlier: Visit, fingerprint: str, now: dt.datetime) -> Booked:
+def replay_booking(
+    earlier: Visit, fingerprint: str, now: dt.datetime, keys: KeyRing | None
+) -> Booked:
     if earlier.idempotency_fingerprint != fingerprint:
         raise IdempotencyMismatch(
             "This Idempotency-Key was already used for another booking.",
             nl="Deze Idempotency-Key is al gebruikt voor een andere boeking.",
         )
     fresh = earlier.created_at + dt.timedelta(hours=REPLAY_HOURS) > now
-    token = earlier.replay_token if fresh else None
+    token = _open_replay_token(earlier.replay_token, fingerprint, keys) if fresh else None
     if token is not None and not token_matches(token, earlier.manage_token_hash):
         token = None  # rotated since (a disruption notice carries a new link)
     return Booked(earlier, token, replayed=True)
 
 
+def _open_replay_token(sealed: str | None, fingerprint: str, keys: KeyRing | None) -> str | None:
+    """The kept manage token in plain text, or None (none kept, no keys, another secret)."""
+    if not sealed or keys is None or not is_sealed(sealed):
+        return None
+    try:
+        return keys.tokens.open(sealed, fingerprint.encode()).decode()
+    except ValueError:
+        return None
+
+
 def get_for_citizen(session: Session, reference: str, token: str | None) -> Visit:
-    """The visit behind a manage link: the reference and its manage token must match."""
+    """The visit behind a manage link: the reference and its manage token must match.
+
+    An unknown reference and a wrong token raise the same error, so the answer never tells
+    whether a reference exists.
+    """
     visit = session.scalar(select(Visit).where(Visit.reference == reference.upper()))
-    if visit is None:
-        raise NotFound(
-            f"There is no booking {reference}.", nl=f"Er is geen afspraak met nummer {reference}."
-        )
-    if not token or not token_matches(token, visit.manage_token_hash):
-        raise Unauthenticated(
-            "This link is not valid for this booking.",
-            nl="Deze link hoort niet bij deze afspraak.",
-        )
+    if visit is None or not token or not token_matches(token, visit.manage_token_hash):
+        raise wrong_manage_link()
     return visit
+
+
+def wrong_manage_link() -> Unauthenticated:
+    """The one answer to a reference and token that do not open a booking."""
+    return Unauthenticated(
+        "This link is not valid for a booking.",
+        nl="Deze link hoort niet bij een afspraak.",
+    )
 
 
 def get_for_planner(session: Session, *, municipality: Municipality, reference: str) -> Visit:

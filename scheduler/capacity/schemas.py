@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from scheduler.bounds import Day
 from scheduler.capacity.models import (
     Closure,
     ExceptionKind,
@@ -185,8 +186,8 @@ class ShiftIn(_Break):
     weekday: int = Field(ge=0, le=6)
     start: LocalTime
     end: LocalTime
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -233,11 +234,11 @@ class ExceptionIn(_Break):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: Day
     kind: ExceptionKind
     start: LocalTime | None = None
     end: LocalTime | None = None
-    until: dt.date | None = None
+    until: Day | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -295,7 +296,7 @@ class ExceptionRead(BaseModel):
 class ClosureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: Day
     name: str = Field(min_length=1, max_length=200)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from scheduler import clock
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.day import shifts as day_shifts
-from scheduler.insights.models import OfferSearch
+from scheduler.insights import searches as offer_searches
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 
@@ -143,21 +143,18 @@ def compute(
     shifts = day_shifts.shifts_between(session, municipality=municipality, first=start, last=end)
     available = sum(s.minutes for s in shifts.values())
 
-    searches = session.execute(
-        select(OfferSearch.searched_at, OfferSearch.first_window_start).where(
-            OfferSearch.municipality_id == municipality.id,
-            OfferSearch.searched_at >= clock.local_midnight(start, tz),
-            OfferSearch.searched_at < clock.local_midnight(end + dt.timedelta(days=1), tz),
-            OfferSearch.first_window_start.is_not(None),
-        )
-    ).all()
-    waits = [(first - at).total_seconds() / 86400 for at, first in searches if first is not None]
+    found, wait_seconds = offer_searches.totals(
+        session,
+        municipality_id=municipality.id,
+        start=clock.local_midnight(start, tz),
+        end=clock.local_midnight(end + dt.timedelta(days=1), tz),
+    )
 
     return KpiSet(
         start=start,
         end=end,
         values={
-            "days_to_first_window": round(statistics.mean(waits), 2) if waits else None,
+            "days_to_first_window": (round(wait_seconds / found / 86400, 2) if found else None),
             "evening_weekend_share": _ratio(evening_weekend, n, 100),
             "travel_minutes_per_visit": _ratio(travel / 60, routed_visits),
             "visits_per_expert_day": _ratio(n, len(shifts)),
@@ -174,7 +171,7 @@ def compute(
             "expert_days": len(shifts),
             "available_minutes": available,
             "booked_minutes": booked_minutes,
-            "offer_searches": len(waits),
+            "offer_searches": found,
         },
     )
 

@@ -1,29 +1,35 @@
-"""What the KPIs need that the other tables do not keep: one row per offer search."""
+"""What the KPIs need that the other tables do not keep: offer searches, counted per hour."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db import Base
 
 
-class OfferSearch(Base):
-    """A citizen (or planner) asked for times: when, for what, and how soon the first one was.
+class OfferSearchHour(Base):
+    """Citizens (or planners) asked for times: how often in an hour, and how soon the first
+    window offered was, summed.
 
-    No address or other personal data: only the service and the dates, so it can be kept for as
-    long as statistics need.
+    One row per municipality, service and hour, whatever the number of searches, so anonymous
+    clients cannot make it grow. No address or other personal data.
     """
 
-    __tablename__ = "offer_search"
-    __table_args__ = (Index("ix_offer_search_time", "municipality_id", "searched_at"),)
+    __tablename__ = "offer_search_hour"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
-    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id", ondelete="CASCADE"))
-    searched_at: Mapped[dt.datetime]
-    #: Start of the earliest window offered; None when nothing could be offered.
-    first_window_start: Mapped[dt.datetime | None] = mapped_column(default=None)
-    offered: Mapped[int] = mapped_column(default=0)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_type_id: Mapped[int] = mapped_column(
+        ForeignKey("service_type.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The start of the hour (UTC).
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    searches: Mapped[int] = mapped_column(default=0)
+    #: Searches that found a window at all.
+    with_window: Mapped[int] = mapped_column(default=0)
+    #: Sum over those of the time from the search to the first window offered, in seconds.
+    wait_seconds: Mapped[float] = mapped_column(default=0.0)

@@ -56,7 +56,7 @@ from scheduler.notify.templates import (
     render_message,
     service_name,
 )
-from scheduler.security import hash_token, new_token
+from scheduler.security import KeyRing, hash_token, is_sealed, new_token
 from scheduler.tenants.models import Municipality
 
 log = logging.getLogger("aanhuis.notify")
@@ -123,6 +123,7 @@ def enqueue(
     base_url: str,
     manage_token: str | None = None,
     now: dt.datetime | None = None,
+    keys: KeyRing | None = None,
 ) -> OutboxMessage:
     """Add the message of ``kind`` about ``visit`` to the caller's transaction (flush, no commit).
 
@@ -139,7 +140,9 @@ def enqueue(
     Without it, messages point to the link in the confirmation e-mail instead of printing a link
     that would not open, except the kinds whose whole point is a link (a disruption, a
     waiting-list offer, a link asked for with the look-up): these issue a fresh token for the
-    visit (the old link stops working; the citizen uses the newest message).
+    visit (the old link stops working; the citizen uses the newest message). A body and invite
+    that carry the link are stored encrypted with ``keys`` (:func:`readable` opens them), so no
+    manage token waits in plain text.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
@@ -162,8 +165,8 @@ def enqueue(
         reference=visit.reference,
         service=service_name(service, lang),
         date=format_date(clock.local_date(visit.window_start, tz), lang),
-        window_start=format_time(visit.window_start, tz),
-        window_end=format_time(visit.window_end, tz),
+        window_start=format_time(visit.window_start, tz, lang),
+        window_end=format_time(visit.window_end, tz, lang),
         duration_minutes=visit.duration_minutes,
         address=format_address(visit),
         preparation=preparation(service, lang),
@@ -194,6 +197,9 @@ def enqueue(
         ).decode()
     if not to.email:
         subject = PHONE_PREFIX + subject
+    if manage_url and keys is not None:
+        body = keys.tokens.seal(body.encode(), OUTBOX_CONTEXT)
+        ics = keys.tokens.seal(ics.encode(), OUTBOX_CONTEXT) if ics else None
 
     obsolete = _SUPERSEDES[kind]
     if obsolete:
@@ -238,8 +244,27 @@ class _Outgoing:
     municipality_email: str
 
 
+#: What sealed outbox texts are bound to (they open nowhere else).
+OUTBOX_CONTEXT = b"outbox-message"
+
+
+def readable(text: str, keys: KeyRing | None) -> str:
+    """A message text as written: opened when it was stored encrypted (``ValueError`` when it
+    cannot be opened: no keys, or another secret)."""
+    if not is_sealed(text):
+        return text
+    if keys is None:
+        raise ValueError("this message is encrypted; the application secret is needed")
+    return keys.tokens.open(text, OUTBOX_CONTEXT).decode()
+
+
 def send_pending(
-    session_factory: sessionmaker[Session], mailer: Mailer, *, now: dt.datetime, batch: int = 50
+    session_factory: sessionmaker[Session],
+    mailer: Mailer,
+    *,
+    now: dt.datetime,
+    batch: int = 50,
+    keys: KeyRing | None = None,
 ) -> int:
     """Send up to ``batch`` due e-mails; returns how many were handed to the mail server.
 
@@ -294,7 +319,7 @@ def send_pending(
     sent = 0
     for item in outgoing:
         try:
-            mailer.send(_email_of(item, mailer.sender))
+            mailer.send(_email_of(item, mailer.sender, keys))
         except Exception as exc:  # any failure is recorded on the message and retried
             _record_failure(session_factory, item.id, exc, now)
             continue
@@ -307,7 +332,7 @@ def send_pending(
     return sent
 
 
-def _email_of(item: _Outgoing, sender: str) -> EmailMessage:
+def _email_of(item: _Outgoing, sender: str, keys: KeyRing | None) -> EmailMessage:
     domain = sender.rpartition("@")[2]
     method: Literal["REQUEST", "CANCEL"] | None = None
     if item.ics_method == "REQUEST":
@@ -320,12 +345,12 @@ def _email_of(item: _Outgoing, sender: str) -> EmailMessage:
         reply_to=item.municipality_email,
         recipient=item.recipient,
         subject=item.subject,
-        body=item.body,
+        body=readable(item.body, keys),
         # Stable across retries, so a message sent twice (a worker died after sending) is shown
         # once by mail clients that deduplicate on Message-ID. The creation time keeps it unique
         # where the database reuses the id of a withdrawn message (SQLite).
         message_id=f"<outbox.{item.id}.{item.created_at:%Y%m%d%H%M%S%f}@{domain}>",
-        ics=item.ics if method else None,
+        ics=readable(item.ics, keys) if method and item.ics else None,
         ics_method=method,
     )
 

@@ -90,9 +90,30 @@ def format_date(day: dt.date, language: Language) -> str:
     return f"{weekday} {day.day} {MONTHS[language][day.month - 1]} {day.year}"
 
 
-def format_time(instant: dt.datetime, tz: ZoneInfo) -> str:
-    """Wall-clock time of an aware instant in ``tz``, 24-hour: ``09:00``."""
-    return instant.astimezone(tz).strftime("%H:%M")
+#: Said after a wall-clock time that occurs twice (the repeated hour when summer time ends).
+CLOCK_LABEL: dict[Language, tuple[str, str]] = {
+    "nl": (" (zomertijd)", " (wintertijd)"),
+    "en": (" (summer time)", " (winter time)"),
+}
+
+
+def is_ambiguous(local: dt.datetime) -> bool:
+    """The wall-clock time of ``local`` happens twice in its zone (autumn's repeated hour)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def format_time(instant: dt.datetime, tz: ZoneInfo, language: Language = "nl") -> str:
+    """Wall-clock time of an aware instant in ``tz``, 24-hour: ``09:00``.
+
+    In the hour that happens twice when summer time ends, the time says which one it is:
+    ``02:30 (zomertijd)`` is an hour before ``02:30 (wintertijd)``.
+    """
+    local = instant.astimezone(tz)
+    text = local.strftime("%H:%M")
+    if is_ambiguous(local):
+        summer, winter = CLOCK_LABEL[language]
+        text += summer if local.dst() else winter
+    return text
 
 
 class HasAddress(Protocol):

@@ -30,7 +30,7 @@ from scheduler.catalog.models import ServiceType
 from scheduler.day.locks import bump_day_version, lock_expert_days
 from scheduler.errors import InvalidInput
 from scheduler.notify.models import OutboxMessage
-from scheduler.security import hash_token, new_reference, new_token
+from scheduler.security import KeyRing, hash_token, new_reference, new_token
 from scheduler.tenants.models import Municipality
 from scheduler.tenants.service import lock_capacity
 from scheduler.usecases.notifier import Notifier, no_notify
@@ -52,6 +52,7 @@ def book(
     language: str = "nl",
     actor: str = "citizen",
     notify: Notifier = no_notify,
+    keys: KeyRing | None = None,
     contact: Contact | None = None,
     needs: Sequence[Mapping[str, Any]] = (),
 ) -> Booked:
@@ -69,8 +70,8 @@ def book(
     if idempotency_key:
         earlier = booking.by_idempotency_key(session, municipality, idempotency_key)
         if earlier is not None:
-            return booking.replay_booking(earlier, fingerprint, now)
-    offer = booking.get_offer(session, municipality, offer_id)
+            return booking.replay_booking(earlier, fingerprint, now, keys)
+    offer = booking.get_offer(session, municipality, offer_id, keys)
     booking.check_not_expired(offer, now)
     lock_capacity(session, municipality, exclusive=False)
     service = session.get(ServiceType, offer.service_type_id)
@@ -109,7 +110,11 @@ def book(
         language=language,
         idempotency_key=idempotency_key,
         idempotency_fingerprint=fingerprint if idempotency_key else None,
-        replay_token=token if idempotency_key else None,
+        replay_token=(
+            keys.tokens.seal(token.encode(), fingerprint.encode())
+            if idempotency_key and keys is not None
+            else None
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -122,11 +127,11 @@ def book(
         earlier = booking.by_idempotency_key(session, municipality, idempotency_key or "")
         if earlier is None:
             raise
-        return booking.replay_booking(earlier, fingerprint, now)
+        return booking.replay_booking(earlier, fingerprint, now, keys)
     booking.place_visit(session, municipality, service, visit, travel, prefer=offer.expert_id)
     bump_day_version(session, municipality, visit.date)
     session.add(VisitEvent(visit_id=visit.id, status="booked", at=now, actor=actor))
-    session.delete(offer)
+    booking.spend_offer(session, offer)
     notify(session, visit, "confirmation", token)
     try:
         session.commit()
@@ -135,7 +140,7 @@ def book(
         if idempotency_key:
             earlier = booking.by_idempotency_key(session, municipality, idempotency_key)
             if earlier is not None:
-                return booking.replay_booking(earlier, fingerprint, now)
+                return booking.replay_booking(earlier, fingerprint, now, keys)
         raise
     log.info("visit %s booked (channel %s)", visit.id, channel.value)
     return Booked(visit, token)
@@ -150,6 +155,7 @@ def reschedule(
     travel: TravelTimeProvider,
     actor: str = "citizen",
     notify: Notifier = no_notify,
+    keys: KeyRing | None = None,
     manage_token: str | None = None,
 ) -> Visit:
     """Move a visit to the window of an offer, in one transaction; the old place is freed.
@@ -159,9 +165,12 @@ def reschedule(
     now = clock.now()
     booking.require_changeable(visit)
     lock_capacity(session, municipality, exclusive=False)
-    offer = booking.get_offer(session, municipality, offer_id)
+    offer = booking.get_offer(session, municipality, offer_id, keys)
     booking.check_not_expired(offer, now)
-    if offer.service_type_id != visit.service_type_id:
+    if offer.service_type_id != visit.service_type_id or offer.reschedule_of not in (
+        None,
+        visit.id,
+    ):
         raise InvalidInput(
             "This offer is for another service.", nl="Dit aanbod is voor een andere dienst."
         )
@@ -197,7 +206,7 @@ def reschedule(
     visit.status = VisitStatus.BOOKED
     visit.updated_at = now
     session.add(VisitEvent(visit_id=visit.id, status="rescheduled", at=now, actor=actor))
-    session.delete(offer)
+    booking.spend_offer(session, offer)
     waitlist.record_move(session, visit=visit, old_start=old_start, now=now)
     # The window it left is free now: visits waiting for an earlier time get a look.
     waitlist.wake(

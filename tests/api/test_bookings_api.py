@@ -341,11 +341,16 @@ def test_manage_needs_the_right_token(client: TestClient, db: Session) -> None:
     assert seen["status"] == "booked" and seen["citizen"]["name"] == "Anna de Vries"
 
 
-def test_unknown_reference_is_404(client: TestClient) -> None:
-    """A reference that does not exist (or cannot be one): 404 problem."""
-    for ref in ("AH-AAAA-AAAA", "nonsense"):
-        answer = client.get(f"/api/v1/bookings/{ref}", headers={"Authorization": "Bearer x"})
-        assert answer.status_code == 404
+def test_unknown_reference_is_401_like_a_wrong_token(client: TestClient, db: Session) -> None:
+    """A reference that does not exist (or cannot be one) answers exactly as a wrong manage
+    token does: 401 with the same body, so nobody learns which references exist."""
+    made = book(client, first_offer(client, db)["id"]).json()
+    answers = [
+        client.get(f"/api/v1/bookings/{ref}", headers={"Authorization": "Bearer x"})
+        for ref in ("AH-AAAA-AAAA", "nonsense", made["reference"])
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert len({a.text for a in answers}) == 1
 
 
 def test_get_booking(client: TestClient, db: Session) -> None:

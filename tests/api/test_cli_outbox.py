@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -120,7 +121,7 @@ def test_worker_queues_tomorrows_reminders_and_sends_them(
     db_url: str,
     smtp: tuple[Collect, int],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One round of `aanhuis worker` on the day before visits: their reminders are queued and
     delivered over SMTP; a second round queues and sends nothing more."""
@@ -138,14 +139,15 @@ def test_worker_queues_tomorrows_reminders_and_sends_them(
     day_before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), tzinfo=AMS)
     previous = clock.set_clock(lambda: day_before.astimezone(dt.UTC))
     try:
-        capsys.readouterr()
+        caplog.set_level(logging.INFO, logger="aanhuis.worker")
         assert main(["worker", "--once"]) == 0
-        out = capsys.readouterr().out
+        out = caplog.text
         assert f"demo: {expected} reminder(s) for {day.isoformat()}" in out
         assert f"sent {expected} message(s)" in out
         assert len(handler.messages) == expected
+        caplog.clear()
         assert main(["worker", "--once"]) == 0
-        assert capsys.readouterr().out == ""
+        assert [r.getMessage() for r in caplog.records] == ["worker started"]
         assert len(handler.messages) == expected
     finally:
         clock.set_clock(previous)

@@ -283,7 +283,9 @@ def test_bad_requests_are_422_problems(client: TestClient) -> None:
         },
     ):
         answer = client.post(url, json=body)
-        assert answer.status_code == 422, (body, answer.text)
+        # A NUL is refused before the schema is even read (api.middleware): 400.
+        expected = 400 if "\x00" in str(body.get("service")) else 422
+        assert answer.status_code == expected, (body, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
 
 

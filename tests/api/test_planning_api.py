@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import pathlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -271,7 +272,7 @@ def test_plan_command_prints_figures_and_applies(
 
 
 def test_optimise_queued_for_a_worker(
-    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`Prefer: respond-async` answers 202 with the job and its Location; `aanhuis worker --once`
     runs it; the job then names an open proposal that applies. Another town's planner gets 404
@@ -296,9 +297,9 @@ def test_optimise_queued_for_a_worker(
     monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
     get_settings.cache_clear()
     try:
-        capsys.readouterr()
+        caplog.set_level(logging.INFO, logger="aanhuis.worker")
         assert main(["worker", "--once"]) == 0
-        assert "ran 1 optimisation job(s)" in capsys.readouterr().out
+        assert "ran 1 optimisation job(s)" in caplog.text
     finally:
         get_settings.cache_clear()
 

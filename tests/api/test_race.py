@@ -33,7 +33,7 @@ from scheduler import demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
 from scheduler.addresses.models import Address
-from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit, VisitEvent
+from scheduler.booking.models import ACTIVE_STATUSES, Offer, SpentOffer, Visit, VisitEvent
 from scheduler.day import shifts as day_shifts
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.models import OutboxMessage
@@ -220,9 +220,10 @@ def test_forty_citizens_race_for_one_day(server: tuple[str, str], tmp_path: Path
             assert db.scalar(select(func.count(VisitEvent.id))) == len(visits)
             assert db.scalar(select(func.count(OutboxMessage.id))) == len(visits)
             assert db.scalar(select(func.count(Visit.id))) == len(visits)
-            # Booked offers are gone; the rest remain, with the alternatives made for the refused.
-            offers = db.scalar(select(func.count(Offer.id)))
-            alternatives = sum(len(p["alternatives"]) for p in refused)
-            assert offers == offered - len(visits) + alternatives
+            # Offers to anonymous clients are sealed, never stored; each booked one left its
+            # digest (so it cannot book twice), the refused ones nothing.
+            assert db.scalar(select(func.count(Offer.id))) == 0
+            assert db.scalar(select(func.count(SpentOffer.digest))) == len(visits)
+            assert offered > len(visits)
     finally:
         engine.dispose()

@@ -29,6 +29,7 @@ from scheduler.notify import service as outbox
 from scheduler.notify.models import OutboxMessage
 from scheduler.notify.templates import Kind
 from scheduler.planning.models import ExpertDay, PlanningDay
+from scheduler.security import KeyRing, is_sealed
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
@@ -102,12 +103,17 @@ def _offer(
     return made[0]
 
 
+#: The sealers of a test secret (the replay token is kept encrypted with them).
+KEYS = KeyRing.derive("test-secret-for-the-booking-tests-0123456789")
+
+
 def _book(db: Session, m: Municipality, offer: Offer, **kwargs: Any) -> booking.Booked:
     args: dict[str, Any] = {
         "citizen": ANNA,
         "notes": None,
         "idempotency_key": None,
         "travel": world.TRAVEL,
+        "keys": KEYS,
         **kwargs,
     }
     return booking_usecases.book(db, municipality=m, offer_id=offer.id, **args)
@@ -175,6 +181,11 @@ def test_idempotency(db: Session, now: list[dt.datetime]) -> None:
     again = _book(db, m, offer, idempotency_key="k")
     assert again.replayed and again.visit.id == first.visit.id
     assert again.manage_token == first.manage_token
+    # Kept for the replay, but only encrypted (finding 8 of the security review).
+    assert first.manage_token and is_sealed(first.visit.replay_token)
+    assert first.manage_token not in (first.visit.replay_token or "")
+    other_secret = KeyRing.derive("another-secret-for-the-booking-tests-0123")
+    assert _book(db, m, offer, idempotency_key="k", keys=other_secret).manage_token is None
     with pytest.raises(IdempotencyMismatch):
         _book(db, m, offer, idempotency_key="k", notes="anders")
     db.rollback()

@@ -427,3 +427,80 @@ def test_invite_without_manage_link_has_no_url() -> None:
     event = only_event(data)
     assert "URL" not in event
     assert "Bekijken" not in str(event["DESCRIPTION"])
+
+
+# --- the repeated autumn hour --------------------------------------------------------------------
+
+#: 25 October 2026: at 03:00 summer time the clocks go back to 02:00, so 02:00–02:59 happens twice.
+AUTUMN = dt.date(2026, 10, 25)
+
+
+def _in_utc(hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(2026, 10, 25, hour, minute, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (_in_utc(0, 0), _in_utc(0, 30)),  # 02:00–02:30 summer time
+        (_in_utc(0, 30), _in_utc(1, 30)),  # 02:30 summer time – 02:30 winter time
+        (_in_utc(1, 0), _in_utc(1, 30)),  # 02:00–02:30 winter time
+        (_in_utc(1, 30), _in_utc(3, 0)),  # 02:30 winter time – 04:00
+        (_in_utc(23, 30), _in_utc(1, 0)),  # the evening before, until 02:00 winter time
+    ],
+)
+@pytest.mark.parametrize("where", ["invite", "feed"])
+def test_times_in_the_repeated_hour_mean_one_instant_in_two_parsers(
+    start: dt.datetime, end: dt.datetime, where: str
+) -> None:
+    """An event touching 02:00–02:59 on the last Sunday of October is written so that icalendar
+    and vobject both read the instants it was made for (not one hour early)."""
+    if start.hour == 23:
+        start = start - dt.timedelta(days=1)
+    v = visit(
+        day=AUTUMN,
+        window_start=start,
+        window_end=end,
+        duration_minutes=0,
+        planned_start=start,
+        planned_end=end,
+        planned_arrival=start,
+    )
+    if where == "invite":
+        data = invite(v)
+    else:
+        data = render_feed(expert(), [(v, service())], municipality(), now=NOW)
+    parsed = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert parsed["DTSTART"].dt == start
+    assert parsed["DTEND"].dt == end
+    vevent = next(vobject.readComponents(data.decode())).vevent
+    assert vevent.dtstart.value == start
+    assert vevent.dtend.value == end
+
+
+def test_times_outside_the_repeated_hour_stay_local() -> None:
+    """Other events keep their local times with the TZID (Outlook shows them best that way)."""
+    event = only_event(invite(visit(day=dt.date(2026, 10, 26))))
+    assert event["DTSTART"].params.get("TZID") == "Europe/Amsterdam"
+
+
+@pytest.mark.parametrize(
+    ("instant", "nl", "en"),
+    [
+        (_in_utc(0, 30), "02:30 (zomertijd)", "02:30 (summer time)"),
+        (_in_utc(1, 30), "02:30 (wintertijd)", "02:30 (winter time)"),
+        (_in_utc(2, 30), "03:30", "03:30"),
+        (_in_utc(23, 30) - dt.timedelta(days=1), "01:30", "01:30"),
+    ],
+)
+def test_window_labels_in_the_repeated_hour_say_which_one(
+    instant: dt.datetime, nl: str, en: str
+) -> None:
+    """Labels in pages, e-mail and invites tell the two 02:30s apart; other times are plain."""
+    from api.web.i18n import Translator
+    from scheduler.notify.templates import format_time
+
+    assert format_time(instant, AMS, "nl") == nl
+    assert format_time(instant, AMS, "en") == en
+    assert Translator("nl").time(instant, AMS) == nl
+    assert Translator("en").time(instant, AMS) == en

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.capacity.models import Expert, TravelMode, WeeklyShift
 from scheduler.catalog.models import ServiceType
-from scheduler.insights import kpis
-from scheduler.insights.models import OfferSearch
+from scheduler.insights import kpis, searches
 from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 
@@ -104,31 +103,14 @@ def seed_one(
         visit(session, m, s, dt.datetime(2026, 11, 30, hour, 0, tzinfo=UTC), status, day, n)
     # Two searches: first window 1 day and 3 days after the search.
     at = dt.datetime(2026, 11, 30, 10, tzinfo=UTC)
-    session.add_all(
-        [
-            OfferSearch(
-                municipality_id=m.id,
-                service_type_id=s.id,
-                searched_at=at,
-                first_window_start=at + dt.timedelta(days=1),
-                offered=5,
-            ),
-            OfferSearch(
-                municipality_id=m.id,
-                service_type_id=s.id,
-                searched_at=at,
-                first_window_start=at + dt.timedelta(days=3),
-                offered=5,
-            ),
-            OfferSearch(
-                municipality_id=m.id,
-                service_type_id=s.id,
-                searched_at=at,
-                first_window_start=None,
-                offered=0,
-            ),
-        ]
-    )
+    for first in (at + dt.timedelta(days=1), at + dt.timedelta(days=3), None):
+        searches.record(
+            session,
+            municipality_id=m.id,
+            service_type_id=s.id,
+            at=at,
+            first_window_start=first,
+        )
     session.flush()
     return m
 

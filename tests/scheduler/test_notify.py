@@ -40,7 +40,7 @@ from scheduler.notify.mailer import SmtpMailer
 from scheduler.notify.models import OutboxMessage
 from scheduler.notify.templates import KINDS, PHONE_PREFIX
 from scheduler.planning.models import ExpertDay
-from scheduler.security import hash_token, token_matches
+from scheduler.security import KeyRing, hash_token, token_matches
 from scheduler.tenants.models import Municipality
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -861,3 +861,30 @@ def test_expert_feed_shows_only_that_experts_planned_visits(
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert [str(e["UID"]) for e in events] == [FEED_UID_PREFIX + uid]
     assert events[0]["DTSTART"].dt == dt.datetime(2026, 6, 15, 9, 10, tzinfo=AMS)
+
+
+# -- the manage token at rest ---------------------------------------------------------------------
+
+
+def test_a_waiting_message_keeps_its_manage_link_encrypted(
+    sessions: sessionmaker[Session], tenant: Tenant, smtp: tuple[SmtpHandler, SmtpMailer]
+) -> None:
+    """With the application's keys, a message that carries the manage link waits in the outbox
+    encrypted (body and invite): the token is nowhere in the row; the e-mail sent has the link."""
+    keys = KeyRing.derive("test-secret-for-the-outbox-tests-0123456789")
+    token = "Pl41nM4n4geT0ken-abcdefghijklmnopqrstuvwxy"
+    visit_id = add_visit(sessions, tenant)
+    message = get_message(
+        sessions, enqueue(sessions, visit_id, "confirmation", manage_token=token, keys=keys)
+    )
+    assert message is not None and message.ics is not None
+    assert token not in message.body and token not in message.ics
+    assert "Beste" not in message.body  # the whole text, not just the link
+    assert f"?token={token}" in outbox.readable(message.body, keys)
+    with pytest.raises(ValueError):
+        outbox.readable(message.body, None)
+    handler, mailer = smtp
+    assert outbox.send_pending(sessions, mailer, now=NOW, keys=keys) == 1
+    (sent,) = handler.received
+    text = sent.get_body(("plain",))
+    assert text is not None and f"?token={token}" in text.get_content()
