@@ -179,7 +179,7 @@ def choose_window(
         return _windows_page(page, service, shown, form=form, hold=hold)
     if chosen and chosen in {o.id for o in shown}:
         # The answers so far (for whom, needs) go on as hidden fields, never in a URL.
-        offer = booking.get_offer(session, municipality, chosen)
+        offer = booking.get_offer(session, municipality, chosen, _keys(page))
         details = forms.form_of(
             {"aanbod": offer.id, "sleutel": new_token(), **needs_form.carried(form)}
         )

@@ -23,6 +23,7 @@ import citizen_world as world
 import httpx
 import pytest
 import sqlalchemy as sa
+from support import free_port
 
 from api.logging_config import JsonFormatter, Redact
 from scheduler.db import make_engine
@@ -38,7 +39,7 @@ TOKEN_SHAPE = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-
 @contextmanager
 def serving(db_url: str, log_path: Path, *, workers: int = 1, **env: str) -> Iterator[str]:
     """``aanhuis serve`` on a free port, its output (both streams) in ``log_path``."""
-    port = world.free_port()
+    port = free_port()
     aanhuis = Path(sys.executable).with_name("aanhuis")
     environment = {
         **os.environ,

@@ -35,6 +35,7 @@ from scheduler.tenants import service as tenants
 ANONYMOUS = {
     ("POST", "/api/v1/municipalities/{slug}/offers"),
     ("POST", "/api/v1/municipalities/{slug}/bookings"),
+    ("POST", "/api/v1/municipalities/{slug}/bookings/lookup"),
 }
 #: Bodies that pass validation, so the answer is about who asks (the rest fail auth first).
 BODIES: dict[str, dict[str, Any]] = {
