@@ -166,3 +166,20 @@ def run_pending(factory: sessionmaker[Session], travel: TravelTimeProvider) -> i
     while run_next(factory, travel) is not None:
         done += 1
     return done
+
+
+def get_day_jobs(
+    session: Session, *, municipality: Municipality, date: dt.date, limit: int = 5
+) -> list[OptimisationJob]:
+    """The day's latest optimisation jobs, newest first (the planner's "come back later" list)."""
+    return list(
+        session.scalars(
+            select(OptimisationJob)
+            .where(
+                OptimisationJob.municipality_id == municipality.id,
+                OptimisationJob.date == date,
+            )
+            .order_by(OptimisationJob.created_at.desc(), OptimisationJob.id)
+            .limit(limit)
+        )
+    )

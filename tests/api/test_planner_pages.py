@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.settings import Settings
 from api.web import planner_kpis
+from api.web.i18n import format_time
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
 from scheduler.booking.models import (
+    ACTIVE_STATUSES,
     Channel,
     Offer,
     Visit,
@@ -42,7 +45,8 @@ from scheduler.capacity.overview import capacity_overview
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.insights import kpis
 from scheduler.notify.models import OutboxMessage
-from scheduler.planning.models import ExpertDay, Proposal
+from scheduler.planning import jobs
+from scheduler.planning.models import ExpertDay, OptimisationJob, Proposal
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.waitlist import service as waitlist
@@ -142,6 +146,26 @@ def site(backend: str, db_url: str) -> Iterator[Site]:
             yield Site(client, make_sessionmaker(engine), facts)
         app.state.engine.dispose()
         engine.dispose()
+
+
+def optimise(site: Site, mode: str = "") -> str:
+    """Press "optimise" on the day page: the job is queued (its page says so), a worker runs it,
+    and the job's page then leads to the proposal; the proposal's URL."""
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": mode} if mode else None)
+    assert r.status_code == 303, r.text[:300]
+    job_url = r.headers["location"]
+    assert job_url.startswith(f"{BASE}/optimalisatie/")
+    waiting = site.client.get(job_url)
+    assert waiting.status_code == 200
+    assert msg("planner.job.queued") in Html(waiting.text).text
+    assert site.client.get(f"{job_url}/status").json()["status"] == "queued"
+    assert jobs.run_pending(site.sessions, TRAVEL) == 1
+    status = site.client.get(f"{job_url}/status").json()
+    assert status["status"] == "done" and status["proposal_url"]
+    done = site.client.get(job_url)
+    assert done.status_code == 303
+    assert done.headers["location"] == status["proposal_url"]
+    return str(status["proposal_url"])
 
 
 def offer_ids(html: str) -> list[str]:
@@ -467,9 +491,7 @@ def test_optimise_then_apply_changes_the_plan(site: Site) -> None:
     site.sign_in("planner")
     day_before = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
     assert msg("planner.day.unplanned.title", count=1) in day_before.text
-    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren")
-    assert r.status_code == 303
-    proposal_url = r.headers["location"]
+    proposal_url = optimise(site)
     proposal_id = proposal_url.rsplit("/", 1)[1]
     page = site.client.get(proposal_url)
     assert page.status_code == 200
@@ -512,8 +534,7 @@ def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) ->
     """A booking cancelled after optimising makes applying refuse: a 409 page explaining it,
     with a button to optimise again, and the plan untouched."""
     site.sign_in("planner")
-    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren")
-    proposal_url = r.headers["location"]
+    proposal_url = optimise(site)
     proposal_id = proposal_url.rsplit("/", 1)[1]
     with site.sessions() as s:
         m = site.municipality(s)
@@ -531,6 +552,138 @@ def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) ->
         proposal = s.get(Proposal, proposal_id)
         assert proposal is not None and proposal.status == "stale"
         assert _day_orders(s, site.facts["municipality_id"]) == orders
+
+
+def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(site: Site) -> None:
+    """Each visit whose expert or start changes is one line in the planner's words ("Bezoek …
+    gaat van A naar B; 10:07 → 11:15"), nothing else is listed, the summary's counts agree with
+    the lines, and the proposed routes are drawn (timeline, tables, map data) next to the current
+    ones; working time (travel + waiting) is the first figure."""
+    waiting = _take_out_of_its_plan(site)
+    site.sign_in("planner")
+    proposal_url = optimise(site, "free")
+    r = site.client.get(proposal_url)
+    assert r.status_code == 200
+    html = Html(r.text)
+    with site.sessions() as s:
+        m = site.municipality(s)
+        tz = ZoneInfo(m.timezone)
+        proposal = s.get(Proposal, proposal_url.rsplit("/", 1)[1])
+        assert proposal is not None
+        names = {e.id: e.name for e in s.scalars(select(Expert))}
+        visits = {
+            v.id: v
+            for v in s.scalars(
+                select(Visit).where(
+                    Visit.date == DAY,
+                    Visit.municipality_id == m.id,
+                    Visit.status.in_(ACTIVE_STATUSES),
+                )
+            )
+        }
+        plan = proposal.plan
+        before, after = proposal.before, proposal.after
+    proposed = {
+        int(x["id"]): (int(r["expert_id"]), dt.datetime.fromisoformat(x["start"]))
+        for r in plan["routes"]
+        for x in r["stops"]
+        if x["type"] == "visit"
+    }
+    moved = {int(x["visit_id"]): x for x in plan["moved"]}
+    expected: dict[str, list[str]] = {"moved": [], "placed": [], "retimed": []}
+    for vid, (eid, start) in proposed.items():
+        v = visits[vid]
+        was = format_time(v.planned_start, tz) if v.planned_start else "–"
+        new_time = format_time(start, tz)
+        if vid == waiting or (vid in moved and moved[vid]["from"] is None):
+            expected["placed"].append(
+                msg(
+                    "planner.change.placed",
+                    reference=v.reference,
+                    target=names[eid],
+                    after=new_time,
+                )
+            )
+        elif vid in moved:
+            expected["moved"].append(
+                msg(
+                    "planner.change.moved",
+                    reference=v.reference,
+                    source=names[moved[vid]["from"]],
+                    target=names[moved[vid]["to"]],
+                    before=was,
+                    after=new_time,
+                )
+            )
+        elif v.planned_start is None or abs(start - v.planned_start) >= dt.timedelta(minutes=1):
+            expected["retimed"].append(
+                msg(
+                    "planner.change.retimed",
+                    reference=v.reference,
+                    expert=names[eid],
+                    before=was,
+                    after=new_time,
+                )
+            )
+    assert expected["placed"], "the visit without a place gets one"
+    listed = html.text_of("wijzigingen")
+    for kind, lines in expected.items():
+        assert len(html.find("li", **{"data-kind": kind})) == len(lines), kind
+        for line in lines:
+            assert line in listed
+    assert not html.find("li", **{"data-kind": "dropped"})
+    assert html.text_of("wijzigingen-samenvatting") == msg(
+        "planner.proposal.changes.summary",
+        moved=len(expected["moved"]),
+        visits=len(visits),
+        retimed=len(expected["retimed"]),
+        placed=len(expected["placed"]),
+    )
+    # The proposed routes: one visit block per visit on the proposal's timeline, one table row
+    # (with coordinates for its map) per visit; the current timeline and map data are there too.
+    svg = re.search(r'<svg[^>]*id="tijdlijn-voorstel".*?</svg>', r.text, re.S)
+    assert svg is not None
+    assert svg.group(0).count('class="aanhuis-tl__visit"') == len(proposed)
+    assert re.search(r'<svg[^>]*id="tijdlijn-nu"', r.text)
+    assert len(html.find("tr", **{"class": "utrecht-table__row aanhuis-planner-stop"})) == len(
+        proposed
+    )
+    assert html.find("section", id="kaart-voorstel")[0]["data-routes"] == ".aanhuis-proposal-route"
+    assert html.find("section", id="kaart-nu")
+    working = html.text_of("cijfer-working")
+    assert f"{round((before['travel_seconds'] + before['waiting_seconds']) / 60)} min" in working
+    assert f"{round((after['travel_seconds'] + after['waiting_seconds']) / 60)} min" in working
+    assert html.find("tr", id="cijfer-balance")
+    # The mode choice proposes again.
+    form = html.find("form", id="opnieuw")[0]
+    assert form["action"] == f"{BASE}/dag/{DAY.isoformat()}/optimaliseren"
+    assert {i["value"] for i in html.find("input", name="modus", type="radio")} == {
+        "keep_experts",
+        "balanced",
+        "free",
+    }
+
+
+def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: Site) -> None:
+    """A queued optimisation is listed on the day page (to come back to); an unknown mode is a
+    422 that queues nothing."""
+    site.sign_in("planner")
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": "fastest"})
+    assert r.status_code == 422
+    with site.sessions() as s:
+        assert s.scalar(select(OptimisationJob.id)) is None
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": "keep_experts"})
+    job_url = r.headers["location"]
+    day = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
+    listed = day.text_of("optimalisaties-lijst")
+    assert msg("planner.jobs.status.queued") in listed
+    assert day.find("a", href=job_url)
+    assert jobs.run_pending(site.sessions, TRAVEL) == 1
+    day = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
+    assert msg("planner.jobs.status.done") in day.text_of("optimalisaties-lijst")
+    with site.sessions() as s:
+        job = s.scalars(select(OptimisationJob)).one()
+    assert day.find("a", href=f"{BASE}/voorstel/{job.proposal_id}")
 
 
 # -- disruption ---------------------------------------------------------------------------------
