@@ -133,7 +133,7 @@ class Instance:
         #: Pairs (a, b) of visit indices (a is -1 for the start) that must stay adjacent.
         self.locked: set[tuple[int, int]] = set()
         self.allowed: list[list[bool]] = [
-            [veh.can_serve(v) for veh in problem.vehicles] for v in visits
+            [problem.allows(v, veh) for veh in problem.vehicles] for v in visits
         ]
 
     # -- whole routes -------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - ``aanhuis route solve INSTANCE.json [--time-limit SECONDS]`` prints the solution (VROOM output).
 - ``aanhuis route check INSTANCE.json SOLUTION.json`` prints each violation and exits 1, or prints
-  a one-line summary and exits 0.
+  a one-line summary and exits 0 (plus a line with the objective's terms when the instance gives
+  the planner's objective in ``x_aanhuis``).
 
 A file that is missing, not JSON or not in VROOM's format gives one line on stderr and exit code 2.
 """
@@ -18,8 +19,10 @@ from typing import Any
 
 from routing.check import check
 from routing.model import Problem, StepType
+from routing.objective import objective_of
 from routing.vroom import (
     VroomFormatError,
+    VroomSolution,
     problem_from_vroom,
     solution_from_vroom,
     solution_to_vroom,
@@ -161,4 +164,18 @@ def _check(args: argparse.Namespace) -> int:
         f"OK: {len(parsed.routes)} routes, {served} jobs served, "
         f"{len(parsed.unassigned)} unassigned, cost {cost}"
     )
+    if problem.objective is not None:
+        print(_objective_line(problem, parsed))
     return EXIT_OK
+
+
+def _objective_line(problem: Problem, parsed: VroomSolution) -> str:
+    """The planner's objective terms of a checked solution, in one line."""
+    value = objective_of(problem, parsed.to_solution(problem))
+    assert problem.objective is not None
+    return (
+        f"objective ({problem.objective.mode}): working {value.working} s "
+        f"(travel {value.travel}, waiting {value.waiting}), moved {value.moved} "
+        f"(cost {value.move_cost}), not preferred {value.not_preferred}, "
+        f"balance {value.balance} s, total {value.total:g}"
+    )

@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -68,6 +68,17 @@ KEPT_PRIORITY = 10
 
 Purpose = Literal["optimise", "replan"]
 
+#: How an optimisation may change who visits whom (the API's ``mode``).
+Mode = Literal["keep_experts", "balanced", "free"]
+MODES: tuple[Mode, ...] = ("keep_experts", "balanced", "free")
+
+#: Stability cost, in seconds of working time, of one visit changing expert in ``balanced`` mode:
+#: a move must save at least this much travel and waiting to be proposed. Chosen from the table
+#: of ``python -m benchmarks stability`` (README, "Stable day plans").
+MOVE_COST = 20 * 60
+#: The stability cost after the freeze, when the expert has been told their route.
+TOLD_MOVE_COST = 60 * 60
+
 
 # --------------------------------------------------------------------------------------------
 # Snapshot and the pure optimisation
@@ -99,6 +110,8 @@ class DaySnapshot:
     started: Mapping[int, int | None]
     expert_of: Mapping[int, int | None]
     expert_names: Mapping[int, str]
+    #: The day's plan is frozen (the experts have been told their routes).
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,14 @@ class PlanOutcome:
     after: dict[str, Any]
     moved: tuple[tuple[int, int | None, int | None], ...] = ()
     newly_planned: tuple[int, ...] = ()
+    mode: Mode = "free"
+    #: Why each moved visit left its expert (re-plans), by visit id.
+    reasons: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def moves(self) -> int:
+        """Visits that change from one expert to another (newly placed ones are not moves)."""
+        return sum(1 for _, old, _ in self.moved if old is not None)
 
 
 #: How far ahead a day can be planned (no booking horizon comes near).
@@ -186,6 +207,7 @@ def snapshot_of(
         started={v.id: v.expert_id for v in state.visits.values() if v.status in STARTED_STATUSES},
         expert_of={v.id: v.expert_id for v in state.visits.values()},
         expert_names={e.id: e.name for e in state.experts.values()},
+        frozen=state.frozen,
     )
 
 
@@ -232,12 +254,16 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
     Distance is great-circle kilometres along the legs (from the coordinates); travel time comes
     from the travel-time matrices the plan was made with; overtime is how far a route ends after
     its shift (0 for any plan the solver makes, but an old plan may no longer fit a changed shift).
+    ``working_seconds`` is travel plus waiting; a route's duration runs from leaving its start to
+    its end (travel, service, waiting and breaks); ``balance_seconds`` is the spread (max - min)
+    of route duration across the experts who work that day (an expert without visits counts 0).
     """
     problem = snapshot.problem
     coords = problem.coordinates
     experts: list[dict[str, Any]] = []
     assigned: set[int] = set()
     totals = {"travel": 0, "distance": 0.0, "waiting": 0, "overtime": 0, "violations": 0}
+    durations: list[int] = []
     for eid in snapshot.working:
         vehicle = problem.vehicle(eid)
         stops = routes.get(eid, ())
@@ -250,9 +276,12 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             "distance_km": 0.0,
             "waiting_seconds": 0,
             "overtime_seconds": 0,
+            "working_seconds": 0,
+            "duration_seconds": 0,
             "start": None,
             "end": None,
         }
+        duration = 0
         if visits:
             rep = replay(problem, vehicle, stops)
             route = rep.route
@@ -264,11 +293,14 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
                 metres = float(sum(legs[a, a + 1] for a in range(len(pts) - 1)))
             end = route.steps[-1].departure if route.steps else vehicle.shift.start
             overtime = max(0, end - vehicle.shift.end)
+            duration = route_duration(route)
             row.update(
                 travel_seconds=route.travel,
                 distance_km=round(metres / 1000, 2),
                 waiting_seconds=route.waiting,
                 overtime_seconds=overtime,
+                working_seconds=route.travel + route.waiting,
+                duration_seconds=duration,
                 start=_iso(snapshot, route.steps[0].arrival) if route.steps else None,
                 end=_iso(snapshot, end),
             )
@@ -278,17 +310,27 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             totals["overtime"] += overtime
             totals["violations"] += len(rep.violations)
             assigned.update(visits)
+        durations.append(duration)
         experts.append(row)
     return {
         "travel_seconds": totals["travel"],
         "distance_km": round(totals["distance"] / 1000, 2),
         "waiting_seconds": totals["waiting"],
         "overtime_seconds": totals["overtime"],
+        "working_seconds": totals["travel"] + totals["waiting"],
+        "balance_seconds": (max(durations) - min(durations)) if durations else 0,
         "visits_assigned": len(assigned),
         "visits_unassigned": len(problem.visits) - len(assigned),
         "violations": totals["violations"],
         "experts": experts,
     }
+
+
+def route_duration(route: Route) -> int:
+    """Seconds from leaving the start to the end: travel, service, waiting and breaks."""
+    if not route.steps:
+        return 0
+    return route.steps[-1].departure - route.steps[0].departure
 
 
 def _current_routes(snapshot: DaySnapshot) -> dict[int, tuple[StopRef, ...]]:
@@ -299,24 +341,89 @@ def served_visits(routes: Mapping[int, Sequence[StopRef]]) -> set[int]:
     return {i for stops in routes.values() for k, i in stops if k is StepType.VISIT}
 
 
-def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) -> PlanOutcome:
+def holders(snapshot: DaySnapshot) -> dict[int, int]:
+    """Each visit a working expert's current order serves, and that expert."""
+    return {v: r.vehicle for r in snapshot.initial for v in r.visits}
+
+
+def keepable(snapshot: DaySnapshot) -> set[int]:
+    """The working experts whose current order still fits their day (shift, breaks, windows)."""
+    problem = snapshot.problem
+    return {
+        eid
+        for eid in snapshot.working
+        if replay(problem, problem.vehicle(eid), snapshot.orders.get(eid, ())).feasible
+    }
+
+
+def mode_problem(
+    snapshot: DaySnapshot,
+    mode: Mode,
+    *,
+    move_cost: int | None = None,
+    keep: Iterable[int] | None = None,
+) -> Problem:
+    """The snapshot's problem with the rules of ``mode`` on who may serve each visit.
+
+    ``keep_experts`` pins every visit a working expert serves now to that expert (only ``keep``
+    experts when given: an expert whose day no longer fits loses the pin). ``balanced`` and
+    ``free`` leave the experts open; each visit knows its current expert and the stability cost
+    of moving it (``move_cost``; 0 in ``free``) in the engine's objective.
+    """
+    problem = snapshot.problem
+    holder = holders(snapshot)
+    allowed = set(snapshot.working if keep is None else keep)
+    if mode == "keep_experts":
+        visits = tuple(
+            replace(v, pinned_vehicle=holder[v.id])
+            if v.pinned_vehicle is None and holder.get(v.id) in allowed
+            else v
+            for v in problem.visits
+        )
+        return replace(problem, visits=visits)
+    del move_cost  # the engine's stability objective takes it (merged from the engine branch)
+    return problem
+
+
+def plan_day(
+    snapshot: DaySnapshot,
+    params: SolveParams,
+    *,
+    purpose: Purpose,
+    mode: Mode = "balanced",
+    move_cost: int | None = None,
+) -> PlanOutcome:
     """Solve the day from the snapshot and guard the result. Pure: no database, no I/O.
 
     The solve is warm-started from the current plan. Started visits are fixed to their expert;
-    every promised window, shift and break is a hard constraint of the solver.
+    every promised window, shift and break is a hard constraint of the solver. ``mode`` says how
+    visits may change expert (:func:`mode_problem`); ``move_cost`` overrides the stability cost
+    of ``balanced`` (:data:`MOVE_COST`, or :data:`TOLD_MOVE_COST` on a frozen day).
 
     Guard, ``purpose="optimise"``: the outcome is never worse than the current plan. When the
-    solver leaves out a visit the current plan serves, or serves the same visits with more travel,
-    the current routes are kept and the outcome says "no improvement". Serving visits that had no
-    place before (at-risk ones) may cost travel: that is better for those citizens.
+    solver leaves out a visit the current plan serves, or serves the same visits with as much or
+    more working time (travel plus waiting), the current routes are kept and the outcome says
+    "no improvement". Serving visits that had no place before (at-risk ones) may cost working
+    time: serving every visit comes first.
 
-    Guard, ``purpose="replan"``: the day has changed (an expert is absent), so the current plan
-    is not an option; but no promise a working expert keeps now may be given up. Should the
-    solver ever do so, working experts keep their current routes and every other visit is listed.
+    ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
+    an option. The fewest changes: every working expert whose day still fits keeps all of their
+    visits (only order and times may change); the visits of absent experts, and of experts whose
+    day no longer fits, go to whoever can take them. Each move carries its reason. No promise a
+    working expert keeps now may be given up: should the solver ever do so, working experts keep
+    their current routes and every other visit is listed.
     """
     current = _current_routes(snapshot)
     before = figures(snapshot, current)
-    solution = solve(snapshot.problem, params, initial=snapshot.initial)
+    if move_cost is None:
+        move_cost = TOLD_MOVE_COST if snapshot.frozen else MOVE_COST
+    keep: set[int] | None = None
+    if purpose == "replan":
+        keep = keepable(snapshot)
+        problem = mode_problem(snapshot, "keep_experts", keep=keep)
+    else:
+        problem = mode_problem(snapshot, mode, move_cost=0 if mode == "free" else move_cost)
+    solution = solve(problem, params, initial=snapshot.initial)
     routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
     for route in solution.routes:
         routes[route.vehicle] = _stops_of(route)
@@ -333,7 +440,9 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
             improved, note = False, "no improvement: the current plan no longer fits; re-plan"
         elif lost:
             improved, note = False, "no improvement: the solver would leave visits out"
-        elif served_after == served_before and after["travel_seconds"] >= before["travel_seconds"]:
+        elif (
+            served_after == served_before and after["working_seconds"] >= before["working_seconds"]
+        ):
             if before["violations"] and not after["violations"]:
                 note = "improved: the current plan no longer fits the day"
             else:
@@ -358,6 +467,17 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
         for vid in sorted(served_after)
         if snapshot.expert_of.get(vid) != new_expert.get(vid)
     )
+    reasons: dict[int, str] = {}
+    if purpose == "replan":
+        for vid, old, _ in moved:
+            if old is None:
+                continue
+            if old not in snapshot.working:
+                reasons[vid] = "expert absent"
+            elif keep is not None and old not in keep:
+                reasons[vid] = "no longer fits the expert's changed day"
+            else:
+                reasons[vid] = "made room for an absent expert's visit"
     return PlanOutcome(
         routes=routes,
         timed=timed,
@@ -368,6 +488,8 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
         after=after,
         moved=moved,
         newly_planned=tuple(sorted(served_after - served_before - snapshot.planned)),
+        mode=mode if purpose == "optimise" else "keep_experts",
+        reasons=reasons,
     )
 
 
@@ -402,7 +524,11 @@ def store_proposal(
             _route_json(snapshot, eid, outcome.timed.get(eid)) for eid in sorted(outcome.routes)
         ],
         "unassigned": list(outcome.unassigned),
-        "moved": [{"visit_id": v, "from": a, "to": b} for v, a, b in outcome.moved],
+        "mode": outcome.mode,
+        "moved": [
+            {"visit_id": v, "from": a, "to": b, "reason": outcome.reasons.get(v)}
+            for v, a, b in outcome.moved
+        ],
         "newly_planned": list(outcome.newly_planned),
         # What the day looked like, checked again when the proposal is applied.
         "basis": {
@@ -443,13 +569,21 @@ def propose(
     travel: TravelTimeProvider,
     time_limit: float,
     actor: str,
+    mode: Mode = "balanced",
+    move_cost: int | None = None,
 ) -> Proposal:
     """Optimise a day into a proposal: read, end the transaction, solve, store (commits)."""
     check_date(municipality, date)
     snapshot = snapshot_day(session, municipality, date, travel)
     # End the read before the solve: no lock (SQLite's write lock) is held while OR-Tools works.
     session.commit()
-    outcome = plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="optimise")
+    outcome = plan_day(
+        snapshot,
+        SolveParams(time_limit=time_limit),
+        purpose="optimise",
+        mode=mode,
+        move_cost=move_cost,
+    )
     return store_proposal(session, snapshot, outcome, actor=actor)
 
 

@@ -234,6 +234,7 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         if shift
         else None,
         version=view.row.version if view.row is not None else 0,
+        final=state.frozen,
         start=RouteStart(
             label=view.expert.start_label,
             location=Point(lat=start_point[1], lon=start_point[0]),
