@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.web.i18n import Translator
 from scheduler.errors import InvalidInput
 from scheduler.planning import jobs
+from scheduler.planning import service as planning
 from scheduler.planning.models import OptimisationJob
 from scheduler.tenants.models import Municipality
 
@@ -62,16 +63,21 @@ def queue(
     time_limit: float,
     actor: str,
 ) -> OptimisationJob:
-    """Queue the day's optimisation in ``mode`` for a worker; commits."""
+    """Queue the day's optimisation in ``mode`` (one of :data:`MODES`) for a worker; commits."""
+    chosen: planning.Mode = next(m for m in planning.MODES if m == mode)
     return jobs.enqueue(
-        session, municipality=municipality, date=date, time_limit=time_limit, actor=actor
+        session,
+        municipality=municipality,
+        date=date,
+        time_limit=time_limit,
+        actor=actor,
+        mode=chosen,
     )
 
 
 def job_mode(job: OptimisationJob) -> str:
-    """The mode a job was queued with (the default for jobs from before modes existed)."""
-    mode = getattr(job, "mode", None)
-    return mode if mode in MODES else DEFAULT_MODE
+    """The mode a job was queued with (the default for anything unknown)."""
+    return job.mode if job.mode in MODES else DEFAULT_MODE
 
 
 @dataclass(frozen=True)

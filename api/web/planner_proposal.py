@@ -187,16 +187,15 @@ def _km(value: float, t: Translator) -> str:
 
 def working_seconds(figures: DayFigures) -> int:
     """Travel plus waiting: what the day costs besides the visits themselves."""
-    given = int(getattr(figures, "working_seconds", 0) or 0)
-    return given or figures.travel_seconds + figures.waiting_seconds
+    # Proposals stored before the figure existed read it as 0: computed from its parts then.
+    return figures.working_seconds or figures.travel_seconds + figures.waiting_seconds
 
 
 def balance_seconds(figures: DayFigures) -> int:
     """The spread (longest − shortest) of the experts' route durations, as the plan reports it;
     for plans from before it reported it, from each route's first arrival to its end."""
-    given = getattr(figures, "balance_seconds", None)
-    if given:
-        return int(given)
+    if figures.balance_seconds or any(e.duration_seconds for e in figures.experts):
+        return figures.balance_seconds
     durations = [
         (e.end - e.start).total_seconds() if e.start and e.end else 0.0 for e in figures.experts
     ]
@@ -516,7 +515,7 @@ def _proposal_page(
     unassigned = visit_lines(state, [i for i in proposal.unassigned if i in state.visits], t)
     chart = pair_chart(pairs, fmt=lambda v: t("planner.minutes", minutes=round(v)))
     counts = {k: sum(1 for c in changes if c.kind == k) for k in ("moved", "placed", "retimed")}
-    mode = getattr(proposal, "mode", None)
+    mode = proposal.mode
     pp.page.headers["Content-Security-Policy"] = map_csp(tiles)
     return pp.render(
         "planner/proposal.html",

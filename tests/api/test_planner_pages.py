@@ -654,6 +654,8 @@ def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(s
     assert f"{round((before['travel_seconds'] + before['waiting_seconds']) / 60)} min" in working
     assert f"{round((after['travel_seconds'] + after['waiting_seconds']) / 60)} min" in working
     assert html.find("tr", id="cijfer-balance")
+    assert plan["mode"] == "free"
+    assert html.text_of("werkwijze") == msg("planner.proposal.mode", mode=msg("planner.mode.free"))
     # The mode choice proposes again.
     form = html.find("form", id="opnieuw")[0]
     assert form["action"] == f"{BASE}/dag/{DAY.isoformat()}/optimaliseren"
@@ -683,6 +685,10 @@ def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: 
     assert msg("planner.jobs.status.done") in day.text_of("optimalisaties-lijst")
     with site.sessions() as s:
         job = s.scalars(select(OptimisationJob)).one()
+        assert job.mode == "keep_experts"
+        proposal = s.get(Proposal, job.proposal_id)
+        assert proposal is not None and proposal.plan["mode"] == "keep_experts"
+        assert proposal.plan["moved"] == []
     assert day.find("a", href=f"{BASE}/voorstel/{job.proposal_id}")
 
 
