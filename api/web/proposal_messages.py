@@ -126,3 +126,48 @@ PROPOSAL_MESSAGES: dict[str, dict[str, str]] = {
         "working time in minutes; the table below has every figure.",
     ),
 }
+
+PROPOSAL_MESSAGES |= {
+    # The route app: waiting for the window, and the confirm step of "not home"
+    "expert.visit.wait": _n("Aanbellen", "Ring the bell"),
+    "expert.visit.wait_until": _n("wacht tot {time}", "wait until {time}"),
+    "expert.visit.wait_arrival": _n(
+        "(je bent er om {time}, vóór het afgesproken tijdvak)",
+        "(you arrive at {time}, before the agreed window)",
+    ),
+    "expert.not_home.title": _n(
+        "Niemand thuis bij bezoek {number}?", "Nobody home at visit {number}?"
+    ),
+    "expert.not_home.lead": _n(
+        "Weet je het zeker? Het bezoek is dan afgelopen. De inwoner krijgt een bericht met "
+        "nieuwe momenten, en de planner ziet het bij Bellen.",
+        "Are you sure? The visit then ends. The resident gets a message with new times, and "
+        "the planner sees it under Calls.",
+    ),
+    "expert.not_home.note": _n("Notitie (niet verplicht)", "Note (optional)"),
+    "expert.not_home.note.hint": _n(
+        "Bijvoorbeeld: briefje in de bus gedaan. Schrijf geen gevoelige gegevens op.",
+        "For example: left a note in the letterbox. Do not write down sensitive details.",
+    ),
+    "expert.not_home.confirm": _n("Ja, niemand thuis", "Yes, nobody home"),
+    "expert.not_home.cancel": _n("Nee, terug", "No, go back"),
+    "expert.not_home.back": _n("Terug naar je route", "Back to your route"),
+    "expert.not_home.not_now.title": _n("Nu nog niet", "Not yet"),
+    "expert.not_home.not_now": _n(
+        "Je kunt “niet thuis” pas melden als je onderweg bent of er bent.",
+        "You can report “not home” once you are on your way or there.",
+    ),
+    # The planner's call list: visits nobody was home for
+    "planner.calls.not_home.title": _n("Niemand thuis ({count})", "Nobody home ({count})"),
+    "planner.calls.not_home.lead": _n(
+        "Bij deze bezoeken deed niemand open (de afgelopen 7 dagen). De inwoner kreeg een "
+        "bericht met nieuwe momenten. Bel als er nog geen nieuwe afspraak is.",
+        "Nobody opened the door at these visits (the last 7 days). The resident got a message "
+        "with new times. Call if there is no new appointment yet.",
+    ),
+    "planner.calls.not_home.note": _n("Notitie van de medewerker", "The expert's note"),
+    "planner.calls.not_home.book": _n(
+        "Nieuwe afspraak maken voor {reference}", "Book a new visit for {reference}"
+    ),
+    "message.not_home": _n("Niet thuis: nieuwe afspraak", "Not home: new appointment"),
+}
