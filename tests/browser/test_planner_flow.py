@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from planner_world import DAY, PEER, SLUG, frozen_clock, seeded
+from planner_world import DAY, PEER, SLUG, TRAVEL, frozen_clock, seeded
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.web.messages import MESSAGES
+from scheduler.planning import jobs
 from scheduler.planning.models import ExpertDay, Proposal
 
 pytestmark = pytest.mark.browser
@@ -124,13 +125,63 @@ def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
     assert_accessible(page, "day")
     screenshot(page, "planner-3-day")
 
+    # Optimising is queued: the job's page shows progress and opens the proposal by itself
+    # once a worker has run it (here the test is the worker).
+    page.get_by_role("radio", name=text("planner.mode.free")).check()
     page.get_by_role("button", name=text("planner.day.optimise")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    expect(page.locator("#voortgang")).to_have_text(text("planner.job.queued"))
+    expect(page.get_by_role("link", name=text("planner.job.refresh"))).to_be_visible()
+    assert_accessible(page, "optimisation queued")
+    screenshot(page, "planner-4-queued")
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         text("planner.proposal.title", date="").strip()
     )
+    proposal_id = page.url.rsplit("/", 1)[1]
+    with server.sessions() as s:
+        stored = s.get(Proposal, proposal_id)
+        assert stored is not None
+        plan = stored.plan
+    served = sum(1 for r in plan["routes"] for x in r["stops"] if x["type"] == "visit")
+    moves = sum(1 for m in plan["moved"] if m["from"] is not None)
+    assert plan["mode"] == "free"
+    expect(page.locator("#werkwijze")).to_have_text(
+        text("planner.proposal.mode", mode=text("planner.mode.free"))
+    )
+    # Each change in words; the proposal's routes on its timeline and map, next to now.
+    expect(page.locator("#wijzigingen-samenvatting")).to_be_visible()
+    expect(page.locator("#wijzigingen li[data-kind='moved']")).to_have_count(moves)
+    if moves:
+        expect(page.locator("#wijzigingen li[data-kind='moved']").first).to_contain_text(" → ")
+    expect(page.locator("#cijfer-working")).to_contain_text("min")
+    expect(page.locator("#cijfer-balance")).to_contain_text("min")
+    expect(page.locator("svg#tijdlijn-nu")).to_be_visible()
+    after = page.locator("svg#tijdlijn-voorstel")
+    expect(after).to_be_visible()
+    expect(after.locator("rect.aanhuis-tl__visit")).to_have_count(served)
+    expect(page.locator("#kaart-nu")).to_be_visible()
+    expect(page.locator("#kaart-voorstel")).to_be_visible()
+    expect(page.locator("#kaart-voorstel .aanhuis-map-pin")).to_have_count(served)
+    expect(page.locator("#kaart-nu .aanhuis-map-pin")).to_have_count(planned)
+    expect(page.locator(".aanhuis-proposal-route tr.aanhuis-planner-stop")).to_have_count(served)
     expect(page.locator("#cijfer-travel")).to_contain_text("min")
     assert_accessible(page, "proposal")
-    screenshot(page, "planner-4-proposal")
+    screenshot(page, "planner-5-proposal")
+
+    # Another mode: the same experts keep their visits; nothing moves.
+    page.get_by_role("radio", name=text("planner.mode.keep_experts")).check()
+    page.get_by_role("button", name=text("planner.mode.again")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
+    assert page.url.rsplit("/", 1)[1] != proposal_id
+    expect(page.locator("#werkwijze")).to_have_text(
+        text("planner.proposal.mode", mode=text("planner.mode.keep_experts"))
+    )
+    expect(page.locator("#wijzigingen li[data-kind='moved']")).to_have_count(0)
+    expect(page.get_by_role("radio", name=text("planner.mode.keep_experts"))).to_be_checked()
     proposal_id = page.url.rsplit("/", 1)[1]
 
     page.get_by_role("button", name=text("planner.proposal.apply")).click()
@@ -146,7 +197,7 @@ def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
     expect(page.locator("#kpi-utilisation svg.aanhuis-chart").first).to_be_visible()
     expect(page.get_by_role("link", name=text("planner.kpi.csv"))).to_be_visible()
     assert_accessible(page, "kpis")
-    screenshot(page, "planner-5-kpis")
+    screenshot(page, "planner-6-kpis")
     assert errors == []
 
 
