@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.commands.server import start_job_runner
 from api.settings import Settings
 from api.web import planner_kpis
 from api.web.i18n import format_time
@@ -690,6 +693,25 @@ def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: 
         assert proposal is not None and proposal.plan["mode"] == "keep_experts"
         assert proposal.plan["moved"] == []
     assert day.find("a", href=f"{BASE}/voorstel/{job.proposal_id}")
+
+
+def test_the_demo_runs_queued_optimisations_itself(site: Site, db_url: str) -> None:
+    """`aanhuis demo` has no separate worker: its job thread turns a queued optimisation into a
+    proposal, so the planner's page opens it without anyone starting `aanhuis worker`."""
+    site.sign_in("planner")
+    job_url = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren").headers["location"]
+    stop = threading.Event()
+    runner = start_job_runner(Settings(database_url=db_url), poll=0.2, stop=stop)
+    try:
+        deadline = time.monotonic() + 30
+        while site.client.get(f"{job_url}/status").json()["status"] != "done":
+            assert time.monotonic() < deadline, "the demo's job thread did not run the job"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert site.client.get(job_url).headers["location"].startswith(f"{BASE}/voorstel/")
 
 
 # -- disruption ---------------------------------------------------------------------------------
