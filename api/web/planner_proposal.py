@@ -82,9 +82,15 @@ def optimise(
     return pp.redirect(f"{pp.base}/optimalisatie/{job.id}")
 
 
+#: A job still queued after this long probably has no worker to run it: the page says so.
+SLOW_QUEUE = dt.timedelta(seconds=30)
+
+
 def _job_text(job: OptimisationJob, t: Translator) -> str:
     if job.status == "running":
         return t("planner.job.running", seconds=round(job.time_limit))
+    if job.status == "queued" and clock.now() - job.created_at > SLOW_QUEUE:
+        return t("planner.job.queued") + " " + t("planner.job.slow")
     return t(f"planner.job.{job.status}")
 
 

@@ -35,6 +35,12 @@ PROPOSAL_MESSAGES: dict[str, dict[str, str]] = {
         "De computer rekent (hooguit {seconds} seconden).",
         "The computer is working (at most {seconds} seconds).",
     ),
+    "planner.job.slow": _n(
+        "Dit duurt langer dan normaal. Er moet een achtergrondproces draaien (aanhuis worker); "
+        "vraag je beheerder als het niet opschiet.",
+        "This takes longer than usual. A background process must be running (aanhuis worker); "
+        "ask your administrator if nothing happens.",
+    ),
     "planner.job.done": _n("Klaar. Het voorstel staat klaar.", "Done. The proposal is ready."),
     "planner.job.failed": _n("Het optimaliseren is mislukt.", "The optimisation failed."),
     "planner.job.progress": _n("Voortgang", "Progress"),

@@ -31,9 +31,10 @@ from api.app import create_app
 from api.commands.server import start_job_runner
 from api.settings import Settings
 from api.web import planner_kpis
-from api.web.i18n import format_time
+from api.web.i18n import Translator, format_time
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
+from api.web.planner_proposal import change_lines
 from scheduler.booking.models import (
     ACTIVE_STATUSES,
     Channel,
@@ -45,11 +46,13 @@ from scheduler.booking.models import (
 )
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, TravelMode
 from scheduler.capacity.overview import capacity_overview
+from scheduler.day import state as day_state
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.insights import kpis
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning import jobs
 from scheduler.planning.models import ExpertDay, OptimisationJob, Proposal
+from scheduler.planning.schemas import DayFigures, MoveRead, ProposalRead, RouteRead, StopRead
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.waitlist import service as waitlist
@@ -161,6 +164,8 @@ def optimise(site: Site, mode: str = "") -> str:
     waiting = site.client.get(job_url)
     assert waiting.status_code == 200
     assert msg("planner.job.queued") in Html(waiting.text).text
+    # Without script, the refresh link is the way on.
+    assert Html(waiting.text).find("a", id="vernieuwen")[0]["href"] == job_url
     assert site.client.get(f"{job_url}/status").json()["status"] == "queued"
     assert jobs.run_pending(site.sessions, TRAVEL) == 1
     status = site.client.get(f"{job_url}/status").json()
@@ -669,6 +674,93 @@ def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(s
     }
 
 
+def test_a_move_and_a_new_time_read_as_the_planner_says_them(site: Site) -> None:
+    """One visit handed from its expert to a colleague an hour later, one kept but 30 minutes
+    later: exactly two lines, "Bezoek X gaat van A naar B; 10:07 → 11:07" and "Bezoek Y blijft
+    bij A; …", whatever else the proposal holds unchanged."""
+    with site.sessions() as s:
+        m = site.municipality(s)
+        state = day_state.load_day(s, m, DAY)
+        tz = state.tz
+        by_expert: dict[int, list[Visit]] = {}
+        for v in state.visits.values():
+            if v.expert_day_id is not None and v.planned_start is not None:
+                by_expert.setdefault(v.expert_id or 0, []).append(v)
+        (a, mine), (b, _) = sorted(by_expert.items(), key=lambda kv: -len(kv[1]))[:2]
+        handed, later = sorted(mine, key=lambda v: v.planned_start or NOW)[:2]
+        names = {e.id: e.name for e in state.experts.values()}
+
+        def stop(v: Visit, shift: dt.timedelta) -> StopRead:
+            assert v.planned_arrival and v.planned_start and v.planned_end
+            return StopRead(
+                type="visit",
+                id=v.id,
+                arrival=v.planned_arrival + shift,
+                start=v.planned_start + shift,
+                end=v.planned_end + shift,
+            )
+
+        routes: dict[int, list[StopRead]] = {}
+        for v in state.visits.values():
+            if v.expert_day_id is None or v.expert_id is None:
+                continue
+            shift = dt.timedelta(0)
+            expert = v.expert_id
+            if v.id == handed.id:
+                shift, expert = dt.timedelta(hours=1), b
+            elif v.id == later.id:
+                shift = dt.timedelta(minutes=30)
+            routes.setdefault(expert, []).append(stop(v, shift))
+        figures = DayFigures(
+            travel_seconds=0,
+            distance_km=0,
+            waiting_seconds=0,
+            overtime_seconds=0,
+            visits_assigned=0,
+            visits_unassigned=0,
+            violations=0,
+            experts=[],
+        )
+        proposal = ProposalRead(
+            id="x",
+            date=DAY,
+            status="open",
+            mode="free",
+            base_version=0,
+            improved=True,
+            note="",
+            before=figures,
+            after=figures,
+            routes=[RouteRead(expert_id=e, expert=names[e], stops=r) for e, r in routes.items()],
+            unassigned=[],
+            moved=[MoveRead(visit_id=handed.id, from_expert_id=a, to_expert_id=b)],
+            moves=1,
+            newly_planned=[],
+            created_at=NOW,
+            created_by="test",
+            applied_at=None,
+        )
+        lines = change_lines(proposal, state, names, Translator("nl"))
+
+    def hhmm(instant: dt.datetime) -> str:
+        return format_time(instant, tz)
+
+    assert handed.planned_start and later.planned_start
+    assert [(c.kind, c.text) for c in lines] == [
+        (
+            "moved",
+            f"Bezoek {handed.reference} gaat van {names[a]} naar {names[b]}; "
+            f"{hhmm(handed.planned_start)} → "
+            f"{hhmm(handed.planned_start + dt.timedelta(hours=1))}",
+        ),
+        (
+            "retimed",
+            f"Bezoek {later.reference} blijft bij {names[a]}; {hhmm(later.planned_start)} → "
+            f"{hhmm(later.planned_start + dt.timedelta(minutes=30))}",
+        ),
+    ]
+
+
 def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: Site) -> None:
     """A queued optimisation is listed on the day page (to come back to); an unknown mode is a
     422 that queues nothing."""
@@ -683,6 +775,14 @@ def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: 
     listed = day.text_of("optimalisaties-lijst")
     assert msg("planner.jobs.status.queued") in listed
     assert day.find("a", href=job_url)
+    assert msg("planner.job.slow") not in site.client.get(f"{job_url}/status").json()["text"]
+    with site.sessions() as s:
+        queued = s.scalars(select(OptimisationJob)).one()
+        queued.created_at = NOW - dt.timedelta(minutes=1)
+        s.commit()
+    # Still queued a minute later: no worker runs, and the page says what is needed.
+    assert msg("planner.job.slow") in site.client.get(f"{job_url}/status").json()["text"]
+    assert msg("planner.job.slow") in Html(site.client.get(job_url).text).text_of("voortgang")
     assert jobs.run_pending(site.sessions, TRAVEL) == 1
     day = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
     assert msg("planner.jobs.status.done") in day.text_of("optimalisaties-lijst")
