@@ -1,12 +1,13 @@
 """The planner's pages: ``/planner/{slug}/…`` for a municipality's planners (and admins).
 
 This module holds what every planner page shares — who may see them, the section navigation,
-rendering — and the overview and phone-task pages. The other sections live next to it:
-one module per page family of capacity — ``planner_heatmap``, ``planner_experts``,
-``planner_shifts``, ``planner_absences`` (and disruption), ``planner_closures``,
-``planner_services``, all answering through ``planner_changes`` (what a change did to booked
-visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on
-behalf of a caller, finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
+rendering — and the overview and phone-task pages (with the visits nobody was home for). The
+other sections live next to it: one module per page family of capacity — ``planner_heatmap``,
+``planner_experts``, ``planner_shifts``, ``planner_absences`` (and disruption),
+``planner_closures``, ``planner_services``, all answering through ``planner_changes`` (what a
+change did to booked visits) — and ``planner_day`` (day view), ``planner_proposal`` (queued
+optimisation, the proposal explained, apply), ``planner_desk`` (booking on behalf of a caller,
+finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
 ``api.routers.planner_pages`` mounts them all.
 
 Access: the session cookie of ``/login`` (:data:`api.deps.SESSION_COOKIE`). Nobody signed in is
