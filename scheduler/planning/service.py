@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from routing import model as routing_model
 from routing.model import InitialRoute, Objective, Problem, Route, Solution, StepType
-from routing.objective import ObjectiveValue, objective_of
+from routing.objective import ObjectiveValue, objective_of, route_duration
 from routing.replay import StopRef, replay
 from routing.solver import SolveParams, solve
 from routing.travel import TravelTimeProvider, haversine_m
@@ -258,7 +258,8 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
     its shift (0 for any plan the solver makes, but an old plan may no longer fit a changed shift).
     ``working_seconds`` is travel plus waiting; a route's duration runs from leaving its start to
     its end (travel, service, waiting and breaks); ``balance_seconds`` is the spread (max - min)
-    of route duration across the experts who work that day (an expert without visits counts 0).
+    of route duration across the experts who work that day and have visits, as
+    :func:`routing.objective.balance_seconds` counts it.
     """
     problem = snapshot.problem
     coords = problem.coordinates
@@ -283,7 +284,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             "start": None,
             "end": None,
         }
-        duration = 0
         if visits:
             rep = replay(problem, vehicle, stops)
             route = rep.route
@@ -296,6 +296,7 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             end = route.steps[-1].departure if route.steps else vehicle.shift.start
             overtime = max(0, end - vehicle.shift.end)
             duration = route_duration(route)
+            durations.append(duration)
             row.update(
                 travel_seconds=route.travel,
                 distance_km=round(metres / 1000, 2),
@@ -312,7 +313,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             totals["overtime"] += overtime
             totals["violations"] += len(rep.violations)
             assigned.update(visits)
-        durations.append(duration)
         experts.append(row)
     return {
         "travel_seconds": totals["travel"],
@@ -326,13 +326,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
         "violations": totals["violations"],
         "experts": experts,
     }
-
-
-def route_duration(route: Route) -> int:
-    """Seconds from leaving the start to the end: travel, service, waiting and breaks."""
-    if not route.steps:
-        return 0
-    return route.steps[-1].departure - route.steps[0].departure
 
 
 def _current_routes(snapshot: DaySnapshot) -> dict[int, tuple[StopRef, ...]]:
