@@ -89,7 +89,8 @@ def _violations(session: Any, municipality: Municipality, day: dt.date) -> list[
     """The stored day exported as VROOM problem and solution, judged by ``routing.check``."""
     state = day_state.load_day(session, municipality, day)
     problem, _, orders = day_state.problem_of(state, TRAVEL)
-    routes, served = [], set()
+    routes: list[Any] = []
+    served: set[int] = set()
     for eid, stops in orders.items():
         if any(k is StepType.VISIT for k, _ in stops):
             routes.append(replay(problem, problem.vehicle(eid), stops).route)
