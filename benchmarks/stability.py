@@ -48,7 +48,7 @@ from scheduler.tenants.models import Municipality
 FULL = [demo.DemoSize(experts=15, days=10, fill=0.6, seed=s) for s in (21, 22)]
 QUICK = [demo.DemoSize(experts=6, days=3, fill=0.6, seed=21)]
 #: Move costs of ``balanced`` in the table (seconds of working time per visit that moves).
-MOVE_COSTS = (300, 600, 1200, 1800, 3600)
+MOVE_COSTS = (300, 600, 720, 900, 1200, 1800, 3600)
 TRAVEL = HaversineTravel()
 
 
