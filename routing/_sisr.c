@@ -33,7 +33,7 @@ typedef int64_t i64;
 enum {
     F_LOC, F_SVC, F_PRIO, F_FIXED, F_TWOFF, F_TWS, F_TWE, F_AMOUNT,
     F_VSTART, F_VEND, F_SHS, F_SHE, F_NBRK, F_BS, F_BE, F_BD, F_MAXV, F_CAP, F_PROF,
-    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_LOCKP, F_COUNT
+    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_LOCKP, F_ACOST, F_WMODE, F_COUNT
 };
 #define HEADER 5
 
@@ -45,6 +45,10 @@ typedef struct {
     /* Per visit b: the stop a of a locked pair (a, b) that must stay adjacent (-1 the start),
      * or -2. Nothing may be inserted between them. */
     const i64 *lockp;
+    /* The planner's objective (wmode[0] != 0): a route costs its working time (travel, which
+     * the cost matrix then holds, plus waiting) plus acost[u * nv + k] per visit u it serves
+     * (moves and preferences); acost[0] < 0 means no assignment costs. */
+    const i64 *acost, *wmode;
     const double *pen;
 } Inst;
 
@@ -126,6 +130,24 @@ static inline i64 next_loc(const Inst *in, const Route *r, i64 k, i64 p) {
     return p == r->len ? in->vend[k] : in->loc[r->seq[p]];
 }
 
+/* The objective's waiting of a refreshed route whose travel is ``travel``: its span, leaving
+ * just in time for the first visit and ending at the earliest finish, minus travel, service and
+ * breaks (routing/_schedule.py, Instance._waiting). 0 without the objective. */
+static i64 waiting(const Inst *in, const Route *r, i64 k, i64 travel) {
+    const i64 sz = in->sz, n = r->len;
+    if (!in->wmode[0] || !n) return 0;
+    i64 last = in->nbrk[k] ? r->f1[n] : r->f0[n];
+    i64 first = r->seq[0];
+    i64 leg0 = DUR(r, in->vstart[k], in->loc[first]);
+    i64 s1 = first_start(in, first, in->shs[k] + leg0);
+    if (last >= INF || s1 >= INF) return 0;
+    i64 finish = last + DUR(r, in->loc[r->seq[n - 1]], in->vend[k]);
+    i64 busy = travel + (in->nbrk[k] ? in->bd[k] : 0);
+    for (i64 p = 0; p < n; p++) busy += in->svc[r->seq[p]];
+    i64 w = finish - (s1 - leg0) - busy;
+    return w > 0 ? w : 0;
+}
+
 static void refresh(const Inst *in, Route *r, i64 k) {
     const i64 sz = in->sz, n = r->len;
     for (i64 d = 0; d < in->dims; d++) {
@@ -139,6 +161,8 @@ static void refresh(const Inst *in, Route *r, i64 k) {
         total += r->base[p];
     }
     r->cost = total;
+    if (n && in->acost[0] >= 0)
+        for (i64 p = 0; p < n; p++) r->cost += in->acost[r->seq[p] * in->nv + k];
     if (!in->nbrk[k]) {
         i64 t = in->shs[k];
         r->f0[0] = t;
@@ -158,6 +182,7 @@ static void refresh(const Inst *in, Route *r, i64 k) {
             late = leave > NEG ? latest_arrival(in, i, leave) : NEG;
             r->l0[p] = late;
         }
+        r->cost += waiting(in, r, k, total);
         return;
     }
     const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
@@ -209,6 +234,7 @@ static void refresh(const Inst *in, Route *r, i64 k) {
         r->l0[p] = r0;
         r->l1[p] = r1;
     }
+    r->cost += waiting(in, r, k, total);
 }
 
 /* Whether the refreshed route can be driven: every visit in a window, every break taken, back by
@@ -266,6 +292,7 @@ static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
             *pos = p;
         }
     }
+    if (best < INF && in->acost[0] >= 0) best += in->acost[u * in->nv + k];
     return best;
 }
 
@@ -571,6 +598,8 @@ static int parse_inst(const Py_buffer *vb, Inst *in) {
     in->compat = FIELD(F_COMPAT);
     in->neigh = FIELD(F_NEIGH);
     in->lockp = FIELD(F_LOCKP);
+    in->acost = FIELD(F_ACOST);
+    in->wmode = FIELD(F_WMODE);
     return 0;
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.web import (  # noqa: F401
     planner_absences,
     planner_closures,
+    planner_continuity,
     planner_day,
     planner_desk,
     planner_experts,

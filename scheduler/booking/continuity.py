@@ -4,7 +4,7 @@ must not have (excluded).
 The optimiser keeps a preferred expert unless that is impossible, serves a visit with a required
 expert only by that expert, and never by an excluded one (:func:`scheduler.day.state.DayState.
 routing_visit` turns them into the routing engine's per-visit rules). A follow-up booked from an
-earlier visit prefers that visit's expert (:func:`follow_up_preference`), and its offers list that
+earlier visit prefers that visit's expert (:func:`mark_follow_up`), and its offers list that
 expert's windows first.
 """
 
@@ -79,11 +79,26 @@ def set_preference(
     return visit
 
 
-def follow_up_preference(session: Session, earlier_visit_id: int | None) -> int | None:
-    """The expert a follow-up of ``earlier_visit_id`` prefers: whoever had (or has) that visit."""
-    if earlier_visit_id is None:
-        return None
-    earlier = session.get(Visit, earlier_visit_id)
-    if earlier is None:
-        return None
+def follow_up_expert(earlier: Visit) -> int | None:
+    """The expert a follow-up of ``earlier`` prefers: whoever has (or had) that visit."""
     return earlier.expert_id or earlier.preferred_expert_id
+
+
+def mark_follow_up(session: Session, *, visit: Visit, earlier: Visit, actor: str) -> Visit:
+    """Record that ``visit`` was booked as a follow-up of ``earlier``; it then prefers
+    ``earlier``'s expert (unless a planner set a preference already). Commits."""
+    visit.follow_up_of = earlier.id
+    if visit.preferred_expert_id is None:
+        visit.preferred_expert_id = follow_up_expert(earlier)
+    visit.updated_at = clock.now()
+    session.add(
+        VisitEvent(
+            visit_id=visit.id,
+            status="follow_up",
+            at=visit.updated_at,
+            actor=actor[:40],
+            detail=f"follow-up of visit {earlier.id}; prefers expert {visit.preferred_expert_id}",
+        )
+    )
+    session.commit()
+    return visit

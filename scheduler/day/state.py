@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -134,6 +134,10 @@ class DayState:
             ),
             pinned_vehicle=visit.expert_id if started else None,
             fixed=started,
+            preferred_vehicle=visit.preferred_expert_id,
+            required_vehicle=None if started else visit.required_expert_id,
+            excluded_vehicles=frozenset(visit.excluded_expert_ids or ())
+            - ({visit.expert_id} if started and visit.expert_id is not None else set()),
         )
 
     def stops(self, expert_id: int) -> list[StopRef]:
@@ -308,6 +312,9 @@ def problem_of(
         if rv.pinned_vehicle is not None and rv.pinned_vehicle not in ids:
             # Started by an expert who is no longer working: let anyone finish it.
             rv = state.routing_visit(v, rv.location, lock_started=False)
+        if rv.required_vehicle is not None and rv.required_vehicle not in ids:
+            # The one expert allowed does not work (here): nobody may serve it.
+            rv = replace(rv, required_vehicle=None, excluded_vehicles=frozenset(ids))
         routing_visits.append(rv)
     profiles = sorted({v.profile for v in vehicles}) or ["car"]
     matrices = {

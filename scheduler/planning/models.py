@@ -53,6 +53,8 @@ class ExpertDay(Base):
     break_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Travel seconds of the planned route, kept for the KPIs (set whenever the route is written).
     travel_seconds: Mapped[int] = mapped_column(default=0)
+    #: When a re-plan last changed this route after the expert had it (the route app says so).
+    changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     updated_at: Mapped[dt.datetime]
 
 

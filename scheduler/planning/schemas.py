@@ -60,7 +60,7 @@ class DayFigures(BaseModel):
     balance_seconds: int = Field(
         default=0,
         description="Spread (max - min) of route duration (travel, service, waiting and breaks) "
-        "across the experts who work that day",
+        "across the experts who work that day and have visits",
     )
     visits_assigned: int
     visits_unassigned: int

@@ -43,7 +43,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from routing.model import InitialRoute, Problem, Route, StepType
+from routing import model as routing_model
+from routing.model import InitialRoute, Objective, Problem, Route, Solution, StepType
+from routing.objective import ObjectiveValue, objective_of, route_duration
 from routing.replay import StopRef, replay
 from routing.solver import SolveParams, solve
 from routing.travel import TravelTimeProvider, haversine_m
@@ -68,9 +70,9 @@ KEPT_PRIORITY = 10
 
 Purpose = Literal["optimise", "replan"]
 
-#: How an optimisation may change who visits whom (the API's ``mode``).
-Mode = Literal["keep_experts", "balanced", "free"]
-MODES: tuple[Mode, ...] = ("keep_experts", "balanced", "free")
+#: How an optimisation may change who visits whom (the API's ``mode``): the engine's modes.
+Mode = routing_model.Mode
+MODES = routing_model.MODES
 
 #: Stability cost, in seconds of working time, of one visit changing expert in ``balanced`` mode:
 #: a move must save at least this much travel and waiting to be proposed. Chosen from the table
@@ -256,7 +258,8 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
     its shift (0 for any plan the solver makes, but an old plan may no longer fit a changed shift).
     ``working_seconds`` is travel plus waiting; a route's duration runs from leaving its start to
     its end (travel, service, waiting and breaks); ``balance_seconds`` is the spread (max - min)
-    of route duration across the experts who work that day (an expert without visits counts 0).
+    of route duration across the experts who work that day and have visits, as
+    :func:`routing.objective.balance_seconds` counts it.
     """
     problem = snapshot.problem
     coords = problem.coordinates
@@ -281,7 +284,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             "start": None,
             "end": None,
         }
-        duration = 0
         if visits:
             rep = replay(problem, vehicle, stops)
             route = rep.route
@@ -294,6 +296,7 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             end = route.steps[-1].departure if route.steps else vehicle.shift.start
             overtime = max(0, end - vehicle.shift.end)
             duration = route_duration(route)
+            durations.append(duration)
             row.update(
                 travel_seconds=route.travel,
                 distance_km=round(metres / 1000, 2),
@@ -310,7 +313,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             totals["overtime"] += overtime
             totals["violations"] += len(rep.violations)
             assigned.update(visits)
-        durations.append(duration)
         experts.append(row)
     return {
         "travel_seconds": totals["travel"],
@@ -324,13 +326,6 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
         "violations": totals["violations"],
         "experts": experts,
     }
-
-
-def route_duration(route: Route) -> int:
-    """Seconds from leaving the start to the end: travel, service, waiting and breaks."""
-    if not route.steps:
-        return 0
-    return route.steps[-1].departure - route.steps[0].departure
 
 
 def _current_routes(snapshot: DaySnapshot) -> dict[int, tuple[StopRef, ...]]:
@@ -360,29 +355,45 @@ def mode_problem(
     snapshot: DaySnapshot,
     mode: Mode,
     *,
-    move_cost: int | None = None,
-    keep: Iterable[int] | None = None,
+    move_cost: int,
+    pin: Iterable[int] | None = None,
 ) -> Problem:
-    """The snapshot's problem with the rules of ``mode`` on who may serve each visit.
+    """The snapshot's problem with the planner's objective for ``mode``.
 
-    ``keep_experts`` pins every visit a working expert serves now to that expert (only ``keep``
-    experts when given: an expert whose day no longer fits loses the pin). ``balanced`` and
-    ``free`` leave the experts open; each visit knows its current expert and the stability cost
-    of moving it (``move_cost``; 0 in ``free``) in the engine's objective.
+    Each visit a working expert serves now carries that expert as its ``current_vehicle``: a
+    solution that gives it to another expert moves it, at ``move_cost`` seconds of working time
+    in ``balanced`` and 0 in ``free``. The visits of the ``pin`` experts (every working expert in
+    ``keep_experts``) are pinned to them: only their order and times change.
     """
     problem = snapshot.problem
     holder = holders(snapshot)
-    allowed = set(snapshot.working if keep is None else keep)
-    if mode == "keep_experts":
-        visits = tuple(
-            replace(v, pinned_vehicle=holder[v.id])
-            if v.pinned_vehicle is None and holder.get(v.id) in allowed
-            else v
-            for v in problem.visits
-        )
-        return replace(problem, visits=visits)
-    del move_cost  # the engine's stability objective takes it (merged from the engine branch)
-    return problem
+    pinned = set(snapshot.working if pin is None and mode == "keep_experts" else pin or ())
+    visits = []
+    for v in problem.visits:
+        current = holder.get(v.id)
+        if v.pinned_vehicle is None and current in pinned:
+            v = replace(v, pinned_vehicle=current)
+        visits.append(replace(v, current_vehicle=current))
+    return replace(
+        problem,
+        visits=tuple(visits),
+        objective=Objective.for_mode(mode, move_cost=move_cost),
+    )
+
+
+def _routes_of(snapshot: DaySnapshot, solution: Solution) -> dict[int, tuple[StopRef, ...]]:
+    routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
+    for route in solution.routes:
+        routes[route.vehicle] = _stops_of(route)
+    return routes
+
+
+def _objective(
+    problem: Problem, snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]
+) -> ObjectiveValue:
+    """The planner's objective (``problem.objective``) of a plan, from its replayed routes."""
+    timed = _timed(snapshot, routes)
+    return objective_of(problem, Solution(tuple(timed.values()), ()))
 
 
 def plan_day(
@@ -420,14 +431,29 @@ def plan_day(
     keep: set[int] | None = None
     if purpose == "replan":
         keep = keepable(snapshot)
-        problem = mode_problem(snapshot, "keep_experts", keep=keep)
+        # The fewest changes: experts whose day still fits keep their visits; the rest may move
+        # (at the stability cost), an absent expert's visits have no current expert.
+        problem = mode_problem(snapshot, "balanced", move_cost=move_cost, pin=keep)
     else:
-        problem = mode_problem(snapshot, mode, move_cost=0 if mode == "free" else move_cost)
-    solution = solve(problem, params, initial=snapshot.initial)
-    routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
-    for route in solution.routes:
-        routes[route.vehicle] = _stops_of(route)
+        problem = mode_problem(snapshot, mode, move_cost=move_cost)
     served_before = set(snapshot.kept)
+    if purpose == "optimise" and mode == "balanced":
+        # Balanced never does worse than keeping every expert: a third of the time finds the best
+        # order per expert, and the objective (working time plus the moves' stability cost)
+        # chooses between the two plans.
+        share = replace(params, time_limit=params.time_limit / 3)
+        rest = replace(params, time_limit=params.time_limit - share.time_limit)
+        kept_problem = mode_problem(snapshot, "keep_experts", move_cost=move_cost)
+        kept_routes = _routes_of(snapshot, solve(kept_problem, share, initial=snapshot.initial))
+        routes = _routes_of(snapshot, solve(problem, rest, initial=snapshot.initial))
+        if not served_before <= served_visits(routes) or (
+            served_before <= served_visits(kept_routes)
+            and _objective(problem, snapshot, kept_routes).key
+            <= _objective(problem, snapshot, routes).key
+        ):
+            routes = kept_routes
+    else:
+        routes = _routes_of(snapshot, solve(problem, params, initial=snapshot.initial))
     served_after = served_visits(routes)
     lost = served_before - served_after
     after = figures(snapshot, routes)
@@ -440,8 +466,10 @@ def plan_day(
             improved, note = False, "no improvement: the current plan no longer fits; re-plan"
         elif lost:
             improved, note = False, "no improvement: the solver would leave visits out"
-        elif (
-            served_after == served_before and after["working_seconds"] >= before["working_seconds"]
+        elif served_after == served_before and (
+            after["working_seconds"] >= before["working_seconds"]
+            or _objective(problem, snapshot, routes).key
+            >= _objective(problem, snapshot, current).key
         ):
             if before["violations"] and not after["violations"]:
                 note = "improved: the current plan no longer fits the day"

@@ -147,6 +147,9 @@ class RouteRead(BaseModel):
         description="The day's plan is frozen: this is the route as planned (the app shows "
         "'definitief'); only a disruption changes it now.",
     )
+    changed_at: dt.datetime | None = Field(
+        default=None, description="When a re-plan last changed this route (a disruption)"
+    )
     start: RouteStart
     stops: list[Stop]
     end: RouteEnd

@@ -238,6 +238,9 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         else None,
         version=view.row.version if view.row is not None else 0,
         final=state.frozen,
+        changed_at=view.row.changed_at.astimezone(tz)
+        if view.row is not None and view.row.changed_at is not None
+        else None,
         start=RouteStart(
             label=view.expert.start_label,
             location=Point(lat=start_point[1], lon=start_point[0]),

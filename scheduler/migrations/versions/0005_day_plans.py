@@ -1,6 +1,7 @@
 """Day plans planners can trust: continuity of care on visits (preferred, required and excluded
 experts; the visit a follow-up was booked from), the plan lifecycle (a day's plan is draft, then
-frozen at the municipality's freeze time) and the mode of a queued optimisation.
+frozen at the municipality's freeze time; when a re-plan changed an expert's route) and the mode
+of a queued optimisation.
 
 Revision ID: 0005
 Revises: 0004
@@ -71,6 +72,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("planning_day") as batch:
         batch.alter_column("state", server_default=None)
+    with op.batch_alter_table("expert_day") as batch:
+        batch.add_column(
+            sa.Column("changed_at", scheduler.db.UTCDateTime(timezone=True), nullable=True)
+        )
     with op.batch_alter_table("optimisation_job") as batch:
         batch.add_column(
             sa.Column("mode", sa.String(length=12), nullable=False, server_default="balanced")
@@ -80,6 +85,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("expert_day") as batch:
+        batch.drop_column("changed_at")
     with op.batch_alter_table("optimisation_job") as batch:
         batch.drop_column("mode")
     with op.batch_alter_table("planning_day") as batch:
