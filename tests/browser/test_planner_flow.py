@@ -239,7 +239,7 @@ def test_disruption_desk_and_management_pages_are_accessible(
             key=lambda d: sum(1 for x in d.stops if x["type"] == "visit"),
         )
         expert_id = busiest.expert_id
-    page.get_by_label(text("planner.day.sick.expert"), exact=True).select_option(str(expert_id))
+    page.locator("select#medewerker").select_option(str(expert_id))
     page.get_by_role("button", name=text("planner.day.sick")).click()
     expect(page.locator("#geraakt")).to_be_visible()
     assert_accessible(page, "affected")
