@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from route_app_world import DAY, World, at, build
+from route_app_world import DAY, World, add_day, at, build
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -316,3 +316,26 @@ def test_not_home_asks_for_confirmation_then_reaches_the_call_list(
     assert world.visits["V1"].reference in section.group(0)
     assert "Briefje in de bus" in section.group(0)
     assert section.group(0).count('class="aanhuis-planner-task"') == 1
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 3, 29), dt.date(2026, 10, 25)])
+def test_wait_until_is_local_time_on_both_dst_days(
+    client: TestClient, world: World, sessions: sessionmaker[Session], day: dt.date
+) -> None:
+    """On the days the clocks change, an arrival at 08:40 for a 09:00 window still reads "wacht
+    tot 09:00" in Amsterdam time (stored in UTC: 07:00 in March, 08:00 in October)."""
+    with sessions() as s:
+        made = add_day(s, world, day)
+        v1 = s.get(Visit, made["V1"].id)
+        assert v1 is not None
+        v1.planned_arrival = at(day, "08:40")
+        v1.planned_start = at(day, "09:00")
+        v1.planned_end = at(day, "10:00")
+        s.commit()
+        assert v1.planned_start.astimezone(dt.UTC).hour == (7 if day.month == 3 else 8)
+        v1_id = v1.id
+    sign_in(client, world.tokens["anouk"])
+    page = client.get(f"/expert/?datum={day.isoformat()}").text
+    first = card(page, v1_id)
+    assert text("expert.visit.wait_until", time="09:00") in first
+    assert text("expert.visit.wait_arrival", time="08:40") in first
