@@ -664,6 +664,12 @@ def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(s
     assert html.find("tr", id="cijfer-balance")
     assert plan["mode"] == "free"
     assert html.text_of("werkwijze") == msg("planner.proposal.mode", mode=msg("planner.mode.free"))
+    english = Html(site.client.get(f"{proposal_url}?lang=en").text)
+    assert english.text_of("werkwijze") == msg(
+        "planner.proposal.mode", "en", mode=msg("planner.mode.free", "en")
+    )
+    assert msg("planner.proposal.metric.working", "en") in english.text_of("cijfer-working")
+    site.client.get(f"{proposal_url}?lang=nl")
     # The mode choice proposes again.
     form = html.find("form", id="opnieuw")[0]
     assert form["action"] == f"{BASE}/dag/{DAY.isoformat()}/optimaliseren"
