@@ -100,6 +100,8 @@ def test_every_mode_keeps_every_visit_and_never_adds_working_time(
         assert {mv["visit_id"] for mv in p.plan["moved"] if mv["from"] is not None} == changed
         if mode == "keep_experts":
             assert changed == set()
+        if mode == "balanced":
+            assert len(changed) <= planning.MAX_MOVE_SHARE * len(served_before)
 
 
 def test_keep_experts_applies_and_checks(town: int, session: Session) -> None:
