@@ -17,6 +17,7 @@ Every route is finally replayed by :func:`routing.replay.replay`.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -71,6 +72,10 @@ class SolveParams:
         arc cost of the first solution (so one setting suits seconds and Solomon's tenths).
     log
         Let OR-Tools log its search to stderr.
+    free_share
+        In ``balanced`` mode with visits that have a current vehicle: the share of the
+        ruin-and-recreate time searched with moves free, before the real objective is searched
+        from the result (see :func:`solve`).
     stall
         Early stop: a search phase (ruin-and-recreate, OR-Tools) ends once its best solution has
         not improved for this many seconds. ``-1`` (the default) means
@@ -97,10 +102,13 @@ class SolveParams:
     sa_final_temperature: float = 0.01
     log: bool = False
     stall: float | None = -1.0
+    free_share: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise ValueError("time_limit must be positive")
+        if not 0 <= self.free_share < 1:
+            raise ValueError("free_share must be at least 0 and below 1")
         if self.stall is not None and self.stall != -1.0 and not self.stall > 0:
             raise ValueError("stall must be positive, None (never stop early) or -1 (automatic)")
         if self.metaheuristic not in METAHEURISTICS:
@@ -247,23 +255,27 @@ def solve(
         rr_deadline = time.perf_counter() + params.ruin_recreate_share * (
             deadline - time.perf_counter()
         )
-        rr = RuinRecreate(
-            inst,
-            routes,
-            usable,
-            rng,
-            avg_removed=params.sisr_avg_removed,
-            max_string=params.sisr_max_sequence,
-        )
         arcs = max(1, sum(len(s) + 1 for s in routes if s))
         arc = max(1.0, sum(inst.travel_cost(k, s) for k, s in enumerate(routes)) / arcs)
-        rr.soften(arc, params.drop_penalty_arcs)
-        found_rr = rr.run(
-            rr_deadline,
-            params.sa_initial_temperature * arc,
-            params.sa_final_temperature * arc,
-            stall,
-        )
+        start_routes = routes
+        free = _without_move_costs(problem) if params.free_share > 0 else None
+        if free is not None:
+            # Moves cost more than most single changes gain, so a search from the current plan
+            # stays near it. First search with moves free (a share of the time), then search
+            # the real objective from there: it moves back what does not pay for its move.
+            free_inst = Instance(free)
+            free_inst.locked = inst.locked
+            free_deadline = time.perf_counter() + params.free_share * (
+                rr_deadline - time.perf_counter()
+            )
+            found_free = _ruin_recreate(
+                free_inst, routes, usable, rng, params, arc, free_deadline, stall
+            )
+            key = _judge(problem, inst, found_free)
+            if key < best_key:
+                best, best_key = [list(s) for s in found_free], key
+            start_routes = found_free
+        found_rr = _ruin_recreate(inst, start_routes, usable, rng, params, arc, rr_deadline, stall)
         key = _judge(problem, inst, found_rr)
         if key < best_key:
             best, best_key = [list(s) for s in found_rr], key
@@ -284,6 +296,41 @@ def solve(
     solution = _solution(problem, inst, best)
     times["total"] = time.perf_counter() - started
     return solution
+
+
+def _without_move_costs(problem: Problem) -> Problem | None:
+    """The problem with moves free (preferences kept), when moves cost anything at all."""
+    obj = problem.objective
+    if obj is None or obj.mode != "balanced":
+        return None
+    if not any(v.current_vehicle is not None and obj.move_cost_of(v) > 0 for v in problem.visits):
+        return None
+    return dataclasses.replace(problem, objective=dataclasses.replace(obj, mode="free"))
+
+
+def _ruin_recreate(
+    inst: Instance,
+    routes: list[list[int]],
+    usable: list[bool],
+    rng: random.Random,
+    params: SolveParams,
+    arc: float,
+    deadline: float,
+    stall: float | None,
+) -> list[list[int]]:
+    """Our SISR ruin-and-recreate from ``routes`` until ``deadline`` (or until it stalls)."""
+    rr = RuinRecreate(
+        inst,
+        routes,
+        usable,
+        rng,
+        avg_removed=params.sisr_avg_removed,
+        max_string=params.sisr_max_sequence,
+    )
+    rr.soften(arc, params.drop_penalty_arcs)
+    return rr.run(
+        deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc, stall
+    )
 
 
 def _judge(

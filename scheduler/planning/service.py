@@ -78,6 +78,9 @@ MODES = routing_model.MODES
 #: a move must save at least this much travel and waiting to be proposed. Chosen from the table
 #: of ``python -m benchmarks stability`` (README, "Stable day plans").
 MOVE_COST = 20 * 60
+#: ``balanced`` changes the expert of at most this share of the day's planned visits: beyond it,
+#: the moves that save least are taken back (a plan that reshuffles the day is not applied).
+MAX_MOVE_SHARE = 0.2
 #: The stability cost after the freeze, when the expert has been told their route.
 TOLD_MOVE_COST = 60 * 60
 
@@ -381,6 +384,105 @@ def mode_problem(
     )
 
 
+def _working(problem: Problem, vehicle_id: int, stops: Sequence[StopRef]) -> int | None:
+    """Travel plus waiting of a stop order, or None when it breaks a rule."""
+    if not any(k is StepType.VISIT for k, _ in stops):
+        return 0
+    timed = replay(problem, problem.vehicle(vehicle_id), stops)
+    if not timed.feasible:
+        return None
+    return timed.route.travel + timed.route.waiting
+
+
+def take_back_moves(
+    snapshot: DaySnapshot,
+    problem: Problem,
+    routes: Mapping[int, Sequence[StopRef]],
+    *,
+    max_moves: int | None = None,
+) -> dict[int, tuple[StopRef, ...]]:
+    """Give moved visits back to their current expert where the move does not pay for itself.
+
+    For each visit the plan gives to another expert than its ``current_vehicle``, the cheapest
+    feasible place in its current expert's route is found; taking it back costs the change in
+    working time (travel plus waiting of both routes) and saves the move's stability cost
+    (``problem.objective``). Moves are taken back cheapest first while that saves more than it
+    costs, each re-checked on the routes as they are then, in passes until none is taken back.
+    What is left are the moves that pay. With ``max_moves``, the moves that save least are then
+    taken back too (cheapest first) until at most that many are left, where that is possible.
+    """
+    objective = problem.objective
+    out: dict[int, tuple[StopRef, ...]] = {e: tuple(s) for e, s in routes.items()}
+    if objective is None:
+        return out
+    visits = {v.id: v for v in problem.visits}
+    working = {e: _working(problem, e, s) for e, s in out.items()}
+
+    def back(vid: int, now: int) -> tuple[int, tuple[StopRef, ...], tuple[StopRef, ...]] | None:
+        """The cost of taking ``vid`` back from ``now``'s route, and both new orders."""
+        old = visits[vid].current_vehicle
+        if old is None or old not in out or working[now] is None or working[old] is None:
+            return None
+        without = tuple(x for x in out[now] if x != (StepType.VISIT, vid))
+        w_without = _working(problem, now, without)
+        if w_without is None:
+            return None
+        base = (
+            out[old]
+            if any(k is StepType.VISIT for k, _ in out[old])
+            else tuple(x for x in snapshot.orders.get(old, ()) if x[0] is StepType.BREAK)
+        )
+        best: tuple[int, tuple[StopRef, ...]] | None = None
+        for at in range(len(base) + 1):
+            order = (*base[:at], (StepType.VISIT, vid), *base[at:])
+            w = _working(problem, old, order)
+            if w is not None and (best is None or w < best[0]):
+                best = (w, order)
+        if best is None:
+            return None
+        delta = w_without + best[0] - working[now] - working[old]  # type: ignore[operator]
+        return delta, without, best[1]
+
+    holder = {i: e for e, stops in out.items() for k, i in stops if k is StepType.VISIT}
+    changed = True
+    while changed:
+        changed = False
+        costs = []
+        for vid, now in holder.items():
+            if visits[vid].current_vehicle in (None, now):
+                continue
+            found = back(vid, now)
+            if found is not None:
+                costs.append((found[0] - objective.move_cost_of(visits[vid]), vid))
+        for _, vid in sorted(costs):
+            now = holder[vid]
+            found = back(vid, now)
+            if found is None or found[0] >= objective.move_cost_of(visits[vid]):
+                continue
+            old = visits[vid].current_vehicle
+            assert old is not None
+            out[now], out[old] = found[1], found[2]
+            working[now] = _working(problem, now, out[now])
+            working[old] = _working(problem, old, out[old])
+            holder[vid] = old
+            changed = True
+    while max_moves is not None:
+        moved = [v for v, e in holder.items() if visits[v].current_vehicle not in (None, e)]
+        if len(moved) <= max_moves:
+            break
+        options = [(f[0], vid, f) for vid in moved if (f := back(vid, holder[vid])) is not None]
+        if not options:
+            break
+        _, vid, (_, without, order) = min(options, key=lambda o: (o[0], o[1]))
+        now, old = holder[vid], visits[vid].current_vehicle
+        assert old is not None
+        out[now], out[old] = without, order
+        working[now] = _working(problem, now, out[now])
+        working[old] = _working(problem, old, out[old])
+        holder[vid] = old
+    return out
+
+
 def _routes_of(snapshot: DaySnapshot, solution: Solution) -> dict[int, tuple[StopRef, ...]]:
     routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
     for route in solution.routes:
@@ -417,6 +519,10 @@ def plan_day(
     "no improvement". Serving visits that had no place before (at-risk ones) may cost working
     time: serving every visit comes first.
 
+    ``balanced`` runs two searches in the time: one with the stability cost and one without it,
+    whose moves that do not pay for their cost are taken back (:func:`take_back_moves`); the
+    objective chooses.
+
     ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
     an option. The fewest changes: every working expert whose day still fits keeps all of their
     visits (only order and times may change); the visits of absent experts, and of experts whose
@@ -438,20 +544,19 @@ def plan_day(
         problem = mode_problem(snapshot, mode, move_cost=move_cost)
     served_before = set(snapshot.kept)
     if purpose == "optimise" and mode == "balanced":
-        # Balanced never does worse than keeping every expert: a third of the time finds the best
-        # order per expert, and the objective (working time plus the moves' stability cost)
-        # chooses between the two plans.
-        share = replace(params, time_limit=params.time_limit / 3)
-        rest = replace(params, time_limit=params.time_limit - share.time_limit)
-        kept_problem = mode_problem(snapshot, "keep_experts", move_cost=move_cost)
-        kept_routes = _routes_of(snapshot, solve(kept_problem, share, initial=snapshot.initial))
-        routes = _routes_of(snapshot, solve(problem, rest, initial=snapshot.initial))
-        if not served_before <= served_visits(routes) or (
-            served_before <= served_visits(kept_routes)
-            and _objective(problem, snapshot, kept_routes).key
-            <= _objective(problem, snapshot, routes).key
-        ):
-            routes = kept_routes
+        # Two searches share the time: one with the stability cost, one without it whose moves
+        # that do not pay for their cost are then taken back (:func:`take_back_moves`). The
+        # objective (working time plus the moves' stability cost) chooses between them.
+        half = replace(params, time_limit=params.time_limit / 2)
+        free_problem = mode_problem(snapshot, "free", move_cost=move_cost)
+        candidates = [
+            _routes_of(snapshot, solve(problem, half, initial=snapshot.initial)),
+            _routes_of(snapshot, solve(free_problem, half, initial=snapshot.initial)),
+        ]
+        cap = int(MAX_MOVE_SHARE * len(snapshot.kept))
+        candidates = [take_back_moves(snapshot, problem, r, max_moves=cap) for r in candidates]
+        whole = [r for r in candidates if served_before <= served_visits(r)] or candidates
+        routes = min(whole, key=lambda r: _objective(problem, snapshot, r).key)
     else:
         routes = _routes_of(snapshot, solve(problem, params, initial=snapshot.initial))
     served_after = served_visits(routes)

@@ -18,6 +18,7 @@ from test_planning import violations_of_day
 
 from routing.model import StepType
 from routing.replay import replay
+from routing.solver import SolveParams, solve
 from routing.travel import HaversineTravel
 from scheduler import clock, demo
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
@@ -99,6 +100,8 @@ def test_every_mode_keeps_every_visit_and_never_adds_working_time(
         assert {mv["visit_id"] for mv in p.plan["moved"] if mv["from"] is not None} == changed
         if mode == "keep_experts":
             assert changed == set()
+        if mode == "balanced":
+            assert len(changed) <= planning.MAX_MOVE_SHARE * len(served_before)
 
 
 def test_keep_experts_applies_and_checks(town: int, session: Session) -> None:
@@ -281,3 +284,30 @@ def test_figures_replay_the_routes_of_the_day(town: int, session: Session) -> No
         assert e["duration_seconds"] >= route.travel + route.service > 0
     state = day_state.load_day(session, m, DAY)
     assert not state.frozen
+
+
+def test_taking_back_moves_keeps_the_plan_feasible_and_never_costs_more(
+    town: int, session: Session
+) -> None:
+    """From a plan made without stability cost, moves that do not pay are given back: the same
+    visits are served, every route still keeps every rule, there are no more moves and the
+    objective (working time plus moves' cost) is no higher, and a second pass gives nothing more
+    back."""
+    m = _m(session, town)
+    snapshot = planning.snapshot_day(session, m, DAY, TRAVEL)
+    free = planning.mode_problem(snapshot, "free", move_cost=0)
+    solution = solve(free, SolveParams(time_limit=LIMIT), initial=snapshot.initial)
+    routes = planning._routes_of(snapshot, solution)
+    for cost in (600, 10**7):
+        problem = planning.mode_problem(snapshot, "balanced", move_cost=cost)
+        taken = planning.take_back_moves(snapshot, problem, routes)
+        assert planning.served_visits(taken) == planning.served_visits(routes)
+        for eid, stops in taken.items():
+            if any(k is StepType.VISIT for k, _ in stops):
+                assert replay(problem, problem.vehicle(eid), stops).feasible
+        before = planning._objective(problem, snapshot, routes)
+        after = planning._objective(problem, snapshot, taken)
+        assert after.moved <= before.moved
+        assert after.total <= before.total
+        # Giving back is done: a second pass finds nothing more to give back.
+        assert planning.take_back_moves(snapshot, problem, taken) == taken
