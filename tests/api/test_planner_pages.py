@@ -640,6 +640,8 @@ def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(s
         for line in lines:
             assert line in listed
     assert not html.find("li", **{"data-kind": "dropped"})
+    # The lines agree with the proposal's own count of visits that change expert.
+    assert len(expected["moved"]) == ProposalRead.of(proposal).moves
     assert html.text_of("wijzigingen-samenvatting") == msg(
         "planner.proposal.changes.summary",
         moved=len(expected["moved"]),

@@ -201,6 +201,35 @@ def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
     assert errors == []
 
 
+def test_without_javascript_the_refresh_link_opens_the_queued_proposal(
+    server: Any, new_page: Callable[..., Any]
+) -> None:
+    """With JavaScript off, optimising still queues the job; the progress page's refresh link
+    shows it waiting, and once a worker ran it, the same link opens the proposal."""
+    from playwright.sync_api import expect
+
+    page = new_page(viewport=DESKTOP, java_script_enabled=False)
+    offline_tiles(page)
+    sign_in(page, server, f"{BASE}/dag/{DAY.isoformat()}")
+    page.get_by_role("button", name=text("planner.day.optimise")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    job_url = page.url
+    page.get_by_role("link", name=text("planner.job.refresh")).click()
+    page.wait_for_url(job_url)
+    expect(page.locator("#voortgang")).to_have_text(text("planner.job.queued"))
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.get_by_role("link", name=text("planner.job.refresh")).click()
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
+    expect(page.locator("#wijzigingen-samenvatting")).to_be_visible()
+    expect(page.locator("svg#tijdlijn-voorstel")).to_be_visible()
+    # Without script the maps stay hidden; the tables are the proposal's routes.
+    expect(page.locator("#kaart-voorstel")).to_be_hidden()
+    expect(page.locator(".aanhuis-proposal-route").first).to_be_visible()
+    # The day page lists the optimisation, to come back to.
+    page.goto(f"{server.url}{BASE}/dag/{DAY.isoformat()}")
+    expect(page.locator("#optimalisaties-lijst")).to_contain_text(text("planner.jobs.status.done"))
+
+
 def test_day_view_without_leaflet_still_shows_timeline_and_lists(
     server: Any, new_page: Callable[..., Any], assert_accessible: Callable[[Any, str], Any]
 ) -> None:
