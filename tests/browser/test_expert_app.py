@@ -216,6 +216,8 @@ def early_server(make_live_server: Callable[..., Any], now: Clock) -> Any:
         session.flush()
         return {
             "token": world.tokens["anouk"],
+            "planner": world.tokens["planner"],
+            "slug": world.municipality.slug,
             "visits": {k: v.id for k, v in world.visits.items()},
         }
 
@@ -271,3 +273,13 @@ def test_the_card_says_when_to_ring_and_not_home_asks_first(
         text("expert.status.not_home")
     )
     expect(first.get_by_role("link", name=text("expert.action.not_home"))).to_have_count(0)
+
+    # The planner's call list shows the visit, with the expert's note.
+    page.goto(f"{server.url}/login")
+    page.get_by_label(text("login.token")).fill(server.seeded["planner"])
+    page.get_by_role("button", name=text("login.submit")).click()
+    page.goto(f"{server.url}/planner/{server.seeded['slug']}/bellen")
+    called = page.locator("#niet-thuis li")
+    expect(called).to_have_count(1)
+    expect(called).to_contain_text("Briefje in de bus gedaan")
+    assert_accessible(page, "call list with not home")
