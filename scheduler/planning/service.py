@@ -519,9 +519,10 @@ def plan_day(
     "no improvement". Serving visits that had no place before (at-risk ones) may cost working
     time: serving every visit comes first.
 
-    ``balanced`` runs two searches in the time: one with the stability cost and one without it,
-    whose moves that do not pay for their cost are taken back (:func:`take_back_moves`); the
-    objective chooses.
+    ``balanced`` runs three searches in the time: with the stability cost, without it (whose
+    moves that do not pay for their cost are taken back: :func:`take_back_moves`) and keeping
+    every expert; the objective chooses among those that change at most
+    :data:`MAX_MOVE_SHARE` of the visits' experts.
 
     ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
     an option. The fewest changes: every working expert whose day still fits keeps all of their
@@ -544,19 +545,30 @@ def plan_day(
         problem = mode_problem(snapshot, mode, move_cost=move_cost)
     served_before = set(snapshot.kept)
     if purpose == "optimise" and mode == "balanced":
-        # Two searches share the time: one with the stability cost, one without it whose moves
-        # that do not pay for their cost are then taken back (:func:`take_back_moves`). The
-        # objective (working time plus the moves' stability cost) chooses between them.
-        half = replace(params, time_limit=params.time_limit / 2)
+        # Three searches share the time: with the stability cost, without it (its moves that do
+        # not pay are then taken back: take_back_moves) and keeping every expert. The objective
+        # (working time plus the moves' stability cost) chooses among the plans that serve every
+        # visit served now and change the expert of at most MAX_MOVE_SHARE of them.
+        part = replace(params, time_limit=params.time_limit * 3 / 8)
+        rest = replace(params, time_limit=params.time_limit / 4)
         free_problem = mode_problem(snapshot, "free", move_cost=move_cost)
-        candidates = [
-            _routes_of(snapshot, solve(problem, half, initial=snapshot.initial)),
-            _routes_of(snapshot, solve(free_problem, half, initial=snapshot.initial)),
-        ]
+        kept_problem = mode_problem(snapshot, "keep_experts", move_cost=move_cost)
         cap = int(MAX_MOVE_SHARE * len(snapshot.kept))
-        candidates = [take_back_moves(snapshot, problem, r, max_moves=cap) for r in candidates]
-        whole = [r for r in candidates if served_before <= served_visits(r)] or candidates
-        routes = min(whole, key=lambda r: _objective(problem, snapshot, r).key)
+        candidates = [
+            take_back_moves(
+                snapshot,
+                problem,
+                _routes_of(snapshot, solve(p, part, initial=snapshot.initial)),
+                max_moves=cap,
+            )
+            for p in (problem, free_problem)
+        ]
+        candidates.append(_routes_of(snapshot, solve(kept_problem, rest, initial=snapshot.initial)))
+        scored = [(_objective(problem, snapshot, r), r) for r in candidates]
+        fit = [
+            (o, r) for o, r in scored if served_before <= served_visits(r) and o.moved <= cap
+        ] or scored
+        routes = min(fit, key=lambda x: x[0].key)[1]
     else:
         routes = _routes_of(snapshot, solve(problem, params, initial=snapshot.initial))
     served_after = served_visits(routes)
