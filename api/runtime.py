@@ -5,6 +5,7 @@ Only ``api/`` reads settings; the domain gets ready-made adapters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, cast
 
@@ -59,7 +60,14 @@ def notifier(settings: Settings) -> Notifier:
     from scheduler.notify import service as notify
     from scheduler.notify.templates import Kind
 
-    def _notify(session: Session, visit: Visit, kind: str, manage_token: str | None = None) -> None:
+    def _notify(
+        session: Session,
+        visit: Visit,
+        kind: str,
+        manage_token: str | None = None,
+        *,
+        suggestions: Sequence[str] = (),
+    ) -> None:
         # The message follows the language the citizen booked in; it carries the manage link
         # when the caller knows the token.
         notify.enqueue(
@@ -70,6 +78,7 @@ def notifier(settings: Settings) -> Notifier:
             base_url=settings.base_url,
             manage_token=manage_token,
             keys=keys_of(settings),
+            suggestions=suggestions,
         )
 
     return _notify

@@ -7,10 +7,11 @@ exact (the same forward/backward schedule checks as the construction), so every 
 solution replays cleanly.
 
 The loop runs in C (:mod:`routing._sisr`, built from ``routing/_sisr.c``) when every route is of
-the kinds the C code knows: no break or one break with one window, deliveries only (fixed visits
-and their locked pairs included). That is the usual municipal day, a re-plan of a day under way,
-and every Solomon instance; the C loop runs about a
-hundred times more iterations in the same time. Between short C runs, Python tries ejection
+the kinds the C code knows: breaks of one window each (any number: split shifts and the extra
+breaks of a disruption day), deliveries only (fixed visits and their locked pairs included), with
+or without the planner's objective. That is the usual municipal day, a re-plan of a day under
+way or disrupted, and every Solomon instance; the C loop runs about a hundred times more
+iterations in the same time. Between short C runs, Python tries ejection
 chains for unserved visits. Other days run the same search in Python, where speed is in the
 bookkeeping: a visit is only tried on the vehicles that may serve it within their shift;
 insertion answers are cached per route version (a route that is changed and then restored by a
@@ -20,6 +21,7 @@ iteration restores the saved states of the routes it touched instead of recomput
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -33,10 +35,13 @@ try:
 except ImportError:  # pragma: no cover - a checkout whose extension was not built
     _sisr = None  # type: ignore[assignment]
 
+#: The C loop takes vehicles with fewer breaks than this (``MAXW`` in ``routing/_sisr.c``).
+_MAX_BREAKS = 16
+
 #: Field order of the C loop's instance blob (``routing/_sisr.c``, enum ``F_*``).
 _FIELDS = (
     "loc svc prio fixed tw_off tw_s tw_e amount vstart vend shs she nbrk bs be bd maxv cap prof "
-    "klass usable dur cost compat neigh lockp"
+    "klass usable dur cost compat neigh lockp acost wmode boff"
 ).split()
 
 
@@ -48,11 +53,13 @@ def pack(
     usable: list[bool],
 ) -> np.ndarray | None:
     """The instance as the C loop reads it (one int64 array), or ``None`` when it cannot run
-    it (breaks with several windows, more than one break, pickups)."""
+    it (a break with several windows, pickups, or 16 breaks or more)."""
     problem = inst.problem
     if inst.has_pickups:
         return None
-    if any(len(v.breaks) > 1 or (v.breaks and len(v.breaks[0][1]) != 1) for v in inst.vehicles):
+    if any(
+        len(v.breaks) >= _MAX_BREAKS or any(len(b[1]) != 1 for b in v.breaks) for v in inst.vehicles
+    ):
         return None
     n, nv, dims = inst.n, len(inst.vehicles), inst.dims
     sz = problem.size + 1
@@ -83,9 +90,9 @@ def pack(
         "shs": [v.shift_start for v in vs],
         "she": [v.shift_end for v in vs],
         "nbrk": [len(v.breaks) for v in vs],
-        "bs": [v.breaks[0][1][0][0] if v.breaks else 0 for v in vs],
-        "be": [v.breaks[0][1][0][1] if v.breaks else 0 for v in vs],
-        "bd": [v.breaks[0][2] if v.breaks else 0 for v in vs],
+        "bs": [b[1][0][0] for v in vs for b in v.breaks] or [0],
+        "be": [b[1][0][1] for v in vs for b in v.breaks] or [0],
+        "bd": [b[2] for v in vs for b in v.breaks] or [0],
         "maxv": [min(v.max_visits, n + 1) for v in vs],
         "cap": [c for v in vs for c in v.capacity] or [0],
         "prof": [profiles.index(v.profile) for v in vs],
@@ -94,12 +101,19 @@ def pack(
         "dur": np.stack(
             [np.pad(np.asarray(m.durations), ((0, 1), (0, 1))) for m in problem.matrices.values()]
         ),
+        # With the planner's objective the search minimises travel time, not the cost matrix.
         "cost": np.stack(
-            [np.pad(np.asarray(m.cost_matrix), ((0, 1), (0, 1))) for m in problem.matrices.values()]
+            [
+                np.pad(np.asarray(m.durations if inst.wmode else m.cost_matrix), ((0, 1), (0, 1)))
+                for m in problem.matrices.values()
+            ]
         ),
         "compat": [int(k in ks) for ks in compat for k in range(nv)] or [0],
         "neigh": neighbours if n else [0],
         "lockp": lockp or [0],
+        "acost": [a for row in inst.acost for a in row] if inst.acost and n else [-1],
+        "wmode": [int(inst.wmode)],
+        "boff": list(itertools.accumulate((len(v.breaks) for v in vs), initial=0))[:-1] or [0],
     }
     head = [n, nv, sz, dims, len(profiles)]
     parts = [np.ascontiguousarray(np.asarray(fields[f], dtype=np.int64).ravel()) for f in _FIELDS]
@@ -167,6 +181,14 @@ class RuinRecreate:
         penalty_base = (len(inst.loc) + 2 * nv + 1) * max(
             1, max(int(np.asarray(mm.cost_matrix).max()) for mm in mats.values())
         )
+        if inst.wmode:
+            # Serving one more visit must beat any working time and assignment costs.
+            penalty_base += (len(inst.loc) + 2 * nv + 1) * max(
+                1, max(int(np.asarray(mm.durations).max()) for mm in mats.values())
+            )
+            penalty_base += sum(max(v.shift_end - v.shift_start, 0) for v in inst.vehicles)
+            if inst.acost is not None:
+                penalty_base += sum(max(row) for row in inst.acost)
         self.hard_penalty = [penalty_base * (1 + p * (inst.n + 1)) for p in inst.prio]
         # During the search an unserved visit costs only a few average arcs, so the annealing
         # may drop a visit to restructure routes and serve more later; the best solution is
@@ -182,6 +204,10 @@ class RuinRecreate:
         self.best_routes = [list(st.seq) for st in self.states]
         self.best_key = self._key()
         self.iterations = 0
+        #: Early stop: seconds without a better solution (``None``: run to the deadline).
+        self.stall: float | None = None
+        self._seen_key = self.best_key
+        self._improved_at = 0.0
         #: Insertion answers per (visit, route version); routes restored keep their versions.
         self.cache: dict[tuple[int, int], tuple[int, int]] = {}
         #: States of the routes changed in this iteration, as they were before it.
@@ -437,10 +463,24 @@ class RuinRecreate:
             self.best_key = key
             self.best_routes = [list(st.seq) for st in self.states]
 
-    def run(self, deadline: float, t0: float, t1: float) -> list[list[int]]:
-        """Iterate until ``deadline`` (perf_counter); temperatures fall from ``t0`` to ``t1``."""
+    def _stalled(self, now: float) -> bool:
+        """No better solution for ``stall`` seconds (early stop)."""
+        if self.best_key != self._seen_key:
+            self._seen_key = self.best_key
+            self._improved_at = now
+            return False
+        return self.stall is not None and now - self._improved_at >= self.stall
+
+    def run(
+        self, deadline: float, t0: float, t1: float, stall: float | None = None
+    ) -> list[list[int]]:
+        """Iterate until ``deadline`` (perf_counter), or until the best solution has not improved
+        for ``stall`` seconds; temperatures fall from ``t0`` to ``t1``."""
         rng = self.rng
         start = time.perf_counter()
+        self.stall = stall
+        self._seen_key = self.best_key
+        self._improved_at = start
         span = max(1e-6, deadline - start)
         # First serve what ejection chains can serve (the construction leaves some of a tight
         # day out); each one applied is better by the full penalty of a visit.
@@ -454,7 +494,7 @@ class RuinRecreate:
             return self._run_compiled(self.blob, deadline, t0, t1)
         while True:
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= deadline or (self.iterations % 20 == 0 and self._stalled(now)):
                 break
             frac = (now - start) / span
             temp = t0 * (t1 / t0) ** frac
@@ -513,7 +553,7 @@ class RuinRecreate:
         runs = 0
         while True:
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= deadline or self._stalled(now):
                 break
             seconds = min(self.chunk, deadline - now)
             ta = t0 * (t1 / t0) ** ((now - start) / span)

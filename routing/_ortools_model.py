@@ -14,6 +14,7 @@ rare route that no longer fits.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,10 @@ class SearchConfig:
     first_solution: str
     gls_lambda: float
     log: bool = False
+    #: ``time.perf_counter()`` by which the search must have stopped (besides ``time_limit``).
+    deadline: float | None = None
+    #: Stop once no better solution was found for this many seconds.
+    stall: float | None = None
 
 
 class OrtoolsModel:
@@ -79,7 +84,8 @@ class OrtoolsModel:
             if not any(v.profile == name for v in problem.vehicles):
                 continue
             d = m.durations[np.ix_(safe, safe)].copy()
-            c = m.cost_matrix[np.ix_(safe, safe)].copy()
+            # The planner's objective counts travel time (and waiting, below), not the costs.
+            c = (m.durations if inst.wmode else m.cost_matrix)[np.ix_(safe, safe)].copy()
             for a in (d, c):
                 a[open_, :] = 0
                 a[:, open_] = 0
@@ -98,22 +104,41 @@ class OrtoolsModel:
         routing.AddDimensionWithVehicleTransits(
             [time_eval[v.profile] for v in problem.vehicles], horizon, horizon, False, "time"
         )
-        time = routing.GetDimensionOrDie("time")
-        self.time = time
+        tdim = routing.GetDimensionOrDie("time")
+        self.time = tdim
         for i, visit in enumerate(problem.visits):
-            var = time.CumulVar(manager.NodeToIndex(i))
+            var = tdim.CumulVar(manager.NodeToIndex(i))
             ws = visit.time_windows
             var.SetRange(ws[0].start, ws[-1].end)
             for w0, w1 in itertools.pairwise(ws):
                 if w1.start - w0.end > 1:
                     var.RemoveInterval(w0.end + 1, w1.start - 1)
         for k, veh in enumerate(problem.vehicles):
-            time.CumulVar(routing.Start(k)).SetRange(veh.shift.start, veh.shift.end)
-            time.CumulVar(routing.End(k)).SetRange(veh.shift.start, veh.shift.end)
-            routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(k)))
+            tdim.CumulVar(routing.Start(k)).SetRange(veh.shift.start, veh.shift.end)
+            tdim.CumulVar(routing.End(k)).SetRange(veh.shift.start, veh.shift.end)
+            routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
 
         # Dropping a visit must cost more than any routing: serve as many (by priority) first.
         base = (nodes + 1) * max_cost + 1
+        if inst.wmode:
+            # Working time is travel plus waiting: waiting is the time dimension's slack (breaks
+            # are too, a constant per used vehicle). Moves and preferences are the span of a
+            # dimension whose transit is the visit's assignment cost on that vehicle.
+            tdim.SetSlackCostCoefficientForAllVehicles(1)
+            base += sum(max(v.shift.end - v.shift.start, 0) for v in problem.vehicles)
+            if inst.acost is not None:
+                acost = inst.acost
+                vectors: dict[tuple[int, ...], int] = {}
+                per_vehicle = []
+                for k in range(nv):
+                    col = tuple(acost[i][k] for i in range(n)) + (0,) * (2 * nv)
+                    if col not in vectors:
+                        vectors[col] = routing.RegisterUnaryTransitVector(list(col))
+                    per_vehicle.append(vectors[col])
+                cap = sum(max(row) for row in acost) + 1
+                routing.AddDimensionWithVehicleTransits(per_vehicle, 0, cap, True, "assign")
+                routing.GetDimensionOrDie("assign").SetSpanCostCoefficientForAllVehicles(1)
+                base += cap
         fixed_nodes = {i for chain in fixed_chains.values() for i in chain}
         for i, visit in enumerate(problem.visits):
             idx = manager.NodeToIndex(i)
@@ -151,9 +176,9 @@ class OrtoolsModel:
                         if w1.start - w0.end > 1:
                             iv.StartExpr().Var().RemoveInterval(w0.end + 1, w1.start - 1)
                     # VROOM takes a break between two steps, never after arriving at the end.
-                    solver.Add(iv.EndExpr() <= time.CumulVar(routing.End(k)))
+                    solver.Add(iv.EndExpr() <= tdim.CumulVar(routing.End(k)))
                     intervals.append(iv)
-                time.SetBreakIntervalsOfVehicle(intervals, k, per_index)
+                tdim.SetBreakIntervalsOfVehicle(intervals, k, per_index)
 
         for k, chain in fixed_chains.items():
             self._fix_chain(k, chain)
@@ -221,6 +246,22 @@ class OrtoolsModel:
         """Search; each vehicle's visit positions in order, or ``None`` without a solution."""
         routing, manager = self.routing, self.manager
         params = self._params(cfg)
+        best = [float("inf"), time.perf_counter()]
+
+        def improved() -> None:
+            value = float(routing.CostVar().Max())
+            if value < best[0]:
+                best[0] = value
+                best[1] = time.perf_counter()
+
+        def stop() -> bool:
+            now = time.perf_counter()
+            if cfg.deadline is not None and now >= cfg.deadline:
+                return True
+            return cfg.stall is not None and now - best[1] >= cfg.stall
+
+        routing.AddAtSolutionCallback(improved)
+        routing.AddSearchMonitor(routing.solver().CustomLimit(stop))
         sol = None
         if initial is not None:
             routes = [[manager.NodeToIndex(i) for i in seq] for seq in initial]

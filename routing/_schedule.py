@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.model import Problem, StepType, TimeWindow
+from routing.model import IntMatrix, Matrix, Problem, StepType, TimeWindow
 
 INF = 1 << 62
 NEG = -INF
@@ -94,12 +94,29 @@ class Instance:
         self.amount = [tuple(v.amount) if v.amount else (0,) * dims for v in visits]
         self.pickup = [tuple(v.pickup) if v.pickup else (0,) * dims for v in visits]
         self.has_pickups = any(any(p) for p in self.pickup)
+        #: The planner's objective (``None``: VROOM's, travel cost only). With one, a route costs
+        #: its working time (travel by durations, plus waiting) plus the assignment costs of its
+        #: visits (moves, preferences): see :meth:`route_cost`.
+        self.objective = problem.objective
+        self.wmode = problem.objective is not None
+        obj = problem.objective
+        #: ``acost[i][k]``: stability and continuity cost of serving visit ``i`` by vehicle ``k``
+        #: (``None`` without an objective, or when every such cost is 0).
+        self.acost: list[list[int]] | None = None
+        if obj is not None:
+            ac = [[obj.assignment_cost(v, veh.id) for veh in problem.vehicles] for v in visits]
+            if any(any(row) for row in ac):
+                self.acost = ac
+
+        def cost_of(m: Matrix) -> IntMatrix:
+            return m.durations if self.wmode else m.cost_matrix
+
         mats = {
-            name: (m.durations.tolist(), m.cost_matrix.tolist())
+            name: (m.durations.tolist(), cost_of(m).tolist())
             for name, m in problem.matrices.items()
         }
         padded = {
-            name: tuple(np.pad(a, ((0, 1), (0, 1))).tolist() for a in (m.durations, m.cost_matrix))
+            name: tuple(np.pad(a, ((0, 1), (0, 1))).tolist() for a in (m.durations, cost_of(m)))
             for name, m in problem.matrices.items()
         }
         #: The extra location of the padded matrices.
@@ -133,7 +150,7 @@ class Instance:
         #: Pairs (a, b) of visit indices (a is -1 for the start) that must stay adjacent.
         self.locked: set[tuple[int, int]] = set()
         self.allowed: list[list[bool]] = [
-            [veh.can_serve(v) for veh in problem.vehicles] for v in visits
+            [problem.allows(v, veh) for veh in problem.vehicles] for v in visits
         ]
 
     # -- whole routes -------------------------------------------------------------------------
@@ -145,7 +162,67 @@ class Instance:
         return self.vehicles[k].dur[a][b]
 
     def route_cost(self, k: int, seq: Sequence[int]) -> int:
-        """Cost of driving ``seq`` (visit indices) with vehicle ``k``; an empty route costs 0."""
+        """What the search minimises for vehicle ``k`` driving ``seq`` (an empty route costs 0).
+
+        Without an objective, the travel cost (VROOM's). With one, the working time (travel plus
+        the waiting of :meth:`waiting`) plus the assignment costs of the visits.
+        """
+        total = self.travel_cost(k, seq)
+        if self.wmode and seq:
+            total += self.waiting(k, seq)
+            if self.acost is not None:
+                acost = self.acost
+                total += sum(acost[i][k] for i in seq)
+        return total
+
+    def extra_cost(self, k: int, seq: Sequence[int], finish: int) -> int:
+        """The objective's part of a route's cost beyond travel: waiting (given the earliest
+        ``finish``) and the assignment costs."""
+        if not self.wmode or not seq:
+            return 0
+        total = self._waiting(k, seq, finish)
+        if self.acost is not None:
+            acost = self.acost
+            total += sum(acost[i][k] for i in seq)
+        return total
+
+    def waiting(self, k: int, seq: Sequence[int]) -> int:
+        """Waiting of a route as the objective counts it (see :meth:`_waiting`)."""
+        if not seq:
+            return 0
+        veh = self.vehicles[k]
+        last = self.forward(k, seq)[-1][len(veh.breaks)]
+        if last >= INF:
+            return 0
+        leg = 0 if veh.end is None else veh.dur[self.loc[seq[-1]]][veh.end]
+        return self._waiting(k, seq, last + leg)
+
+    def _waiting(self, k: int, seq: Sequence[int], finish: int) -> int:
+        """Route span minus travel, service and breaks, where the route leaves just in time for
+        its first visit (as :func:`routing.replay.replay` delays the start) and ends at
+        ``finish`` (earliest schedule). A search estimate: the replayed route may wait a little
+        less when the first visit's window would let it leave even later."""
+        veh = self.vehicles[k]
+        first = seq[0]
+        leg0 = 0 if veh.start is None else veh.dur[veh.start][self.loc[first]]
+        s1 = first_start(self.tw[first], veh.shift_start + leg0)
+        if s1 >= INF or finish >= INF:
+            return 0
+        dur = veh.dur
+        travel = 0
+        prev = veh.start
+        for i in seq:
+            here = self.loc[i]
+            if prev is not None:
+                travel += dur[prev][here]
+            prev = here
+        if veh.end is not None:
+            travel += dur[prev][veh.end]  # type: ignore[index]
+        busy = travel + sum(self.svc[i] for i in seq) + sum(b[2] for b in veh.breaks)
+        return max(0, finish - (s1 - leg0) - busy)
+
+    def travel_cost(self, k: int, seq: Sequence[int]) -> int:
+        """Travel cost of driving ``seq`` with vehicle ``k``; an empty route costs 0."""
         if not seq:
             return 0
         veh = self.vehicles[k]
@@ -389,7 +466,11 @@ class RouteState:
         if self.fast < 0:
             self.fw = inst.forward(k, seq)
             self.bw = inst.arrivals(k, inst.backward(k, seq))
-            self.cost = inst.route_cost(k, seq)
+            self.cost = inst.travel_cost(k, seq)
+            if inst.wmode and seq:
+                last = self.fw[-1][len(veh.breaks)]
+                leg = 0 if veh.end is None else veh.dur[inst.loc[seq[-1]]][veh.end]
+                self.cost += inst.extra_cost(k, seq, last + leg if last < INF else INF)
             return
         z = inst.null
         here = [z if x is None else x for x in self.locs]
@@ -406,6 +487,10 @@ class RouteState:
             self._times0()
         else:
             self._times1()
+        if inst.wmode and seq:
+            last = self.f0[-1] if self.fast == 0 else self.f1[-1]
+            leg = 0 if veh.end is None else veh.dur[inst.loc[seq[-1]]][veh.end]
+            self.cost += inst.extra_cost(k, seq, last + leg if last < INF else INF)
 
     def _times0(self) -> None:
         """``f0``: earliest departure per position; ``l0``: latest arrival at the stop after."""
@@ -511,10 +596,14 @@ class RouteState:
                 if self.delivered[d] + am[d] > cap[d]:
                     return INF, -1
         if self.fast == 0:
-            return self._insertion0(u)
-        if self.fast == 1:
-            return self._insertion1(u)
-        return self._insertion(u)
+            c, p = self._insertion0(u)
+        elif self.fast == 1:
+            c, p = self._insertion1(u)
+        else:
+            c, p = self._insertion(u)
+        if inst.acost is not None and c < INF:
+            c += inst.acost[u][k]
+        return c, p
 
     def _costs(self, u: int) -> list[int]:
         lu = self.inst.loc[u]

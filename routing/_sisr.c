@@ -2,12 +2,14 @@
  *
  * The same search as the Python RuinRecreate: string removals around a seed visit, greedy
  * re-insertion at the cheapest exact-feasible position with blinks, simulated-annealing
- * acceptance, best solution by (served priority, served count, cost). It covers the routes the
- * Python fast paths cover: no break, or one break with one window; deliveries (no pickups); and
- * the locked pairs of fixed visits (nothing is inserted between them). Everything else stays in
- * Python. Route times are the forward earliest and
- * backward latest times of routing/_schedule.py (RouteState._times0 / _times1), so every
- * answer here is the answer the Python schedule gives.
+ * acceptance, best solution by (served priority, served count, cost). It covers routes with any
+ * number of breaks (up to MAXW - 1) of one window each, so split shifts and the extra breaks of
+ * a disruption day too; deliveries (no pickups); the locked pairs of fixed visits (nothing is
+ * inserted between them); and the planner's objective (working time and assignment costs).
+ * Breaks with several windows and pickups stay in Python. Route times are the forward earliest
+ * and backward latest times of routing/_schedule.py (RouteState._times0 / _times1 for no break
+ * or one, Instance.forward / arrivals for more), so every answer here is the answer the Python
+ * schedule gives.
  *
  * Interface: sisr(blob, penalty, routes, keys, params) -> iterations
  *   blob     int64: header [n, nv, sz, dims, nprof, offsets of the FIELDS below], then data
@@ -33,7 +35,7 @@ typedef int64_t i64;
 enum {
     F_LOC, F_SVC, F_PRIO, F_FIXED, F_TWOFF, F_TWS, F_TWE, F_AMOUNT,
     F_VSTART, F_VEND, F_SHS, F_SHE, F_NBRK, F_BS, F_BE, F_BD, F_MAXV, F_CAP, F_PROF,
-    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_LOCKP, F_COUNT
+    F_KLASS, F_USABLE, F_DUR, F_COST, F_COMPAT, F_NEIGH, F_LOCKP, F_ACOST, F_WMODE, F_BOFF, F_COUNT
 };
 #define HEADER 5
 
@@ -45,6 +47,13 @@ typedef struct {
     /* Per visit b: the stop a of a locked pair (a, b) that must stay adjacent (-1 the start),
      * or -2. Nothing may be inserted between them. */
     const i64 *lockp;
+    /* The planner's objective (wmode[0] != 0): a route costs its working time (travel, which
+     * the cost matrix then holds, plus waiting) plus acost[u * nv + k] per visit u it serves
+     * (moves and preferences); acost[0] < 0 means no assignment costs. */
+    const i64 *acost, *wmode;
+    /* Breaks of vehicle k: bs/be/bd[boff[k] .. boff[k] + nbrk[k]), one window each, in order. */
+    const i64 *boff;
+    i64 nbmax; /* most breaks of any vehicle; states per stop are nbmax + 1 wide */
     const double *pen;
 } Inst;
 
@@ -52,6 +61,10 @@ typedef struct {
     i64 len;
     i64 *seq;               /* n */
     i64 *f0, *f1, *l0, *l1; /* n + 1 */
+    /* Routes with several breaks: F[p * W + b] the earliest time to leave stop p having taken
+     * b breaks, L[p * W + b] the latest arrival at stop p (from a visit, breaks taken there on
+     * arriving) with b taken before; W = nbmax + 1 (routing/_schedule.py forward/arrivals). */
+    i64 *F, *L;
     i64 *base;              /* n + 1 */
     i64 *deliv;             /* dims */
     i64 cost;
@@ -126,6 +139,90 @@ static inline i64 next_loc(const Inst *in, const Route *r, i64 k, i64 p) {
     return p == r->len ? in->vend[k] : in->loc[r->seq[p]];
 }
 
+/* Take any further breaks in a gap, in order: x[b] becomes the earliest time having taken b
+ * breaks (Instance._gap). */
+static inline void gap(const Inst *in, i64 k, i64 *x) {
+    const i64 nb = in->nbrk[k], o = in->boff[k];
+    for (i64 b = 1; b <= nb; b++) {
+        i64 prev = x[b - 1];
+        if (prev >= INF || prev > in->be[o + b - 1]) continue;
+        i64 t = (prev > in->bs[o + b - 1] ? prev : in->bs[o + b - 1]) + in->bd[o + b - 1];
+        if (t < x[b]) x[b] = t;
+    }
+}
+
+/* Latest ready times before a gap followed by ``leg`` of travel (Instance._latest_ready). */
+static inline void latest_ready(const Inst *in, i64 k, const i64 *arrive, i64 leg, i64 *ready) {
+    const i64 nb = in->nbrk[k], o = in->boff[k];
+    for (i64 b = 0; b <= nb; b++) ready[b] = arrive[b] > NEG ? arrive[b] - leg : NEG;
+    for (i64 b = nb - 1; b >= 0; b--) {
+        i64 later = ready[b + 1];
+        if (later <= NEG) continue;
+        i64 limit = later - in->bd[o + b];
+        if (in->bs[o + b] > limit) continue;
+        i64 t = in->be[o + b] < limit ? in->be[o + b] : limit;
+        if (t > ready[b]) ready[b] = t;
+    }
+}
+
+#define MAXW 16 /* at most MAXW - 1 breaks per vehicle in C (routing/_improve.py checks) */
+
+/* Forward and backward states of a route with several breaks (Instance.forward/arrivals). */
+static void refresh_multi(const Inst *in, Route *r, i64 k) {
+    const i64 sz = in->sz, n = r->len, nb = in->nbrk[k], W = in->nbmax + 1;
+    i64 a[MAXW], c[MAXW];
+    i64 *F = r->F, *L = r->L;
+    F[0] = in->shs[k];
+    for (i64 b = 1; b <= nb; b++) F[b] = INF;
+    gap(in, k, F);
+    for (i64 p = 0; p < n; p++) {
+        i64 i = r->seq[p];
+        i64 leg = DUR(r, prev_loc(in, r, k, p), in->loc[i]);
+        const i64 *st = F + p * W;
+        i64 *cur = F + (p + 1) * W;
+        for (i64 b = 0; b <= nb; b++) a[b] = st[b] < INF ? st[b] + leg : INF;
+        if (p) gap(in, k, a);
+        for (i64 b = 0; b <= nb; b++) {
+            i64 s = a[b] < INF ? first_start(in, i, a[b]) : INF;
+            cur[b] = s < INF ? s + in->svc[i] : INF;
+        }
+        gap(in, k, cur);
+    }
+    i64 *end = L + n * W;
+    for (i64 b = 0; b < nb; b++) end[b] = NEG;
+    end[nb] = in->she[k];
+    const i64 *arrive = end;
+    for (i64 p = n - 1; p >= 0; p--) {
+        i64 i = r->seq[p];
+        i64 leg = DUR(r, in->loc[i], next_loc(in, r, k, p + 1));
+        latest_ready(in, k, arrive, leg, a);
+        for (i64 b = 0; b <= nb; b++)
+            c[b] = a[b] > NEG ? latest_arrival(in, i, a[b] - in->svc[i]) : NEG;
+        latest_ready(in, k, c, 0, L + p * W);
+        arrive = L + p * W;
+    }
+}
+
+/* The objective's waiting of a refreshed route whose travel is ``travel``: its span, leaving
+ * just in time for the first visit and ending at the earliest finish, minus travel, service and
+ * breaks (routing/_schedule.py, Instance._waiting). 0 without the objective. */
+static i64 waiting(const Inst *in, const Route *r, i64 k, i64 travel) {
+    const i64 sz = in->sz, n = r->len;
+    if (!in->wmode[0] || !n) return 0;
+    const i64 nb = in->nbrk[k];
+    i64 last = nb > 1 ? r->F[n * (in->nbmax + 1) + nb] : nb ? r->f1[n] : r->f0[n];
+    i64 first = r->seq[0];
+    i64 leg0 = DUR(r, in->vstart[k], in->loc[first]);
+    i64 s1 = first_start(in, first, in->shs[k] + leg0);
+    if (last >= INF || s1 >= INF) return 0;
+    i64 finish = last + DUR(r, in->loc[r->seq[n - 1]], in->vend[k]);
+    i64 busy = travel;
+    for (i64 b = 0; b < nb; b++) busy += in->bd[in->boff[k] + b];
+    for (i64 p = 0; p < n; p++) busy += in->svc[r->seq[p]];
+    i64 w = finish - (s1 - leg0) - busy;
+    return w > 0 ? w : 0;
+}
+
 static void refresh(const Inst *in, Route *r, i64 k) {
     const i64 sz = in->sz, n = r->len;
     for (i64 d = 0; d < in->dims; d++) {
@@ -139,6 +236,13 @@ static void refresh(const Inst *in, Route *r, i64 k) {
         total += r->base[p];
     }
     r->cost = total;
+    if (n && in->acost[0] >= 0)
+        for (i64 p = 0; p < n; p++) r->cost += in->acost[r->seq[p] * in->nv + k];
+    if (in->nbrk[k] > 1) {
+        refresh_multi(in, r, k);
+        r->cost += waiting(in, r, k, total);
+        return;
+    }
     if (!in->nbrk[k]) {
         i64 t = in->shs[k];
         r->f0[0] = t;
@@ -158,9 +262,10 @@ static void refresh(const Inst *in, Route *r, i64 k) {
             late = leave > NEG ? latest_arrival(in, i, leave) : NEG;
             r->l0[p] = late;
         }
+        r->cost += waiting(in, r, k, total);
         return;
     }
-    const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
+    const i64 bs = in->bs[in->boff[k]], be = in->be[in->boff[k]], bd = in->bd[in->boff[k]];
     i64 x0 = in->shs[k];
     i64 x1 = x0 <= be ? (x0 > bs ? x0 : bs) + bd : INF;
     r->f0[0] = x0;
@@ -209,6 +314,7 @@ static void refresh(const Inst *in, Route *r, i64 k) {
         r->l0[p] = r0;
         r->l1[p] = r1;
     }
+    r->cost += waiting(in, r, k, total);
 }
 
 /* Whether the refreshed route can be driven: every visit in a window, every break taken, back by
@@ -217,8 +323,49 @@ static void refresh(const Inst *in, Route *r, i64 k) {
 static int route_ok(const Inst *in, const Route *r, i64 k) {
     const i64 sz = in->sz, n = r->len;
     if (!n) return 1;
-    i64 t = in->nbrk[k] ? r->f1[n] : r->f0[n];
+    const i64 nb = in->nbrk[k];
+    i64 t = nb > 1 ? r->F[n * (in->nbmax + 1) + nb] : nb ? r->f1[n] : r->f0[n];
     return t < INF && t + DUR(r, in->loc[r->seq[n - 1]], in->vend[k]) <= in->she[k];
+}
+
+/* insertion() for a route with several breaks (RouteState._insertion). */
+static i64 insertion_multi(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
+    const i64 sz = in->sz, n = r->len, nb = in->nbrk[k], W = in->nbmax + 1;
+    const i64 lu = in->loc[u], sv = in->svc[u];
+    const i64 last_end = in->tw_e[in->tw_off[u + 1] - 1];
+    i64 a[MAXW], e[MAXW];
+    i64 best = INF;
+    for (i64 p = 0; p <= n; p++) {
+        const i64 *st = r->F + p * W;
+        i64 pa = prev_loc(in, r, k, p), pb = next_loc(in, r, k, p);
+        i64 din = DUR(r, pa, lu);
+        i64 lo = st[0];
+        for (i64 b = 1; b <= nb; b++)
+            if (st[b] < lo) lo = st[b];
+        if (lo < INF && lo + din > last_end) break; /* later positions only start later */
+        if (lo >= INF) continue;
+        if (p < n && in->lockp[r->seq[p]] == (p ? r->seq[p - 1] : -1)) continue;
+        i64 dc = COST(r, pa, lu) + COST(r, lu, pb) - r->base[p];
+        if (dc >= best) continue;
+        i64 dout = DUR(r, lu, pb);
+        for (i64 b = 0; b <= nb; b++) a[b] = st[b] < INF ? st[b] + din : INF;
+        if (p) gap(in, k, a);
+        for (i64 b = 0; b <= nb; b++) {
+            i64 s = a[b] < INF ? first_start(in, u, a[b]) : INF;
+            e[b] = s < INF ? s + sv : INF;
+        }
+        gap(in, k, e);
+        const i64 *late = r->L + p * W;
+        for (i64 b = 0; b <= nb; b++) {
+            if (e[b] < INF && late[b] > NEG && e[b] + dout <= late[b]) {
+                best = dc;
+                *pos = p;
+                break;
+            }
+        }
+    }
+    if (best < INF && in->acost[0] >= 0) best += in->acost[u * in->nv + k];
+    return best;
 }
 
 /* Cheapest feasible position of u in route k: the cost change, or INF; *pos gets the place. */
@@ -230,8 +377,10 @@ static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
         if (r->deliv[d] + in->amount[u * in->dims + d] > in->cap[k * in->dims + d]) return INF;
     }
     const i64 lu = in->loc[u], sv = in->svc[u];
+    if (in->nbrk[k] > 1) return insertion_multi(in, r, k, u, pos);
     const int brk = in->nbrk[k] != 0;
-    const i64 bs = in->bs[k], be = in->be[k], bd = in->bd[k];
+    const i64 o = in->boff[k];
+    const i64 bs = brk ? in->bs[o] : 0, be = brk ? in->be[o] : 0, bd = brk ? in->bd[o] : 0;
     i64 best = INF;
     for (i64 p = 0; p <= n; p++) {
         if (p < n && in->lockp[r->seq[p]] == (p ? r->seq[p - 1] : -1)) continue;
@@ -266,6 +415,7 @@ static i64 insertion(const Inst *in, const Route *r, i64 k, i64 u, i64 *pos) {
             *pos = p;
         }
     }
+    if (best < INF && in->acost[0] >= 0) best += in->acost[u * in->nv + k];
     return best;
 }
 
@@ -571,6 +721,17 @@ static int parse_inst(const Py_buffer *vb, Inst *in) {
     in->compat = FIELD(F_COMPAT);
     in->neigh = FIELD(F_NEIGH);
     in->lockp = FIELD(F_LOCKP);
+    in->acost = FIELD(F_ACOST);
+    in->wmode = FIELD(F_WMODE);
+    in->boff = FIELD(F_BOFF);
+    in->nbmax = 0;
+    for (i64 k = 0; k < in->nv; k++) {
+        if (in->nbrk[k] < 0 || in->nbrk[k] >= MAXW) {
+            PyErr_SetString(PyExc_ValueError, "too many breaks for the C loop");
+            return -1;
+        }
+        if (in->nbrk[k] > in->nbmax) in->nbmax = in->nbrk[k];
+    }
     return 0;
 }
 
@@ -619,7 +780,9 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
     S.focus_share = q[7];
 
     /* One allocation for everything. */
+    const i64 W = in->nbmax > 1 ? in->nbmax + 1 : 0; /* several-break states, when needed */
     size_t words = (size_t)nv * (5 * (n + 1) + n + (in->dims ? in->dims : 1)) /* routes */
+                   + (size_t)nv * 2 * (n + 1) * W
                    + (size_t)n                                               /* where */
                    + (size_t)nv * n + nv + nv                                /* backups */
                    + (size_t)n * nv + n                                      /* compat */
@@ -646,6 +809,8 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
         r->l1 = w, w += n + 1;
         r->base = w, w += n + 1;
         r->deliv = w, w += in->dims ? in->dims : 1;
+        r->F = w, w += (n + 1) * W;
+        r->L = w, w += (n + 1) * W;
         i64 pr = in->prof[k];
         r->d = in->dur + pr * in->sz * in->sz;
         r->c = in->cost + pr * in->sz * in->sz;
@@ -831,7 +996,8 @@ static PyObject *py_insertion(PyObject *self, PyObject *args) {
         if (k < 0 || k >= in.nv || u < 0 || u >= n || len > n) {
             PyErr_SetString(PyExc_ValueError, "vehicle, visit or route out of range");
         } else {
-            i64 *mem = calloc((size_t)(6 * (n + 1) + in.dims + 1), sizeof(i64));
+            i64 W = in.nbmax + 1;
+            i64 *mem = calloc((size_t)((6 + 2 * W) * (n + 1) + in.dims + 1), sizeof(i64));
             if (!mem) {
                 PyErr_NoMemory();
             } else {
@@ -843,6 +1009,8 @@ static PyObject *py_insertion(PyObject *self, PyObject *args) {
                 r.l1 = mem + 4 * (n + 1);
                 r.base = mem + 5 * (n + 1);
                 r.deliv = mem + 6 * (n + 1);
+                r.F = mem + 6 * (n + 1) + in.dims + 1;
+                r.L = r.F + W * (n + 1);
                 r.len = len;
                 memcpy(r.seq, vs.buf, sizeof(i64) * len);
                 r.d = in.dur + in.prof[k] * in.sz * in.sz;

@@ -18,7 +18,8 @@ The rules (see :mod:`routing.model` for the semantics):
   takes all of its breaks, each once;
 - a route starts no earlier than its vehicle's time window and ends (arrives at its end, or
   finishes its last step without an end location) no later than the window's end;
-- skills, pinning, ``max_tasks`` and capacity (VROOM's load rule: deliveries are on board from the
+- skills, pinning, the required and excluded vehicles, ``keep_experts`` (a visit stays with its
+  current vehicle), ``max_tasks`` and capacity (VROOM's load rule: deliveries are on board from the
   start, pickups from their step to the end);
 - the reported costs, durations, waiting and service times, loads and the summary agree with the
   steps and the matrices (cost is the sum of the profile's costs, or durations, over the legs).
@@ -56,6 +57,9 @@ class ViolationKind(StrEnum):
     SHIFT_END = "shift-end"
     SKILLS = "skills"
     PINNED = "pinned"
+    REQUIRED_VEHICLE = "required-vehicle"
+    EXCLUDED_VEHICLE = "excluded-vehicle"
+    KEEP_EXPERTS = "keep-experts"
     MAX_TASKS = "max-tasks"
     CAPACITY = "capacity"
     COST = "cost"
@@ -319,6 +323,21 @@ def _check_route(
                 add(
                     ViolationKind.PINNED,
                     f"serves job {jid}, which is pinned to vehicle {visit.pinned_vehicle}.",
+                    jid,
+                )
+            if visit.required_vehicle is not None and visit.required_vehicle != vid:
+                add(
+                    ViolationKind.REQUIRED_VEHICLE,
+                    f"serves job {jid}, which requires vehicle {visit.required_vehicle}.",
+                    jid,
+                )
+            if vid in visit.excluded_vehicles:
+                add(ViolationKind.EXCLUDED_VEHICLE, f"serves job {jid}, which excludes it.", jid)
+            if vehicle.can_serve(visit) and not problem.allows(visit, vehicle):
+                add(
+                    ViolationKind.KEEP_EXPERTS,
+                    f"serves job {jid}, which keeps its vehicle {visit.current_vehicle} "
+                    "(mode keep_experts).",
                     jid,
                 )
             if step.service != visit.duration:

@@ -90,6 +90,21 @@ class Visit:
         Delivery: load carried from the start and dropped here (one entry per capacity dimension).
     pickup
         Load collected here and carried to the end (VROOM's ``pickup``).
+    preferred_vehicle
+        Continuity of care: the expert who should serve the visit. Soft: leaving it costs
+        :attr:`Objective.preferred_cost` when an objective is given, so it is kept unless
+        impossible.
+    required_vehicle
+        Only this vehicle may serve the visit (hard, like ``pinned_vehicle``, but a rule of the
+        visit rather than a freeze of the plan).
+    excluded_vehicles
+        Vehicles that may never serve the visit (hard).
+    current_vehicle
+        The vehicle serving the visit in the current plan, ``None`` when it is not planned. A
+        solution that gives the visit another vehicle *moves* it (see :class:`Objective`).
+    move_cost
+        Seconds of working time a move of this visit costs, overriding
+        :attr:`Objective.move_cost` (higher for a visit whose expert has already been told).
     """
 
     id: int
@@ -102,6 +117,11 @@ class Visit:
     fixed: bool = False
     amount: tuple[int, ...] = ()
     pickup: tuple[int, ...] = ()
+    preferred_vehicle: int | None = None
+    required_vehicle: int | None = None
+    excluded_vehicles: frozenset[int] = frozenset()
+    current_vehicle: int | None = None
+    move_cost: int | None = None
 
     def __post_init__(self) -> None:
         if self.location < 0:
@@ -114,8 +134,13 @@ class Visit:
             raise ValueError(f"visit {self.id}: a fixed visit needs a pinned vehicle")
         if any(a < 0 for a in self.amount) or any(a < 0 for a in self.pickup):
             raise ValueError(f"visit {self.id}: amounts must not be negative")
+        if self.move_cost is not None and self.move_cost < 0:
+            raise ValueError(f"visit {self.id}: move_cost must not be negative")
+        if self.required_vehicle is not None and self.required_vehicle in self.excluded_vehicles:
+            raise ValueError(f"visit {self.id}: its required vehicle is also excluded")
         object.__setattr__(self, "time_windows", _windows(self.time_windows, f"visit {self.id}"))
         object.__setattr__(self, "skills", frozenset(self.skills))
+        object.__setattr__(self, "excluded_vehicles", frozenset(self.excluded_vehicles))
         object.__setattr__(self, "amount", tuple(self.amount))
         object.__setattr__(self, "pickup", tuple(self.pickup))
 
@@ -167,8 +192,13 @@ class Vehicle:
         object.__setattr__(self, "capacity", tuple(self.capacity))
 
     def can_serve(self, visit: Visit) -> bool:
-        """Skills and pinning allow this vehicle to serve ``visit`` (time is not considered)."""
+        """Skills, pinning, the required and the excluded vehicles allow this vehicle to serve
+        ``visit`` (time is not considered; :meth:`Problem.allows` adds the objective's mode)."""
         if visit.pinned_vehicle is not None and visit.pinned_vehicle != self.id:
+            return False
+        if visit.required_vehicle is not None and visit.required_vehicle != self.id:
+            return False
+        if self.id in visit.excluded_vehicles:
             return False
         return visit.skills <= self.skills
 
@@ -210,17 +240,95 @@ class Matrix:
         return self.costs if self.costs is not None else self.durations
 
 
+#: Default stability cost of moving a visit to another vehicle: about 20 minutes of working time.
+DEFAULT_MOVE_COST = 1200
+#: Default soft cost of serving a visit by another vehicle than its preferred one: four hours of
+#: working time, so the preference is kept unless it is impossible (or a whole route's worth).
+DEFAULT_PREFERRED_COST = 4 * 3600
+
+Mode = Literal["keep_experts", "balanced", "free"]
+MODES: tuple[Mode, ...] = ("keep_experts", "balanced", "free")
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """What a good plan is, when a planner (not VROOM) asks.
+
+    Lexicographic: first serve as many visits as possible, by priority (as VROOM does); then
+    minimise the weighted sum
+
+    - working time: travel (durations, not the cost matrix) plus waiting, in seconds;
+    - stability: for each visit whose vehicle differs from its ``current_vehicle`` (a visit with no
+      current vehicle is not moved), its ``move_cost`` or else :attr:`move_cost`;
+    - continuity: :attr:`preferred_cost` for each visit not served by its ``preferred_vehicle``;
+    - balance: :attr:`balance_weight` times the spread (max - min) of route duration (travel,
+      service, waiting and breaks) across the vehicles that work.
+
+    A problem without an objective keeps VROOM's meaning: served priority, then cost.
+
+    Parameters
+    ----------
+    mode
+        ``"keep_experts"``: a visit with a current vehicle may only be served by it (only order
+        and times change); ``"balanced"``: moves cost their move cost; ``"free"``: moves cost
+        nothing (per-visit move costs included).
+    move_cost
+        Default seconds of working time a move costs (``balanced``).
+    preferred_cost
+        Seconds of working time a visit served by another than its preferred vehicle costs.
+    balance_weight
+        Weight of the balance term (0 leaves it out).
+    """
+
+    mode: Mode = "balanced"
+    move_cost: int = DEFAULT_MOVE_COST
+    preferred_cost: int = DEFAULT_PREFERRED_COST
+    balance_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if self.move_cost < 0 or self.preferred_cost < 0:
+            raise ValueError("move_cost and preferred_cost must not be negative")
+        if self.balance_weight < 0:
+            raise ValueError("balance_weight must not be negative")
+
+    @classmethod
+    def for_mode(cls, mode: Mode, **kwargs: int | float) -> Objective:
+        """The objective of a planner's mode (``free`` sets the move cost to 0)."""
+        if mode == "free":
+            kwargs = {**kwargs, "move_cost": 0}
+        return cls(mode=mode, **kwargs)  # type: ignore[arg-type]
+
+    def move_cost_of(self, visit: Visit) -> int:
+        """Seconds a move of ``visit`` costs in this objective."""
+        if self.mode == "free":
+            return 0
+        return self.move_cost if visit.move_cost is None else visit.move_cost
+
+    def assignment_cost(self, visit: Visit, vehicle_id: int) -> int:
+        """Stability and continuity cost of serving ``visit`` by vehicle ``vehicle_id``."""
+        cost = 0
+        if visit.current_vehicle is not None and visit.current_vehicle != vehicle_id:
+            cost += self.move_cost_of(visit)
+        if visit.preferred_vehicle is not None and visit.preferred_vehicle != vehicle_id:
+            cost += self.preferred_cost
+        return cost
+
+
 @dataclass(frozen=True)
 class Problem:
     """A complete routing problem: visits, vehicles and one matrix per travel profile.
 
     ``coordinates`` optionally gives (lon, lat) per location index, for output and maps only.
+    ``objective`` is the planner's objective; ``None`` keeps VROOM's (travel cost).
     """
 
     visits: tuple[Visit, ...]
     vehicles: tuple[Vehicle, ...]
     matrices: Mapping[str, Matrix]
     coordinates: tuple[tuple[float, float], ...] | None = None
+    objective: Objective | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -247,6 +355,8 @@ class Problem:
                 raise ValueError(f"visit {vis.id}: location {vis.location} is outside the matrix")
             if vis.pinned_vehicle is not None and vis.pinned_vehicle not in vehicle_ids:
                 raise ValueError(f"visit {vis.id}: pinned to unknown vehicle {vis.pinned_vehicle}")
+            if vis.required_vehicle is not None and vis.required_vehicle not in vehicle_ids:
+                raise ValueError(f"visit {vis.id}: requires unknown vehicle {vis.required_vehicle}")
         for veh in self.vehicles:
             if veh.profile not in self.matrices:
                 raise ValueError(f"vehicle {veh.id}: no matrix for profile {veh.profile!r}")
@@ -260,6 +370,19 @@ class Problem:
     def size(self) -> int:
         """Number of locations."""
         return next(iter(self.matrices.values())).size
+
+    def allows(self, visit: Visit, vehicle: Vehicle) -> bool:
+        """Whether ``vehicle`` may serve ``visit``: :meth:`Vehicle.can_serve`, and in
+        ``keep_experts`` mode only the visit's current vehicle (when it has one)."""
+        if not vehicle.can_serve(visit):
+            return False
+        obj = self.objective
+        if obj is not None and obj.mode == "keep_experts" and visit.current_vehicle is not None:
+            # An expert who no longer works today cannot keep the visit; any other may take it.
+            return visit.current_vehicle == vehicle.id or not any(
+                v.id == visit.current_vehicle for v in self.vehicles
+            )
+        return True
 
     def visit(self, visit_id: int) -> Visit:
         for v in self.visits:

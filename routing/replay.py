@@ -178,7 +178,7 @@ def replay(
             if ref in seen_visits:
                 violations.append(f"visit {ref}: appears twice in the route")
             seen_visits.add(ref)
-            if not vehicle.can_serve(visit):
+            if not problem.allows(visit, vehicle):
                 violations.append(f"visit {ref}: vehicle {vehicle.id} may not serve it")
             move(visit.location, after_visit)
             start = first_start(visit.time_windows, t)

@@ -17,6 +17,7 @@ Every route is finally replayed by :func:`routing.replay.replay`.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from routing._improve import RuinRecreate
 from routing._ortools_model import OrtoolsModel, SearchConfig
 from routing._schedule import Instance
 from routing.model import InitialRoute, Problem, Route, Solution
+from routing.objective import objective_of
 from routing.replay import replay
 
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
@@ -70,7 +72,22 @@ class SolveParams:
         arc cost of the first solution (so one setting suits seconds and Solomon's tenths).
     log
         Let OR-Tools log its search to stderr.
+    free_share
+        In ``balanced`` mode with visits that have a current vehicle: the share of the
+        ruin-and-recreate time searched with moves free, before the real objective is searched
+        from the result (see :func:`solve`).
+    stall
+        Early stop: a search phase (ruin-and-recreate, OR-Tools) ends once its best solution has
+        not improved for this many seconds. ``-1`` (the default) means
+        ``max(1, time_limit / 4)``; ``None`` never stops early.
     """
+
+    @property
+    def stall_seconds(self) -> float | None:
+        """The early-stop window in seconds, ``None`` for none."""
+        if self.stall == -1.0:
+            return max(1.0, self.time_limit / 4)
+        return self.stall
 
     time_limit: float = 10.0
     seed: int = 0
@@ -84,10 +101,16 @@ class SolveParams:
     sa_initial_temperature: float = 1.0
     sa_final_temperature: float = 0.01
     log: bool = False
+    stall: float | None = -1.0
+    free_share: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise ValueError("time_limit must be positive")
+        if not 0 <= self.free_share < 1:
+            raise ValueError("free_share must be at least 0 and below 1")
+        if self.stall is not None and self.stall != -1.0 and not self.stall > 0:
+            raise ValueError("stall must be positive, None (never stop early) or -1 (automatic)")
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"metaheuristic must be one of {METAHEURISTICS}")
         if self.first_solution not in FIRST_SOLUTIONS:
@@ -169,18 +192,30 @@ def solve(
     problem: Problem,
     params: SolveParams = SolveParams(),
     initial: Sequence[InitialRoute] | None = None,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> Solution:
-    """Plan the day: serve as many visits as possible (by priority), then minimise cost.
+    """Plan the day: serve as many visits as possible (by priority), then minimise the objective.
+
+    Without ``problem.objective`` the objective is VROOM's travel cost; with one, the planner's
+    (working time, moves, preferences, balance: :class:`routing.model.Objective`).
 
     Parameters
     ----------
     problem
         Visits, vehicles and matrices.
     params
-        Time limit and search knobs.
+        Time limit and search knobs. The solve returns within ``time_limit`` plus a few tenths
+        of a second (the OR-Tools phase is stopped from a search monitor at its deadline).
     initial
-        Warm start: each vehicle's visits in order. Visits marked ``fixed`` keep their vehicle,
-        their order, their adjacency to fixed neighbours and, when first, their first place.
+        Warm start: each vehicle's visits in order (the current plan). Visits marked ``fixed``
+        keep their vehicle, their order, their adjacency to fixed neighbours and, when first,
+        their first place. When the warm start is feasible, the result is never worse than it
+        under the objective.
+    timings
+        When given, filled with the seconds each phase took (``construction``,
+        ``ruin_recreate``, ``ortools``, ``total``) and the objective's total after each
+        (``*_cost``), for benchmarks.
 
     Returns
     -------
@@ -194,54 +229,120 @@ def solve(
     usable = _usable(problem)
     nv = len(problem.vehicles)
     n = len(problem.visits)
+    stall = params.stall_seconds
+    times = timings if timings is not None else {}
 
     routes, chains = _warm_routes(problem, inst, initial)
     _lock_fixed(inst, routes, chains)
-    pool: list[int] = []
     for k in range(nv):
         if not usable[k]:
-            pool.extend(i for i in routes[k] if not problem.visits[i].fixed)
             routes[k] = [i for i in routes[k] if problem.visits[i].fixed]
             continue
-        routes[k], dropped = repair(inst, k, routes[k])
-        pool.extend(dropped)
+        routes[k], _ = repair(inst, k, routes[k])
     placed = {i for seq in routes for i in seq}
     todo = [i for i in range(n) if i not in placed]
     rng.shuffle(todo)  # ties in the regret order are broken by this, i.e. by the seed
-    unplaced = regret_insert(inst, routes, todo, usable=usable)
-    del pool, unplaced
+    regret_insert(inst, routes, todo, usable=usable)
     best = [list(seq) for seq in routes]
+    best_key = _judge(problem, inst, best)
+    mark = time.perf_counter()
+    times["construction"] = mark - started
+    times["construction_cost"] = float(best_key[2])
 
-    # Keep a little time for re-timing and repair.
-    deadline = started + params.time_limit - min(0.5, 0.05 * params.time_limit)
+    # Keep a little time for re-timing, repair and the final replay.
+    deadline = started + params.time_limit - min(0.4, 0.08 * params.time_limit)
     if params.ruin_recreate_share > 0 and n > 0 and any(usable):
         rr_deadline = time.perf_counter() + params.ruin_recreate_share * (
             deadline - time.perf_counter()
         )
-        rr = RuinRecreate(
-            inst,
-            routes,
-            usable,
-            rng,
-            avg_removed=params.sisr_avg_removed,
-            max_string=params.sisr_max_sequence,
-        )
         arcs = max(1, sum(len(s) + 1 for s in routes if s))
-        arc = max(1.0, sum(inst.route_cost(k, s) for k, s in enumerate(routes)) / arcs)
-        rr.soften(arc, params.drop_penalty_arcs)
-        found_rr = rr.run(
-            rr_deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc
-        )
-        if _score(inst, found_rr) < _score(inst, best):
-            best = [list(s) for s in found_rr]
+        arc = max(1.0, sum(inst.travel_cost(k, s) for k, s in enumerate(routes)) / arcs)
+        start_routes = routes
+        free = _without_move_costs(problem) if params.free_share > 0 else None
+        if free is not None:
+            # Moves cost more than most single changes gain, so a search from the current plan
+            # stays near it. First search with moves free (a share of the time), then search
+            # the real objective from there: it moves back what does not pay for its move.
+            free_inst = Instance(free)
+            free_inst.locked = inst.locked
+            free_deadline = time.perf_counter() + params.free_share * (
+                rr_deadline - time.perf_counter()
+            )
+            found_free = _ruin_recreate(
+                free_inst, routes, usable, rng, params, arc, free_deadline, stall
+            )
+            key = _judge(problem, inst, found_free)
+            if key < best_key:
+                best, best_key = [list(s) for s in found_free], key
+            start_routes = found_free
+        found_rr = _ruin_recreate(inst, start_routes, usable, rng, params, arc, rr_deadline, stall)
+        key = _judge(problem, inst, found_rr)
+        if key < best_key:
+            best, best_key = [list(s) for s in found_rr], key
         routes = [list(s) for s in best]
-    budget = deadline - time.perf_counter()
-    if budget > 0.05 and n > 0 and any(usable):
-        found = _search(problem, inst, usable, chains, routes, params, budget)
-        if found is not None and _score(inst, found) < _score(inst, best):
-            best = found
+    now = time.perf_counter()
+    times["ruin_recreate"] = now - mark
+    times["ruin_recreate_cost"] = float(best_key[2])
+    mark = now
+    if deadline - now > 0.05 and n > 0 and any(usable):
+        found = _search(problem, inst, usable, chains, routes, params, deadline, stall)
+        if found is not None:
+            key = _judge(problem, inst, found)
+            if key < best_key:
+                best, best_key = found, key
+    now = time.perf_counter()
+    times["ortools"] = now - mark
+    times["ortools_cost"] = float(best_key[2])
+    solution = _solution(problem, inst, best)
+    times["total"] = time.perf_counter() - started
+    return solution
 
-    return _solution(problem, inst, best)
+
+def _without_move_costs(problem: Problem) -> Problem | None:
+    """The problem with moves free (preferences kept), when moves cost anything at all."""
+    obj = problem.objective
+    if obj is None or obj.mode != "balanced":
+        return None
+    if not any(v.current_vehicle is not None and obj.move_cost_of(v) > 0 for v in problem.visits):
+        return None
+    return dataclasses.replace(problem, objective=dataclasses.replace(obj, mode="free"))
+
+
+def _ruin_recreate(
+    inst: Instance,
+    routes: list[list[int]],
+    usable: list[bool],
+    rng: random.Random,
+    params: SolveParams,
+    arc: float,
+    deadline: float,
+    stall: float | None,
+) -> list[list[int]]:
+    """Our SISR ruin-and-recreate from ``routes`` until ``deadline`` (or until it stalls)."""
+    rr = RuinRecreate(
+        inst,
+        routes,
+        usable,
+        rng,
+        avg_removed=params.sisr_avg_removed,
+        max_string=params.sisr_max_sequence,
+    )
+    rr.soften(arc, params.drop_penalty_arcs)
+    return rr.run(
+        deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc, stall
+    )
+
+
+def _judge(
+    problem: Problem, inst: Instance, routes: Sequence[Sequence[int]]
+) -> tuple[int, int, float]:
+    """Lower is better. Without an objective the search's own score (served priority, served
+    count, travel cost); with one, the objective of the replayed routes, exactly as
+    :func:`routing.objective.objective_of` reports it (balance included)."""
+    if problem.objective is None:
+        a, b, c = _score(inst, routes)
+        return (a, b, float(c))
+    return objective_of(problem, _solution(problem, inst, routes)).key
 
 
 def _search(
@@ -251,7 +352,8 @@ def _search(
     chains: dict[int, list[int]],
     start: list[list[int]],
     params: SolveParams,
-    budget: float,
+    deadline: float,
+    stall: float | None,
 ) -> list[list[int]] | None:
     model = OrtoolsModel(problem, inst, usable, chains)
     for k in chains:
@@ -260,6 +362,9 @@ def _search(
             before = seq[p - 1] if p else -1
             if (before, i) in inst.locked:
                 model.fix_next(k, None if before == -1 else before, i)
+    budget = deadline - time.perf_counter()  # building the model took some of it
+    if budget <= 0.05:
+        return None
     cfg = SearchConfig(
         time_limit=budget,
         metaheuristic=params.metaheuristic,
@@ -268,6 +373,8 @@ def _search(
         ),
         gls_lambda=params.gls_lambda,
         log=params.log,
+        deadline=deadline,
+        stall=stall,
     )
     initial = start if params.first_solution == "construct" else None
     found = model.solve(cfg, initial)

@@ -13,6 +13,20 @@ problem.
 
 Job ids become :attr:`routing.model.Visit.id`, vehicle ids :attr:`routing.model.Vehicle.id`; the
 output uses the same ids.
+
+Aan Huis extension fields (VROOM ignores them, so the same file still solves in VROOM, under
+VROOM's meaning):
+
+- on a job, ``x_aanhuis``: ``preferred_vehicle``, ``required_vehicle``, ``current_vehicle``
+  (vehicle ids), ``excluded_vehicles`` (array of vehicle ids), ``move_cost`` (seconds); see
+  :class:`routing.model.Visit`;
+- at the top level, ``x_aanhuis``: ``{"objective": {"mode": "keep_experts" | "balanced" | "free",
+  "move_cost": 1200, "preferred_cost": 14400, "balance_weight": 0.0}}``; every key optional. Without
+  it the problem keeps VROOM's objective (served priority, then travel cost); with it, the
+  planner's objective of :class:`routing.model.Objective`.
+
+Written problems carry the same fields; a required vehicle is also written as a pinning skill so
+that VROOM respects it. Excluded vehicles have no VROOM equivalent.
 """
 
 from __future__ import annotations
@@ -28,8 +42,10 @@ import numpy.typing as npt
 
 from routing.model import (
     ANYTIME,
+    MODES,
     Break,
     Matrix,
+    Objective,
     Problem,
     Route,
     Solution,
@@ -336,6 +352,8 @@ def problem_from_vroom(
             "amount": _uints(obj, delivery_key, where),
             "pickup": _uints(obj, "pickup", where),
         }
+        if "x_aanhuis" in obj:
+            fields |= _job_extension(obj["x_aanhuis"], f"{where}: 'x_aanhuis'")
         job_parts.append((fields, place))
 
     _unique([f["id"] for f, _, _ in vehicle_parts], "vehicle")
@@ -409,11 +427,60 @@ def problem_from_vroom(
             for fields, s, e in vehicle_parts
         )
         visits = tuple(Visit(location=index_of(p), **fields) for fields, p in job_parts)
-        return Problem(visits, vehicles, matrices, coordinates)
+        known_ids = {v.id for v in vehicles}
+        for visit in visits:
+            for ref in (visit.preferred_vehicle, visit.current_vehicle, *visit.excluded_vehicles):
+                if ref is not None and ref not in known_ids:
+                    raise VroomFormatError(
+                        f"job {visit.id}: 'x_aanhuis' names unknown vehicle {ref}"
+                    )
+        objective = (
+            _objective_extension(top["x_aanhuis"], "'x_aanhuis'") if "x_aanhuis" in top else None
+        )
+        return Problem(visits, vehicles, matrices, coordinates, objective)
     except VroomFormatError:
         raise
     except ValueError as exc:
         raise VroomFormatError(str(exc).replace("visit ", "job ")) from exc
+
+
+def _opt_vehicle(obj: Mapping[str, object], key: str, where: str) -> int | None:
+    if key not in obj or obj[key] is None:
+        return None
+    return _uint(obj[key], f"{where}: '{key}'")
+
+
+def _job_extension(value: object, where: str) -> dict[str, Any]:
+    """A job's ``x_aanhuis`` object: its per-visit expert rules and move cost."""
+    obj = _obj(value, where)
+    out: dict[str, Any] = {
+        "preferred_vehicle": _opt_vehicle(obj, "preferred_vehicle", where),
+        "required_vehicle": _opt_vehicle(obj, "required_vehicle", where),
+        "current_vehicle": _opt_vehicle(obj, "current_vehicle", where),
+        "excluded_vehicles": frozenset(_uints(obj, "excluded_vehicles", where)),
+        "move_cost": _opt_vehicle(obj, "move_cost", where),
+    }
+    return out
+
+
+def _objective_extension(value: object, where: str) -> Objective | None:
+    """The top-level ``x_aanhuis`` object: the planner's objective, when it names one."""
+    obj = _obj(value, where)
+    if "objective" not in obj:
+        return None
+    raw = _obj(obj["objective"], f"{where}: 'objective'")
+    here = f"{where}: 'objective'"
+    mode = raw.get("mode", "balanced")
+    if mode not in MODES:
+        raise VroomFormatError(f"{here}: 'mode' must be one of {list(MODES)}, got {mode!r}")
+    weight = raw.get("balance_weight", 0.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
+        raise VroomFormatError(f"{here}: 'balance_weight' must be a non-negative number")
+    kwargs: dict[str, Any] = {"balance_weight": float(weight)}
+    for key in ("move_cost", "preferred_cost"):
+        if key in raw:
+            kwargs[key] = _uint(raw[key], f"{here}: '{key}'")
+    return Objective.for_mode(mode, **kwargs)
 
 
 def _same_dimensions(amounts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
@@ -456,7 +523,8 @@ def _loc_json(problem: Problem, index: int, index_key: str, coords_key: str) -> 
 def problem_to_vroom(problem: Problem) -> dict[str, Any]:
     """Write ``problem`` in VROOM's input format.
 
-    Pinned visits (``pinned_vehicle``, and therefore fixed ones) have no VROOM equivalent; they
+    Pinned visits (``pinned_vehicle``, and therefore fixed ones, and ``required_vehicle``) have
+    no VROOM equivalent; they
     are written as one extra skill per pinning vehicle (numbered above every skill in use) that
     only that vehicle has, which makes VROOM respect the pinning. ``fixed`` is not written.
 
@@ -480,9 +548,10 @@ def problem_to_vroom(problem: Problem) -> dict[str, Any]:
     next_skill = max(used, default=-1) + 1
     pin_skill: dict[int, int] = {}
     for visit in problem.visits:
-        if visit.pinned_vehicle is not None and visit.pinned_vehicle not in pin_skill:
-            pin_skill[visit.pinned_vehicle] = next_skill
-            next_skill += 1
+        for pin in (visit.pinned_vehicle, visit.required_vehicle):
+            if pin is not None and pin not in pin_skill:
+                pin_skill[pin] = next_skill
+                next_skill += 1
 
     vehicles: list[dict[str, Any]] = []
     for veh in problem.vehicles:
@@ -520,8 +589,9 @@ def problem_to_vroom(problem: Problem) -> dict[str, Any]:
         if visit.time_windows != (ANYTIME,):
             job["time_windows"] = [_window_json(w) for w in visit.time_windows]
         skills = set(visit.skills)
-        if visit.pinned_vehicle is not None:
-            skills.add(pin_skill[visit.pinned_vehicle])
+        for pin in (visit.pinned_vehicle, visit.required_vehicle):
+            if pin is not None:
+                skills.add(pin_skill[pin])
         if skills:
             job["skills"] = sorted(skills)
         if visit.amount:
@@ -530,6 +600,15 @@ def problem_to_vroom(problem: Problem) -> dict[str, Any]:
             job["pickup"] = list(visit.pickup)
         if visit.priority:
             job["priority"] = visit.priority
+        ext: dict[str, Any] = {
+            key: getattr(visit, key)
+            for key in ("preferred_vehicle", "required_vehicle", "current_vehicle", "move_cost")
+            if getattr(visit, key) is not None
+        }
+        if visit.excluded_vehicles:
+            ext["excluded_vehicles"] = sorted(visit.excluded_vehicles)
+        if ext:
+            job["x_aanhuis"] = ext
         jobs.append(job)
 
     matrices: dict[str, Any] = {}
@@ -538,7 +617,18 @@ def problem_to_vroom(problem: Problem) -> dict[str, Any]:
         if m.costs is not None:
             entry["costs"] = m.costs.tolist()
         matrices[profile] = entry
-    return {"vehicles": vehicles, "jobs": jobs, "matrices": matrices}
+    out_problem: dict[str, Any] = {"vehicles": vehicles, "jobs": jobs, "matrices": matrices}
+    obj = problem.objective
+    if obj is not None:
+        out_problem["x_aanhuis"] = {
+            "objective": {
+                "mode": obj.mode,
+                "move_cost": obj.move_cost,
+                "preferred_cost": obj.preferred_cost,
+                "balance_weight": obj.balance_weight,
+            }
+        }
+    return out_problem
 
 
 # --------------------------------------------------------------------------------------------

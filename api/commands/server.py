@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import pathlib
 import secrets
 import shutil
 import tempfile
+import threading
 
 import uvicorn
 
@@ -155,5 +157,36 @@ Aan Huis demo is starting on {base}
   Expert token:  {expert_token}
 """
     )
+    # The demo is one command: it also runs the queued optimisations (what `aanhuis worker`
+    # does in production), so the planner's "optimise" button opens a proposal by itself.
+    start_job_runner(settings)
     serve("127.0.0.1", args.port, 1)
     return 0
+
+
+def start_job_runner(
+    settings: Settings, poll: float = 1.0, stop: threading.Event | None = None
+) -> threading.Thread:
+    """Run queued optimisation jobs in a daemon thread of this process (the demo's worker),
+    until ``stop`` is set (never, by default)."""
+    from api.runtime import travel_provider
+    from scheduler.planning import jobs
+
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    travel = travel_provider(settings)
+
+    halt = stop or threading.Event()
+
+    def run() -> None:
+        while not halt.is_set():
+            try:
+                jobs.run_pending(sessions, travel)
+            except Exception as exc:  # logged by class only (no data); the next round retries
+                logging.getLogger("aanhuis.planning.jobs").warning(
+                    "job round failed: %s", type(exc).__name__
+                )
+            halt.wait(poll)
+
+    thread = threading.Thread(target=run, name="aanhuis-demo-jobs", daemon=True)
+    thread.start()
+    return thread

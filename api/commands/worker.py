@@ -7,7 +7,10 @@ Each round it
 3. sweeps the waiting list: citizens waiting for an earlier time hear of one (inside
    ``AANHUIS_WAITLIST_HOURS``; a cancellation makes its waiting visits due at once, so the next
    round, seconds later, looks at them);
-4. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+4. freezes the day plans whose freeze time has come (:mod:`scheduler.planning.lifecycle`):
+   optimises each such day (``balanced``), applies it when the day did not change meanwhile, and
+   marks it frozen, so the experts' routes are final;
+5. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -28,10 +31,12 @@ from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
-from scheduler.planning import jobs
+from scheduler.planning import jobs, lifecycle
 from scheduler.usecases import waitlist
 
 BATCH = 50
+#: Seconds the optimisation at a day's freeze may take.
+FREEZE_TIME_LIMIT = 10.0
 
 log = logging.getLogger("aanhuis.worker")
 
@@ -89,6 +94,14 @@ def _work(args: argparse.Namespace) -> int:
             )
             if noticed:
                 log.info("%d waiting-list notice(s) queued", noticed)
+            frozen = lifecycle.freeze_due(
+                sessions,
+                travel,
+                now=clock.now(),
+                time_limit=min(settings.optimize_time_limit, FREEZE_TIME_LIMIT),
+            )
+            if frozen:
+                log.info("froze %d day plan(s)", len(frozen), extra={"count": len(frozen)})
             if smtp is not None:
                 sent = BATCH
                 while sent == BATCH:

@@ -23,7 +23,7 @@ from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of, send_after
 from api.settings import Settings
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
-from scheduler.booking import offers
+from scheduler.booking import continuity, offers
 from scheduler.booking import service as booking
 from scheduler.booking.models import Channel, Visit
 from scheduler.booking.schemas import (
@@ -64,10 +64,28 @@ IdempotencyKey = Annotated[
 ]
 
 
+FollowUpOf = Annotated[
+    str | None,
+    Field(
+        max_length=20,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The reference of an earlier visit this one follows up: the windows of that "
+        "visit's expert are offered first, and the booking prefers that expert",
+    ),
+]
+
+
+class DeskOfferRequest(OfferRequest):
+    """Windows for a caller; a follow-up of an earlier visit lists that expert's windows first."""
+
+    follow_up_of: FollowUpOf = None
+
+
 class DeskBookingRequest(BookingRequest):
     """Book the window of an offer for a citizen on the phone or at the desk."""
 
     channel: Literal["phone", "desk"] = "phone"
+    follow_up_of: FollowUpOf = None
 
 
 class DeskBookingRead(BookingRead):
@@ -124,14 +142,21 @@ def _place(
     "/offers", response_model=OffersResponse, responses=problem_responses(401, 403, 404, 409, 422)
 )
 def desk_offers(
-    body: OfferRequest,
+    body: DeskOfferRequest,
     municipality: MunicipalityDep,
     session: SessionDep,
     settings: SettingsDep,
     travel: TravelDep,
     geocoder: GeocoderDep,
 ) -> OffersResponse:
-    """Windows for a caller: by service and address, or (`reschedule_of`) to move a booking."""
+    """Windows for a caller: by service and address, or (`reschedule_of`) to move a booking.
+
+    A follow-up (`follow_up_of`) lists the earlier visit's expert's windows first."""
+    earlier = (
+        booking.get_for_planner(session, municipality=municipality, reference=body.follow_up_of)
+        if body.follow_up_of
+        else None
+    )
     visit = (
         booking.get_for_planner(session, municipality=municipality, reference=body.reschedule_of)
         if body.reschedule_of
@@ -154,6 +179,7 @@ def desk_offers(
         limit=body.limit,
         reschedule_of=visit,
         extra_skills=extra_skills,
+        prefer_expert=continuity.follow_up_expert(earlier) if earlier else None,
     )
     tz = clock.zone(municipality.timezone)
     return OffersResponse(
@@ -197,6 +223,12 @@ def desk_book(
     """
     citizen, contact = body.parties()
     needs = clean_needs(body.needs)
+    # Checked before booking: an unknown earlier visit is a 404 and books nothing.
+    earlier = (
+        booking.get_for_planner(session, municipality=municipality, reference=body.follow_up_of)
+        if body.follow_up_of
+        else None
+    )
     try:
         booked = booking_usecases.book(
             session,
@@ -221,6 +253,10 @@ def desk_book(
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    elif earlier is not None:
+        continuity.mark_follow_up(
+            session, visit=booked.visit, earlier=earlier, actor=_actor(planner)
+        )
     answer = _read(session, settings, municipality, booked.visit, booked.manage_token)
     send_after_response(background, request, settings, session)
     return answer

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ExpertUser, ResourceId, SessionDep, SettingsDep
 from api.problems import prefers_dutch, problem_responses
-from api.runtime import TravelDep
+from api.runtime import NotifierDep, TravelDep
 from scheduler.booking.models import VisitStatus
 from scheduler.bounds import Day, Moment
 from scheduler.capacity.models import Expert
@@ -25,6 +25,7 @@ from scheduler.errors import InvalidInput
 from scheduler.route_app import schemas as route_app_schemas
 from scheduler.route_app import service as route_app
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import visit_status
 
 router = APIRouter(prefix="/api/v1", tags=["expert"])
 
@@ -57,6 +58,11 @@ class StatusChange(BaseModel):
         default=None,
         description="When it happened, with its UTC offset; at most a minute ahead, not before "
         "the day of the visit, not before the visit's previous status.",
+    )
+    note: str | None = Field(
+        default=None,
+        max_length=300,
+        description="What the expert saw (kept in the visit's history), e.g. with not_home.",
     )
 
 
@@ -108,10 +114,12 @@ def set_status(
     expert: CurrentExpert,
     session: SessionDep,
     travel: TravelDep,
+    notifier: NotifierDep,
 ) -> route_app_schemas.VisitStop:
-    """Report on the way, arrived, completed or not at home; the rest of the day is re-timed."""
+    """Report on the way, arrived, completed or not at home (which messages the citizen new
+    times); the rest of the day is re-timed."""
     municipality, me = expert
-    return route_app.change_status(
+    return visit_status.report_status(
         session,
         municipality=municipality,
         expert=me,
@@ -119,6 +127,8 @@ def set_status(
         status=VisitStatus(body.status),
         at=body.at,
         travel=travel,
+        notify=notifier,
+        note=body.note,
         language=_language(request),
     )
 

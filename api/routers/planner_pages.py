@@ -6,11 +6,13 @@ from __future__ import annotations
 from api.web import (  # noqa: F401
     planner_absences,
     planner_closures,
+    planner_continuity,
     planner_day,
     planner_desk,
     planner_experts,
     planner_heatmap,
     planner_kpis,
+    planner_proposal,
     planner_services,
     planner_shifts,
 )

@@ -13,15 +13,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep
 from api.problems import problem_responses
 from api.runtime import NotifierDep, TravelDep
+from scheduler import clock
+from scheduler.booking import continuity
+from scheduler.booking import service as booking
+from scheduler.booking.models import Visit
 from scheduler.bounds import Day
-from scheduler.planning import jobs
+from scheduler.planning import jobs, lifecycle
 from scheduler.planning import service as planning
-from scheduler.planning.schemas import JobRead, ProposalRead
+from scheduler.planning.schemas import (
+    DayPlanStateRead,
+    ExpertPreferenceIn,
+    ExpertPreferenceRead,
+    JobRead,
+    OptimizeIn,
+    ProposalRead,
+)
 from scheduler.usecases import disruption
 from scheduler.usecases.schemas import ReplanRead
 
@@ -63,12 +74,25 @@ def optimize_day(
         str | None,
         Header(description="`respond-async` queues the optimisation for a worker (202)"),
     ] = None,
+    body: Annotated[OptimizeIn | None, Body()] = None,
 ) -> ProposalRead | JobRead:
-    """Optimise the whole day with OR-Tools into a proposal with before/after figures."""
+    """Optimise the whole day into a proposal with before/after figures.
+
+    The optional body chooses the ``mode`` (default ``balanced``): ``keep_experts`` only changes
+    order and times, ``balanced`` moves a visit to another expert only when that pays for its
+    stability cost, ``free`` ignores who had a visit. Never more working time than the current
+    plan for the same visits.
+    """
     limit = min(time_limit or settings.optimize_time_limit, settings.optimize_time_limit)
+    mode = (body or OptimizeIn()).mode
     if prefer and "respond-async" in {p.strip().lower() for p in prefer.split(",")}:
         job = jobs.enqueue(
-            session, municipality=municipality, date=date, time_limit=limit, actor=_actor(planner)
+            session,
+            municipality=municipality,
+            date=date,
+            time_limit=limit,
+            actor=_actor(planner),
+            mode=mode,
         )
         response.status_code = 202
         response.headers["Location"] = (
@@ -83,6 +107,7 @@ def optimize_day(
         travel=travel,
         time_limit=limit,
         actor=_actor(planner),
+        mode=mode,
     )
     return ProposalRead.of(proposal)
 
@@ -167,3 +192,76 @@ def replan_day(
         time_limit=limit,
     )
     return ReplanRead.of(result, municipality.timezone)
+
+
+@router.get(
+    "/{slug}/days/{date}/plan-state",
+    response_model=DayPlanStateRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_plan_state(
+    date: Day, municipality: MunicipalityDep, planner: Planner, session: SessionDep
+) -> DayPlanStateRead:
+    """Whether the day's plan is still a ``draft`` or ``frozen`` (experts have their routes)."""
+    state = lifecycle.plan_state(session, municipality, date)
+    tz = clock.zone(municipality.timezone)
+    return DayPlanStateRead(
+        date=state.date,
+        state="frozen" if state.state == "frozen" else "draft",
+        freeze_at=state.freeze_at.astimezone(tz),
+        frozen_at=state.frozen_at.astimezone(tz) if state.frozen_at else None,
+        version=state.version,
+    )
+
+
+def _preference(visit: Visit) -> ExpertPreferenceRead:
+    return ExpertPreferenceRead(
+        visit_id=visit.id,
+        reference=visit.reference,
+        preferred_expert_id=visit.preferred_expert_id,
+        required_expert_id=visit.required_expert_id,
+        excluded_expert_ids=list(visit.excluded_expert_ids or []),
+        follow_up_of=visit.follow_up_of,
+    )
+
+
+@router.get(
+    "/{slug}/bookings/{reference}/expert-preference",
+    response_model=ExpertPreferenceRead,
+    responses=problem_responses(401, 403, 404),
+)
+def get_expert_preference(
+    reference: str, municipality: MunicipalityDep, planner: Planner, session: SessionDep
+) -> ExpertPreferenceRead:
+    """The visit's continuity-of-care rules: preferred, required and excluded experts."""
+    return _preference(
+        booking.get_for_planner(session, municipality=municipality, reference=reference)
+    )
+
+
+@router.post(
+    "/{slug}/bookings/{reference}/expert-preference",
+    response_model=ExpertPreferenceRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def set_expert_preference(
+    reference: str,
+    body: ExpertPreferenceIn,
+    municipality: MunicipalityDep,
+    planner: Planner,
+    session: SessionDep,
+) -> ExpertPreferenceRead:
+    """Set or clear (nulls and an empty list) which expert the visit keeps, needs or must not
+    have. The optimiser keeps a preferred expert unless impossible; a required one is a hard
+    rule; the day's open proposals become stale."""
+    visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    continuity.set_preference(
+        session,
+        municipality=municipality,
+        visit=visit,
+        preferred=body.preferred_expert_id,
+        required=body.required_expert_id,
+        excluded=body.excluded_expert_ids,
+        actor=_actor(planner),
+    )
+    return _preference(visit)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ResourceId, SessionDep, SettingsDep
 from api.problems import status_of
-from api.runtime import TravelDep
+from api.runtime import NotifierDep, TravelDep
 from api.web import sessions as web_sessions
 from api.web.forms import Form, PostedForm
 from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
@@ -43,6 +43,7 @@ from scheduler.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unaut
 from scheduler.route_app import schemas as route_app_schemas
 from scheduler.route_app import service as route_app
 from scheduler.tenants.models import Municipality
+from scheduler.usecases import visit_status
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -221,17 +222,26 @@ def set_status(
     session: SessionDep,
     travel: TravelDep,
     settings: SettingsDep,
+    notifier: NotifierDep,
 ) -> Response:
-    """A status button: change it, then back to the card (or the day with the reason why not)."""
+    """A status button: change it, then back to the card (or the day with the reason why not).
+
+    "Not home" is final and messages the citizen, so it needs the confirm step's ``bevestigd``:
+    without it the button leads to that step first.
+    """
     user = signed_in(page.request, session)
     if user is None:
         return _login_redirect(page, DAY_PATH)
     municipality, expert = _expert(session, user)
     wanted = form.get("status")
+    if wanted == VisitStatus.NOT_HOME.value and form.get("bevestigd") != "ja":
+        return page.redirect(
+            f"/expert/bezoeken/{visit_id}/niet-thuis?datum={quote(form.get('datum'))}"
+        )
     try:
         if wanted not in {s.value for s in booking_models.EXPERT_STATUSES}:
             raise InvalidInput("Choose a status.", nl="Kies een status.")
-        stop = route_app.change_status(
+        stop = visit_status.report_status(
             session,
             municipality=municipality,
             expert=expert,
@@ -239,6 +249,8 @@ def set_status(
             status=VisitStatus(wanted),
             at=None,
             travel=travel,
+            notify=notifier,
+            note=form.get("notitie") or None,
             language=page.lang,
         )
     except (Conflict, InvalidInput, NotFound) as exc:
@@ -257,6 +269,44 @@ def set_status(
     date = stop.window.start.date()
     return page.redirect(
         f"{DAY_PATH}?datum={date.isoformat()}&gewijzigd={stop.visit_id}#bezoek-{stop.visit_id}"
+    )
+
+
+@router.get("/expert/bezoeken/{visit_id}/niet-thuis", response_class=HTMLResponse)
+def confirm_not_home(
+    visit_id: ResourceId,
+    page: PageDep,
+    session: SessionDep,
+    travel: TravelDep,
+    datum: str | None = None,
+) -> Response:
+    """The confirm step of "not home": what happens next, an optional note, then the POST."""
+    user = signed_in(page.request, session)
+    if user is None:
+        return _login_redirect(page, DAY_PATH)
+    municipality, expert = _expert(session, user)
+    page.use(municipality)
+    date = _date(datum, municipality)
+    route = _route(session, municipality, expert, date, travel, page)
+    stop = next(
+        (
+            s
+            for s in route.stops
+            if isinstance(s, route_app_schemas.VisitStop) and s.visit_id == visit_id
+        ),
+        None,
+    )
+    if stop is None:
+        raise NotFound("You have no such visit.", nl="U heeft zo'n bezoek niet.")
+    page.here = f"{DAY_PATH}?datum={date.isoformat()}"
+    return page.render(
+        "expert/not_home.html",
+        stop=stop,
+        date=date,
+        tz=clock.zone(municipality.timezone),
+        allowed=VisitStatus.NOT_HOME in stop.next_statuses,
+        back=f"{DAY_PATH}?datum={date.isoformat()}#bezoek-{visit_id}",
+        assets={"css": EXPERT_CSS},
     )
 
 

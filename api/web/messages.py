@@ -8,8 +8,10 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 from __future__ import annotations
 
 from api.web.carers_messages import CARERS_MESSAGES
+from api.web.dayplans_messages import DAYPLANS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
+from api.web.proposal_messages import PROPOSAL_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Layout
@@ -442,3 +444,7 @@ MESSAGES.update(EXPERT_MESSAGES)
 MESSAGES.update(PLANNER_MESSAGES)
 # Booking for someone else, needs, the look-up, the waiting list and the desk's search.
 MESSAGES.update(CARERS_MESSAGES)
+# Optimising a day (modes, jobs, the explained proposal) and the route app's wait and not-home.
+MESSAGES.update(PROPOSAL_MESSAGES)
+# Day plans: continuity of care on the day view.
+MESSAGES.update(DAYPLANS_MESSAGES)

@@ -1,12 +1,13 @@
 """The planner's pages: ``/planner/{slug}/…`` for a municipality's planners (and admins).
 
 This module holds what every planner page shares — who may see them, the section navigation,
-rendering — and the overview and phone-task pages. The other sections live next to it:
-one module per page family of capacity — ``planner_heatmap``, ``planner_experts``,
-``planner_shifts``, ``planner_absences`` (and disruption), ``planner_closures``,
-``planner_services``, all answering through ``planner_changes`` (what a change did to booked
-visits) — and ``planner_day`` (day view, optimise, compare, apply), ``planner_desk`` (booking on
-behalf of a caller, finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
+rendering — and the overview and phone-task pages (with the visits nobody was home for). The
+other sections live next to it: one module per page family of capacity — ``planner_heatmap``,
+``planner_experts``, ``planner_shifts``, ``planner_absences`` (and disruption),
+``planner_closures``, ``planner_services``, all answering through ``planner_changes`` (what a
+change did to booked visits) — and ``planner_day`` (day view), ``planner_proposal`` (queued
+optimisation, the proposal explained, apply), ``planner_desk`` (booking on behalf of a caller,
+finding people) and ``planner_kpis`` (KPIs, peer comparison, CSV).
 ``api.routers.planner_pages`` mounts them all.
 
 Access: the session cookie of ``/login`` (:data:`api.deps.SESSION_COOKIE`). Nobody signed in is
@@ -44,6 +45,7 @@ from scheduler.day import state as day_state
 from scheduler.notify import service as notify
 from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import PHONE_PREFIX, format_address, service_name
+from scheduler.route_app import service as route_app
 from scheduler.security import KeyRing
 from scheduler.tenants import service as tenants
 from scheduler.tenants.models import Municipality
@@ -318,6 +320,40 @@ def phone_tasks(
     return out
 
 
+#: How far back the call list shows visits nobody was home for.
+NOT_HOME_DAYS = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class NotHomeLine:
+    """A visit nobody was home for: whom to call back about a new appointment."""
+
+    reference: str
+    date: str
+    window: str
+    name: str | None
+    phone: str | None
+    note: str | None
+
+
+def not_home_lines(
+    session: Session, municipality: Municipality, t: Translator, *, since: dt.date
+) -> list[NotHomeLine]:
+    """The visits nobody was home for since ``since``, newest first, with the expert's note."""
+    tz = clock.zone(municipality.timezone)
+    return [
+        NotHomeLine(
+            reference=v.reference,
+            date=capitalised(t.date(v.date)),
+            window=t.times(v.window_start, v.window_end, tz),
+            name=recipient_of(v).name,
+            phone=recipient_of(v).phone,
+            note=note,
+        )
+        for v, note in route_app.not_home_visits(session, municipality=municipality, since=since)
+    ]
+
+
 def _readable(text: str, keys: KeyRing | None) -> str:
     try:
         return notify.readable(text, keys)
@@ -410,7 +446,13 @@ def calls(
 ) -> Response:
     """Messages for citizens without e-mail (or whose e-mail failed): who to call, what to say."""
     tasks = phone_tasks(session, pp.municipality, pp.t, keys)
-    return pp.render("planner/calls.html", section="calls", tasks=tasks, handled=afgehandeld)
+    return pp.render(
+        "planner/calls.html",
+        section="calls",
+        tasks=tasks,
+        handled=afgehandeld,
+        not_home=not_home_lines(session, pp.municipality, pp.t, since=pp.today() - NOT_HOME_DAYS),
+    )
 
 
 @router.post(f"{PREFIX}/bellen/{{message_id}}/afgehandeld", response_class=HTMLResponse)

@@ -231,6 +231,8 @@ def outcome_page(
         title=title,
         days=replan_outcome(session, pp.municipality, outcome, pp.t),
         affected=len(outcome.affected),
+        # Counted visit by visit from what the re-plans did: moved to a colleague, or listed.
+        changed=sum(len(d.moved) + len(d.unplaced) for d in outcome.replanned),
         back=back,
         back_label=back_label,
     )

@@ -1,4 +1,4 @@
-"""The planner's day: routes on a map and as a timeline, optimise, compare, apply; sick reports.
+"""The planner's day: routes on a map and as a timeline, the way to optimise; sick reports.
 
 * ``/planner/{slug}/dag/{date}`` shows every expert's route of the day as a timeline (an SVG drawn
   on the server: the promised windows, the planned visits, breaks and travel) and as lists, with
@@ -6,9 +6,9 @@
   Leaflet and OpenStreetMap tiles); without script or tiles the timeline and lists are the page.
   The times are the route app's (:func:`scheduler.route_app.service.get_route`), so the planner
   sees the same re-timed forecast the expert does.
-* Optimising runs :func:`scheduler.planning.service.propose` and shows the proposal next to the
-  current plan (travel, distance, waiting, overtime, unassigned, per expert). Applying it is a
-  POST; when the day changed since (409), the page says so and offers to optimise again.
+* Optimising is queued as a job and explained on the proposal page
+  (:mod:`api.web.planner_proposal`); the day page lists the day's latest optimisations, so a
+  planner can leave and come back.
 * Reporting an expert sick for the day records the sickness through the capacity use case: the
   visits it breaks are listed first, then re-planned (moved to colleagues, or listed with the
   alternatives held for them and the message queued).
@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,15 +39,13 @@ from api.web.planner import (
 )
 from api.web.planner_absences import record_exception
 from api.web.planner_changes import replan_of
-from api.web.planner_charts import pair_chart
+from api.web.planner_modes import job_lines, mode_options
 from routing.travel import TravelTimeProvider
 from scheduler import bounds, clock
 from scheduler.capacity import service as capacity
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
-from scheduler.errors import Conflict, NotFound
-from scheduler.planning import service as planning
-from scheduler.planning.schemas import DayFigures, ProposalRead
+from scheduler.errors import NotFound
 from scheduler.route_app import schemas as route_app_schemas
 from scheduler.route_app import service as route_app
 
@@ -133,9 +132,15 @@ class Timeline:
     lanes: list[Lane]
 
 
-def _bounds(routes: list[route_app_schemas.RouteRead], origin: dt.datetime) -> tuple[int, int]:
-    """The hours the timeline spans: every shift, stop and window, whole hours, 08–17 at least."""
+def timeline_span(
+    routes: list[route_app_schemas.RouteRead],
+    origin: dt.datetime,
+    extra: Sequence[dt.datetime] = (),
+) -> tuple[int, int]:
+    """The hours the timeline spans: every shift, stop and window (and ``extra``), whole hours,
+    08–17 at least; in seconds after ``origin`` (local midnight)."""
     seconds: list[float] = [8 * 3600, 17 * 3600]
+    seconds += [(e - origin).total_seconds() for e in extra]
     for r in routes:
         times: list[dt.datetime | None] = [r.start.departure, r.end.arrival]
         if r.shift is not None:
@@ -152,11 +157,19 @@ def _bounds(routes: list[route_app_schemas.RouteRead], origin: dt.datetime) -> t
 
 
 def timeline(
-    routes: list[route_app_schemas.RouteRead], day: dt.date, tz: Any, t: Translator
+    routes: list[route_app_schemas.RouteRead],
+    day: dt.date,
+    tz: Any,
+    t: Translator,
+    hours: tuple[int, int] | None = None,
 ) -> Timeline:
-    """The day's routes as lanes of shapes, plus each expert's stops as list rows."""
+    """The day's routes as lanes of shapes, plus each expert's stops as list rows.
+
+    ``hours`` (seconds after local midnight) fixes the hours drawn, so two timelines (the current
+    plan and a proposal) line up; by default the routes' own hours.
+    """
     origin = clock.local_midnight(day, tz)
-    start, end = _bounds(routes, origin)
+    start, end = hours or timeline_span(routes, origin)
     span = end - start
     usable = TIMELINE_WIDTH - NAMES - 28  # room for the last hour's label
 
@@ -392,6 +405,8 @@ def day_page(
         next=(day + dt.timedelta(days=1)).isoformat(),
         visits=sum(lane.visits for lane in lines.lanes),
         travel=sum(lane.travel for lane in lines.lanes),
+        modes=mode_options(t),
+        jobs=job_lines(session, pp.municipality, day, t, state.tz),
         assets={
             "leaflet_css": LEAFLET_CSS,
             "leaflet_js": LEAFLET_JS,
@@ -399,184 +414,6 @@ def day_page(
             "tiles": settings.map_tiles,
         },
     )
-
-
-@router.post(f"{PREFIX}/dag/{{date}}/optimaliseren", response_class=HTMLResponse)
-def optimise(
-    pp: PlannerDep,
-    form: PostedForm,
-    session: SessionDep,
-    settings: SettingsDep,
-    travel: TravelDep,
-    date: str,
-) -> Response:
-    """Optimise the day into a proposal (nothing changes yet) and show it."""
-    day = parse_day(date)
-    pp.page.here = f"{pp.base}/dag/{day.isoformat()}"
-    proposal = planning.propose(
-        session,
-        municipality=pp.municipality,
-        date=day,
-        travel=travel,
-        time_limit=settings.optimize_time_limit,
-        actor=pp.actor,
-    )
-    return pp.redirect(f"{pp.base}/voorstel/{proposal.id}")
-
-
-# -- the proposal: before and after ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    before: str
-    after: str
-    change: str
-    better: bool | None
-
-
-@dataclass(frozen=True)
-class ExpertCompare:
-    name: str
-    visits: str
-    travel: str
-    distance: str
-    waiting: str
-    overtime: str
-    end: str
-
-
-@dataclass(frozen=True)
-class MoveLine:
-    reference: str
-    window: str
-    source: str
-    target: str
-
-
-def _minutes(seconds: float) -> int:
-    return round(seconds / 60)
-
-
-def _km(value: float, t: Translator) -> str:
-    text = f"{value:.1f}"
-    return (text.replace(".", ",") if t.lang == "nl" else text) + " km"
-
-
-def _metrics(before: DayFigures, after: DayFigures, t: Translator) -> list[Metric]:
-    rows: list[Metric] = []
-
-    def add(key: str, b: float, a: float, fmt: Any, lower_is_better: bool = True) -> None:
-        diff = a - b
-        if diff == 0:
-            rows.append(Metric(key, fmt(b), fmt(a), "0", None))
-            return
-        change = ("+" if diff > 0 else "−") + fmt(abs(diff))
-        rows.append(Metric(key, fmt(b), fmt(a), change, (diff < 0) == lower_is_better))
-
-    minutes = lambda s: t("planner.minutes", minutes=_minutes(s))  # noqa: E731
-    add("travel", before.travel_seconds, after.travel_seconds, minutes)
-    add("distance", before.distance_km, after.distance_km, lambda v: _km(v, t))
-    add("waiting", before.waiting_seconds, after.waiting_seconds, minutes)
-    add("overtime", before.overtime_seconds, after.overtime_seconds, minutes)
-    add("assigned", before.visits_assigned, after.visits_assigned, lambda v: str(int(v)), False)
-    add("unassigned", before.visits_unassigned, after.visits_unassigned, lambda v: str(int(v)))
-    return rows
-
-
-def _proposal_page(
-    pp: PlannerPage,
-    session: Session,
-    proposal: ProposalRead,
-    *,
-    conflict: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    t = pp.t
-    tz = pp.tz
-    state = day_state.load_day(session, pp.municipality, proposal.date)
-    names = {e.expert_id: e.expert for e in proposal.before.experts}
-    names |= {e.expert_id: e.expert for e in proposal.after.experts}
-    after_by_expert = {e.expert_id: e for e in proposal.after.experts}
-    experts = []
-    pairs = []
-    for b in proposal.before.experts:
-        a = after_by_expert.get(b.expert_id, b)
-
-        def pair(x: Any, y: Any) -> str:
-            return f"{x} → {y}" if x != y else str(x)
-
-        experts.append(
-            ExpertCompare(
-                name=b.expert,
-                visits=pair(b.visits, a.visits),
-                travel=pair(_minutes(b.travel_seconds), _minutes(a.travel_seconds)),
-                distance=pair(_km(b.distance_km, t), _km(a.distance_km, t)),
-                waiting=pair(_minutes(b.waiting_seconds), _minutes(a.waiting_seconds)),
-                overtime=pair(_minutes(b.overtime_seconds), _minutes(a.overtime_seconds)),
-                end=pair(t.time(b.end, tz) if b.end else "–", t.time(a.end, tz) if a.end else "–"),
-            )
-        )
-        pairs.append((b.expert, _minutes(b.travel_seconds), _minutes(a.travel_seconds)))
-    moves = []
-    for m in proposal.moved:
-        v = state.visits.get(m.visit_id)
-        moves.append(
-            MoveLine(
-                reference=v.reference if v is not None else str(m.visit_id),
-                window=t.times(v.window_start, v.window_end, tz) if v is not None else "",
-                source=names.get(m.from_expert_id, "–") if m.from_expert_id else "–",
-                target=names.get(m.to_expert_id, "–") if m.to_expert_id else "–",
-            )
-        )
-    unassigned = visit_lines(state, [i for i in proposal.unassigned if i in state.visits], t)
-    chart = pair_chart(pairs, fmt=lambda v: t("planner.minutes", minutes=round(v)))
-    return pp.render(
-        "planner/proposal.html",
-        section="day",
-        status=status,
-        proposal=proposal,
-        day_text=capitalised(t.date(proposal.date, year=True)),
-        metrics=_metrics(proposal.before, proposal.after, t),
-        experts=experts,
-        moves=moves,
-        unassigned=unassigned,
-        newly_planned=len(proposal.newly_planned),
-        chart=chart,
-        conflict=conflict,
-    )
-
-
-@router.get(f"{PREFIX}/voorstel/{{proposal_id}}", response_class=HTMLResponse)
-def proposal_page(pp: PlannerDep, session: SessionDep, proposal_id: str) -> Response:
-    """The proposal next to the current plan, with a button to apply it."""
-    proposal = planning.get_proposal(session, municipality=pp.municipality, proposal_id=proposal_id)
-    return _proposal_page(pp, session, ProposalRead.of(proposal))
-
-
-@router.post(f"{PREFIX}/voorstel/{{proposal_id}}/toepassen", response_class=HTMLResponse)
-def apply_proposal(
-    pp: PlannerDep, form: PostedForm, session: SessionDep, travel: TravelDep, proposal_id: str
-) -> Response:
-    """Apply the proposal; when the day changed since, say so and offer to optimise again."""
-    pp.page.here = f"{pp.base}/voorstel/{proposal_id}"
-    try:
-        proposal = planning.apply(
-            session,
-            municipality=pp.municipality,
-            proposal_id=proposal_id,
-            travel=travel,
-            actor=pp.actor,
-        )
-    except Conflict as exc:
-        session.rollback()
-        stale = planning.get_proposal(
-            session, municipality=pp.municipality, proposal_id=proposal_id
-        )
-        detail = exc.detail if pp.t.lang == "en" else exc.detail_nl
-        return _proposal_page(pp, session, ProposalRead.of(stale), conflict=detail, status=409)
-    return pp.redirect(f"{pp.base}/dag/{proposal.date.isoformat()}?toegepast=1")
 
 
 # -- disruption: an expert reports sick for the day ---------------------------------------------

@@ -108,6 +108,19 @@ class Visit(Base):
         ForeignKey("expert_day.id", ondelete="SET NULL"), default=None
     )
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"), default=None)
+    #: Continuity of care: the expert this visit should keep when possible (soft), the expert it
+    #: must have (hard), and experts who must not serve it. A follow-up booked from an earlier
+    #: visit (``follow_up_of``) prefers that visit's expert.
+    preferred_expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expert.id", ondelete="SET NULL"), default=None
+    )
+    required_expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expert.id", ondelete="SET NULL"), default=None
+    )
+    excluded_expert_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    follow_up_of: Mapped[int | None] = mapped_column(
+        ForeignKey("visit.id", ondelete="SET NULL"), default=None
+    )
     planned_arrival: Mapped[dt.datetime | None] = mapped_column(default=None)
     planned_start: Mapped[dt.datetime | None] = mapped_column(default=None)
     planned_end: Mapped[dt.datetime | None] = mapped_column(default=None)

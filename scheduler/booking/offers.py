@@ -461,6 +461,7 @@ def best_candidates(
     now: dt.datetime | None = None,
     extra_skills: Sequence[str] = (),
     skip_start: dt.datetime | None = None,
+    prefer_expert: int | None = None,
 ) -> Best:
     """``rank(find_candidates(...), limit)``, without searching days that cannot change it.
 
@@ -518,7 +519,8 @@ def best_candidates(
             if any(wanted(c) for c in more):
                 break
     # Days are searched from the first, so the earliest window found is the earliest there is.
-    return Best(rank(found, limit), min((c.start for c in found), default=None))
+    chosen = rank(found, limit, prefer_expert=prefer_expert)
+    return Best(chosen, min((c.start for c in found), default=None))
 
 
 def _expert_of(insertion: Insertion) -> int:
@@ -545,7 +547,9 @@ def _first_round(candidates: Sequence[Candidate], limit: int) -> int:
     return len(chosen)
 
 
-def rank(candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
+def rank(
+    candidates: Sequence[Candidate], limit: int, *, prefer_expert: int | None = None
+) -> list[Candidate]:
     """Pick ``limit`` windows: good ones first, spread over days and parts of the day.
 
     Each (date, part of day) is a bucket; the best window of each bucket (least extra travel, then
@@ -553,9 +557,20 @@ def rank(candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
     and their mornings, afternoons and evenings before it offers a second window in any of them.
     An evening and a Saturday are kept in the list when any are feasible at all. Returned in
     chronological order.
+
+    With ``prefer_expert`` (continuity of care: a follow-up prefers the earlier visit's expert)
+    that expert's windows come first, ranked as above among themselves, then the others'.
     """
     if limit <= 0:
         return []
+    if prefer_expert is not None:
+        theirs = rank([c for c in candidates if c.expert_id == prefer_expert], limit)
+        others = [
+            c
+            for c in rank([c for c in candidates if c.expert_id != prefer_expert], limit)
+            if not _overlaps(c, theirs)
+        ]
+        return theirs + others[: limit - len(theirs)]
     buckets: dict[tuple[dt.date, str], list[Candidate]] = defaultdict(list)
     for c in candidates:
         buckets[(c.date, c.part)].append(c)
@@ -717,6 +732,7 @@ def make_offers(
     reschedule_of: Visit | None = None,
     extra_skills: Sequence[str] = (),
     keys: KeyRing | None = None,
+    prefer_expert: int | None = None,
 ) -> list[Offer]:
     """Find, rank and store offers for a place; commits them (they must outlive the request).
 
@@ -726,7 +742,8 @@ def make_offers(
     Used by the citizen API, the web pages, planners booking on behalf of a caller, and for the
     alternatives after a booking that could not be kept. ``extra_skills`` (what the citizen's
     needs require) restricts the windows to experts who have them; a visit being moved brings
-    its own, and is never offered the window it already has.
+    its own, and is never offered the window it already has. ``prefer_expert`` lists that
+    expert's windows first (:func:`rank`).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
@@ -744,6 +761,7 @@ def make_offers(
         without_visit=(reschedule_of.id, reschedule_of.date) if reschedule_of else None,
         extra_skills=(reschedule_of.extra_skills or ()) if reschedule_of else extra_skills,
         skip_start=reschedule_of.window_start if reschedule_of else None,
+        prefer_expert=prefer_expert,
     )
     offers = create_offers(
         session,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -35,6 +35,7 @@ from scheduler import clock
 from scheduler.booking.models import ACTIVE_STATUSES, STARTED_STATUSES, Visit
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
+from scheduler.day.freeze import is_frozen
 from scheduler.day.shifts import ExpertShift, get_experts, shifts_between
 from scheduler.planning.models import ExpertDay, PlanningDay
 from scheduler.tenants.models import Municipality
@@ -78,6 +79,8 @@ class DayState:
     version: int
     #: Active visits of the date that no expert-day holds (e.g. after a disruption).
     unplanned: list[int] = field(default_factory=list)
+    #: The day's plan is frozen (:mod:`scheduler.planning.lifecycle`): experts have their routes.
+    frozen: bool = False
 
     def seconds(self, instant: dt.datetime) -> int:
         return clock.to_seconds(instant, self.origin)
@@ -131,6 +134,10 @@ class DayState:
             ),
             pinned_vehicle=visit.expert_id if started else None,
             fixed=started,
+            preferred_vehicle=visit.preferred_expert_id,
+            required_vehicle=None if started else visit.required_expert_id,
+            excluded_vehicles=frozenset(visit.excluded_expert_ids or ())
+            - ({visit.expert_id} if started and visit.expert_id is not None else set()),
         )
 
     def stops(self, expert_id: int) -> list[StopRef]:
@@ -236,11 +243,12 @@ def load_day(
         Visit.status.in_(ACTIVE_STATUSES),
     )
     visits = {v.id: v for v in session.scalars(visit_query)}
-    version = session.scalar(
-        select(PlanningDay.version).where(
+    row = session.execute(
+        select(PlanningDay.version, PlanningDay.state).where(
             PlanningDay.municipality_id == municipality.id, PlanningDay.date == date
         )
-    )
+    ).first()
+    version = row.version if row is not None else 0
     in_plans = {int(s["id"]) for d in expert_days.values() for s in d.stops if s["type"] == "visit"}
     return DayState(
         municipality=municipality,
@@ -255,6 +263,7 @@ def load_day(
         skills=skill_ids(services.values(), all_experts.values()),
         version=version or 0,
         unplanned=sorted(set(visits) - in_plans),
+        frozen=(row is not None and row.state == "frozen") or is_frozen(municipality, date),
     )
 
 
@@ -303,6 +312,9 @@ def problem_of(
         if rv.pinned_vehicle is not None and rv.pinned_vehicle not in ids:
             # Started by an expert who is no longer working: let anyone finish it.
             rv = state.routing_visit(v, rv.location, lock_started=False)
+        if rv.required_vehicle is not None and rv.required_vehicle not in ids:
+            # The one expert allowed does not work (here): nobody may serve it.
+            rv = replace(rv, required_vehicle=None, excluded_vehicles=frozenset(ids))
         routing_visits.append(rv)
     profiles = sorted({v.profile for v in vehicles}) or ["car"]
     matrices = {

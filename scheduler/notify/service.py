@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import re
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
@@ -82,6 +83,8 @@ _SUPERSEDES: dict[Kind, tuple[Kind, ...]] = {
     "waiting_list_offer": ("waiting_list_offer",),
     # A new link makes the links of unsent messages dead: those messages are withdrawn.
     "manage_link": ("manage_link", "waiting_list_offer"),
+    # Nobody was home: the visit is over, so its unsent reminder is pointless.
+    "not_home": ("reminder", "not_home"),
 }
 #: Kinds whose point is a link: without the manage token at hand, a fresh one is issued.
 _NEED_LINK: tuple[Kind, ...] = ("disruption", "waiting_list_offer", "manage_link")
@@ -124,6 +127,7 @@ def enqueue(
     manage_token: str | None = None,
     now: dt.datetime | None = None,
     keys: KeyRing | None = None,
+    suggestions: Sequence[str] = (),
 ) -> OutboxMessage:
     """Add the message of ``kind`` about ``visit`` to the caller's transaction (flush, no commit).
 
@@ -138,7 +142,8 @@ def enqueue(
 
     The manage link needs ``manage_token`` (known in plain text only where it was just issued).
     Without it, messages point to the link in the confirmation e-mail instead of printing a link
-    that would not open, except the kinds whose whole point is a link (a disruption, a
+    that would not open (``suggestions``: free windows in words, which a "not home" message
+    proposes), except the kinds whose whole point is a link (a disruption, a
     waiting-list offer, a link asked for with the look-up): these issue a fresh token for the
     visit (the old link stops working; the citizen uses the newest message). A body and invite
     that carry the link are stored encrypted with ``keys`` (:func:`readable` opens them), so no
@@ -179,6 +184,7 @@ def enqueue(
         citizen_name=to.name,
         invite_attached=with_invite,
         on_behalf_of=to.on_behalf_of,
+        suggestions=tuple(suggestions),
     )
     subject, body = render_message(kind, facts, lang)
 

@@ -23,6 +23,7 @@ Kind = Literal[
     "disruption",
     "waiting_list_offer",
     "manage_link",
+    "not_home",
 ]
 KINDS: tuple[Kind, ...] = (
     "confirmation",
@@ -32,6 +33,7 @@ KINDS: tuple[Kind, ...] = (
     "disruption",
     "waiting_list_offer",
     "manage_link",
+    "not_home",
 )
 
 #: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
@@ -190,6 +192,8 @@ class MessageFacts:
     invite_attached: bool = False
     #: The citizen visited, when the message goes to a contact person on their behalf.
     on_behalf_of: str | None = None
+    #: Free windows to suggest ("dinsdag 8 december, tussen 10:00 en 12:00 uur"), already worded.
+    suggestions: tuple[str, ...] = ()
 
 
 _SUBJECTS: dict[Language, dict[Kind, str]] = {
@@ -201,6 +205,9 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "disruption": "Uw huisbezoek op {date} kan niet doorgaan ({reference})",
         "waiting_list_offer": "Er is een eerder moment vrij voor uw huisbezoek ({reference})",
         "manage_link": "Uw link voor het huisbezoek op {date} ({reference})",
+        "not_home": (
+            "Niemand thuis bij uw huisbezoek op {date}: maak een nieuwe afspraak ({reference})"
+        ),
     },
     "en": {
         "confirmation": "Confirmed: home visit {service} on {date} ({reference})",
@@ -210,6 +217,9 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "disruption": "Your home visit on {date} cannot go ahead ({reference})",
         "waiting_list_offer": "An earlier time is free for your home visit ({reference})",
         "manage_link": "Your link for the home visit on {date} ({reference})",
+        "not_home": (
+            "Nobody home for your home visit on {date}: please make a new appointment ({reference})"
+        ),
     },
 }
 
@@ -232,6 +242,10 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "U vroeg om een nieuwe link voor uw afspraak. Met deze link bekijkt, verzet of "
             "annuleert u de afspraak. Eerdere links werken niet meer."
         ),
+        "not_home": (
+            "Onze medewerker kwam bij u langs, maar er deed niemand open. Daarom maken we graag "
+            "een nieuwe afspraak met u."
+        ),
     },
     "en": {
         "confirmation": "Your appointment for a home visit is confirmed.",
@@ -250,6 +264,10 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
         "manage_link": (
             "You asked for a new link for your appointment. With this link you can view, "
             "reschedule or cancel it. Earlier links no longer work."
+        ),
+        "not_home": (
+            "Our expert came to your home, but nobody opened the door. We would like to make a "
+            "new appointment with you."
         ),
     },
 }
@@ -276,6 +294,8 @@ _LABELS: dict[Language, dict[str, str]] = {
         "cancel_invite": "Met de bijlage haalt u de afspraak uit uw agenda.",
         "rebook": "Wilt u toch een huisbezoek? Maak een nieuwe afspraak via",
         "pick_new": "Kies een nieuw moment dat u past",
+        "free_now": "Deze momenten zijn nu nog vrij:",
+        "book_new": "Maak een nieuwe afspraak via",
         "call_us": "Liever bellen? Dat kan via {phone}.",
         "manage_elsewhere": (
             "Bekijken, verplaatsen of annuleren kan met de link in uw bevestigingsmail, "
@@ -312,6 +332,8 @@ _LABELS: dict[Language, dict[str, str]] = {
         "cancel_invite": "The attachment removes the appointment from your calendar.",
         "rebook": "Would you still like a home visit? Book a new appointment at",
         "pick_new": "Please choose a new time that suits you",
+        "free_now": "These times are still free now:",
+        "book_new": "Make a new appointment at",
         "call_us": "Prefer to call? Phone {phone}.",
         "manage_elsewhere": (
             "To view, reschedule or cancel, use the link in your confirmation e-mail, "
@@ -349,7 +371,12 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         if facts.citizen_name
         else t["greeting_anonymous"]
     )
-    when = {"cancellation": "when_was", "disruption": "when_was", "waiting_list_offer": "when_now"}
+    when = {
+        "cancellation": "when_was",
+        "disruption": "when_was",
+        "not_home": "when_was",
+        "waiting_list_offer": "when_now",
+    }
     facts_rows = [
         (t["what"], facts.service),
         # A booking made for someone else names the person visited.
@@ -375,6 +402,12 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         else:
             parts.append(t["call_for_new"].format(contact=contact))
         parts.append(t["waitlist_stop"])
+    elif kind == "not_home":
+        if facts.suggestions:
+            parts.append("\n".join([t["free_now"], *(f"- {w}" for w in facts.suggestions)]))
+        parts.append(f"{t['book_new']} {facts.book_url}")
+        if facts.municipality_phone:
+            parts.append(t["call_us"].format(phone=facts.municipality_phone))
     elif kind == "disruption":
         if facts.manage_url:
             parts.append(f"{t['pick_new']}: {facts.manage_url}")
@@ -403,3 +436,13 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         signature.append(f"{t['website']}: {facts.municipality_website}")
     parts.append("\n".join(signature))
     return subject, "\n\n".join(parts) + "\n"
+
+
+def window_words(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, language: Language) -> str:
+    """A window in a message's words: ``dinsdag 8 december 2026, de medewerker komt tussen 10:00
+    en 12:00 uur``."""
+    return _LABELS[language]["window"].format(
+        date=format_date(start.astimezone(tz).date(), language),
+        start=format_time(start, tz, language),
+        end=format_time(end, tz, language),
+    )

@@ -44,7 +44,13 @@ LEASE_GRACE = dt.timedelta(minutes=2)
 
 
 def enqueue(
-    session: Session, *, municipality: Municipality, date: dt.date, time_limit: float, actor: str
+    session: Session,
+    *,
+    municipality: Municipality,
+    date: dt.date,
+    time_limit: float,
+    actor: str,
+    mode: planning.Mode = "balanced",
 ) -> OptimisationJob:
     """Queue an optimisation of the day (the date is checked now, not by the worker); commits."""
     planning.check_date(municipality, date)
@@ -54,6 +60,7 @@ def enqueue(
         municipality_id=municipality.id,
         date=date,
         time_limit=time_limit,
+        mode=mode,
         status="queued",
         attempts=0,
         run_after=now,
@@ -85,6 +92,7 @@ class _Claim:
     date: dt.date
     time_limit: float
     actor: str
+    mode: planning.Mode
 
 
 def _claim(factory: sessionmaker[Session], now: dt.datetime) -> _Claim | None:
@@ -115,7 +123,8 @@ def _claim(factory: sessionmaker[Session], now: dt.datetime) -> _Claim | None:
         job.status = "running"
         job.attempts += 1
         job.run_after = now + dt.timedelta(seconds=job.time_limit) + LEASE_GRACE
-        return _Claim(job.id, job.municipality_id, job.date, job.time_limit, job.created_by)
+        mode: planning.Mode = job.mode if job.mode in planning.MODES else "balanced"
+        return _Claim(job.id, job.municipality_id, job.date, job.time_limit, job.created_by, mode)
 
 
 def _finish(
@@ -149,6 +158,7 @@ def run_next(factory: sessionmaker[Session], travel: TravelTimeProvider) -> str 
                 travel=travel,
                 time_limit=claim.time_limit,
                 actor=claim.actor,
+                mode=claim.mode,
             )
             proposal_id = proposal.id
     except Exception as exc:  # recorded on the job; the worker goes on with the next one
@@ -166,3 +176,20 @@ def run_pending(factory: sessionmaker[Session], travel: TravelTimeProvider) -> i
     while run_next(factory, travel) is not None:
         done += 1
     return done
+
+
+def get_day_jobs(
+    session: Session, *, municipality: Municipality, date: dt.date, limit: int = 5
+) -> list[OptimisationJob]:
+    """The day's latest optimisation jobs, newest first (the planner's "come back later" list)."""
+    return list(
+        session.scalars(
+            select(OptimisationJob)
+            .where(
+                OptimisationJob.municipality_id == municipality.id,
+                OptimisationJob.date == date,
+            )
+            .order_by(OptimisationJob.created_at.desc(), OptimisationJob.id)
+            .limit(limit)
+        )
+    )

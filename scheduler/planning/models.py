@@ -25,6 +25,10 @@ class PlanningDay(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(default=0)
+    #: ``draft`` until the freeze (:mod:`scheduler.planning.lifecycle`), then ``frozen``: after it,
+    #: only disruptions change the plan, with the fewest changes.
+    state: Mapped[str] = mapped_column(String(8), default="draft")
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class ExpertDay(Base):
@@ -49,6 +53,8 @@ class ExpertDay(Base):
     break_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Travel seconds of the planned route, kept for the KPIs (set whenever the route is written).
     travel_seconds: Mapped[int] = mapped_column(default=0)
+    #: When a re-plan last changed this route after the expert had it (the route app says so).
+    changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     updated_at: Mapped[dt.datetime]
 
 
@@ -86,6 +92,8 @@ class OptimisationJob(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
     time_limit: Mapped[float]
+    #: ``keep_experts``, ``balanced`` or ``free`` (:data:`scheduler.planning.service.MODES`).
+    mode: Mapped[str] = mapped_column(String(12), default="balanced")
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     run_after: Mapped[dt.datetime]

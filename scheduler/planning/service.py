@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -43,7 +43,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from routing.model import InitialRoute, Problem, Route, StepType
+from routing import model as routing_model
+from routing.model import InitialRoute, Objective, Problem, Route, Solution, StepType
+from routing.objective import ObjectiveValue, objective_of, route_duration
 from routing.replay import StopRef, replay
 from routing.solver import SolveParams, solve
 from routing.travel import TravelTimeProvider, haversine_m
@@ -67,6 +69,20 @@ log = logging.getLogger("aanhuis.planning")
 KEPT_PRIORITY = 10
 
 Purpose = Literal["optimise", "replan"]
+
+#: How an optimisation may change who visits whom (the API's ``mode``): the engine's modes.
+Mode = routing_model.Mode
+MODES = routing_model.MODES
+
+#: Stability cost, in seconds of working time, of one visit changing expert in ``balanced`` mode:
+#: a move must save at least this much travel and waiting to be proposed. Chosen from the table
+#: of ``python -m benchmarks stability`` (README, "Stable day plans").
+MOVE_COST = 20 * 60
+#: ``balanced`` changes the expert of at most this share of the day's planned visits: beyond it,
+#: the moves that save least are taken back (a plan that reshuffles the day is not applied).
+MAX_MOVE_SHARE = 0.2
+#: The stability cost after the freeze, when the expert has been told their route.
+TOLD_MOVE_COST = 60 * 60
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,6 +115,8 @@ class DaySnapshot:
     started: Mapping[int, int | None]
     expert_of: Mapping[int, int | None]
     expert_names: Mapping[int, str]
+    #: The day's plan is frozen (the experts have been told their routes).
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,14 @@ class PlanOutcome:
     after: dict[str, Any]
     moved: tuple[tuple[int, int | None, int | None], ...] = ()
     newly_planned: tuple[int, ...] = ()
+    mode: Mode = "free"
+    #: Why each moved visit left its expert (re-plans), by visit id.
+    reasons: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def moves(self) -> int:
+        """Visits that change from one expert to another (newly placed ones are not moves)."""
+        return sum(1 for _, old, _ in self.moved if old is not None)
 
 
 #: How far ahead a day can be planned (no booking horizon comes near).
@@ -186,6 +212,7 @@ def snapshot_of(
         started={v.id: v.expert_id for v in state.visits.values() if v.status in STARTED_STATUSES},
         expert_of={v.id: v.expert_id for v in state.visits.values()},
         expert_names={e.id: e.name for e in state.experts.values()},
+        frozen=state.frozen,
     )
 
 
@@ -232,12 +259,17 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
     Distance is great-circle kilometres along the legs (from the coordinates); travel time comes
     from the travel-time matrices the plan was made with; overtime is how far a route ends after
     its shift (0 for any plan the solver makes, but an old plan may no longer fit a changed shift).
+    ``working_seconds`` is travel plus waiting; a route's duration runs from leaving its start to
+    its end (travel, service, waiting and breaks); ``balance_seconds`` is the spread (max - min)
+    of route duration across the experts who work that day and have visits, as
+    :func:`routing.objective.balance_seconds` counts it.
     """
     problem = snapshot.problem
     coords = problem.coordinates
     experts: list[dict[str, Any]] = []
     assigned: set[int] = set()
     totals = {"travel": 0, "distance": 0.0, "waiting": 0, "overtime": 0, "violations": 0}
+    durations: list[int] = []
     for eid in snapshot.working:
         vehicle = problem.vehicle(eid)
         stops = routes.get(eid, ())
@@ -250,6 +282,8 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
             "distance_km": 0.0,
             "waiting_seconds": 0,
             "overtime_seconds": 0,
+            "working_seconds": 0,
+            "duration_seconds": 0,
             "start": None,
             "end": None,
         }
@@ -264,11 +298,15 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
                 metres = float(sum(legs[a, a + 1] for a in range(len(pts) - 1)))
             end = route.steps[-1].departure if route.steps else vehicle.shift.start
             overtime = max(0, end - vehicle.shift.end)
+            duration = route_duration(route)
+            durations.append(duration)
             row.update(
                 travel_seconds=route.travel,
                 distance_km=round(metres / 1000, 2),
                 waiting_seconds=route.waiting,
                 overtime_seconds=overtime,
+                working_seconds=route.travel + route.waiting,
+                duration_seconds=duration,
                 start=_iso(snapshot, route.steps[0].arrival) if route.steps else None,
                 end=_iso(snapshot, end),
             )
@@ -284,6 +322,8 @@ def figures(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> d
         "distance_km": round(totals["distance"] / 1000, 2),
         "waiting_seconds": totals["waiting"],
         "overtime_seconds": totals["overtime"],
+        "working_seconds": totals["travel"] + totals["waiting"],
+        "balance_seconds": (max(durations) - min(durations)) if durations else 0,
         "visits_assigned": len(assigned),
         "visits_unassigned": len(problem.visits) - len(assigned),
         "violations": totals["violations"],
@@ -299,28 +339,238 @@ def served_visits(routes: Mapping[int, Sequence[StopRef]]) -> set[int]:
     return {i for stops in routes.values() for k, i in stops if k is StepType.VISIT}
 
 
-def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) -> PlanOutcome:
-    """Solve the day from the snapshot and guard the result. Pure: no database, no I/O.
+def holders(snapshot: DaySnapshot) -> dict[int, int]:
+    """Each visit a working expert's current order serves, and that expert."""
+    return {v: r.vehicle for r in snapshot.initial for v in r.visits}
 
-    The solve is warm-started from the current plan. Started visits are fixed to their expert;
-    every promised window, shift and break is a hard constraint of the solver.
 
-    Guard, ``purpose="optimise"``: the outcome is never worse than the current plan. When the
-    solver leaves out a visit the current plan serves, or serves the same visits with more travel,
-    the current routes are kept and the outcome says "no improvement". Serving visits that had no
-    place before (at-risk ones) may cost travel: that is better for those citizens.
+def keepable(snapshot: DaySnapshot) -> set[int]:
+    """The working experts whose current order still fits their day (shift, breaks, windows)."""
+    problem = snapshot.problem
+    return {
+        eid
+        for eid in snapshot.working
+        if replay(problem, problem.vehicle(eid), snapshot.orders.get(eid, ())).feasible
+    }
 
-    Guard, ``purpose="replan"``: the day has changed (an expert is absent), so the current plan
-    is not an option; but no promise a working expert keeps now may be given up. Should the
-    solver ever do so, working experts keep their current routes and every other visit is listed.
+
+def mode_problem(
+    snapshot: DaySnapshot,
+    mode: Mode,
+    *,
+    move_cost: int,
+    pin: Iterable[int] | None = None,
+) -> Problem:
+    """The snapshot's problem with the planner's objective for ``mode``.
+
+    Each visit a working expert serves now carries that expert as its ``current_vehicle``: a
+    solution that gives it to another expert moves it, at ``move_cost`` seconds of working time
+    in ``balanced`` and 0 in ``free``. The visits of the ``pin`` experts (every working expert in
+    ``keep_experts``) are pinned to them: only their order and times change.
     """
-    current = _current_routes(snapshot)
-    before = figures(snapshot, current)
-    solution = solve(snapshot.problem, params, initial=snapshot.initial)
+    problem = snapshot.problem
+    holder = holders(snapshot)
+    pinned = set(snapshot.working if pin is None and mode == "keep_experts" else pin or ())
+    visits = []
+    for v in problem.visits:
+        current = holder.get(v.id)
+        if v.pinned_vehicle is None and current in pinned:
+            v = replace(v, pinned_vehicle=current)
+        visits.append(replace(v, current_vehicle=current))
+    return replace(
+        problem,
+        visits=tuple(visits),
+        objective=Objective.for_mode(mode, move_cost=move_cost),
+    )
+
+
+def _working(problem: Problem, vehicle_id: int, stops: Sequence[StopRef]) -> int | None:
+    """Travel plus waiting of a stop order, or None when it breaks a rule."""
+    if not any(k is StepType.VISIT for k, _ in stops):
+        return 0
+    timed = replay(problem, problem.vehicle(vehicle_id), stops)
+    if not timed.feasible:
+        return None
+    return timed.route.travel + timed.route.waiting
+
+
+def take_back_moves(
+    snapshot: DaySnapshot,
+    problem: Problem,
+    routes: Mapping[int, Sequence[StopRef]],
+    *,
+    max_moves: int | None = None,
+) -> dict[int, tuple[StopRef, ...]]:
+    """Give moved visits back to their current expert where the move does not pay for itself.
+
+    For each visit the plan gives to another expert than its ``current_vehicle``, the cheapest
+    feasible place in its current expert's route is found; taking it back costs the change in
+    working time (travel plus waiting of both routes) and saves the move's stability cost
+    (``problem.objective``). Moves are taken back cheapest first while that saves more than it
+    costs, each re-checked on the routes as they are then, in passes until none is taken back.
+    What is left are the moves that pay. With ``max_moves``, the moves that save least are then
+    taken back too (cheapest first) until at most that many are left, where that is possible.
+    """
+    objective = problem.objective
+    out: dict[int, tuple[StopRef, ...]] = {e: tuple(s) for e, s in routes.items()}
+    if objective is None:
+        return out
+    visits = {v.id: v for v in problem.visits}
+    working = {e: _working(problem, e, s) for e, s in out.items()}
+
+    def back(vid: int, now: int) -> tuple[int, tuple[StopRef, ...], tuple[StopRef, ...]] | None:
+        """The cost of taking ``vid`` back from ``now``'s route, and both new orders."""
+        old = visits[vid].current_vehicle
+        if old is None or old not in out or working[now] is None or working[old] is None:
+            return None
+        without = tuple(x for x in out[now] if x != (StepType.VISIT, vid))
+        w_without = _working(problem, now, without)
+        if w_without is None:
+            return None
+        base = (
+            out[old]
+            if any(k is StepType.VISIT for k, _ in out[old])
+            else tuple(x for x in snapshot.orders.get(old, ()) if x[0] is StepType.BREAK)
+        )
+        best: tuple[int, tuple[StopRef, ...]] | None = None
+        for at in range(len(base) + 1):
+            order = (*base[:at], (StepType.VISIT, vid), *base[at:])
+            w = _working(problem, old, order)
+            if w is not None and (best is None or w < best[0]):
+                best = (w, order)
+        if best is None:
+            return None
+        delta = w_without + best[0] - working[now] - working[old]  # type: ignore[operator]
+        return delta, without, best[1]
+
+    holder = {i: e for e, stops in out.items() for k, i in stops if k is StepType.VISIT}
+    changed = True
+    while changed:
+        changed = False
+        costs = []
+        for vid, now in holder.items():
+            if visits[vid].current_vehicle in (None, now):
+                continue
+            found = back(vid, now)
+            if found is not None:
+                costs.append((found[0] - objective.move_cost_of(visits[vid]), vid))
+        for _, vid in sorted(costs):
+            now = holder[vid]
+            found = back(vid, now)
+            if found is None or found[0] >= objective.move_cost_of(visits[vid]):
+                continue
+            old = visits[vid].current_vehicle
+            assert old is not None
+            out[now], out[old] = found[1], found[2]
+            working[now] = _working(problem, now, out[now])
+            working[old] = _working(problem, old, out[old])
+            holder[vid] = old
+            changed = True
+    while max_moves is not None:
+        moved = [v for v, e in holder.items() if visits[v].current_vehicle not in (None, e)]
+        if len(moved) <= max_moves:
+            break
+        options = [(f[0], vid, f) for vid in moved if (f := back(vid, holder[vid])) is not None]
+        if not options:
+            break
+        _, vid, (_, without, order) = min(options, key=lambda o: (o[0], o[1]))
+        now, old = holder[vid], visits[vid].current_vehicle
+        assert old is not None
+        out[now], out[old] = without, order
+        working[now] = _working(problem, now, out[now])
+        working[old] = _working(problem, old, out[old])
+        holder[vid] = old
+    return out
+
+
+def _routes_of(snapshot: DaySnapshot, solution: Solution) -> dict[int, tuple[StopRef, ...]]:
     routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
     for route in solution.routes:
         routes[route.vehicle] = _stops_of(route)
+    return routes
+
+
+def _objective(
+    problem: Problem, snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]
+) -> ObjectiveValue:
+    """The planner's objective (``problem.objective``) of a plan, from its replayed routes."""
+    timed = _timed(snapshot, routes)
+    return objective_of(problem, Solution(tuple(timed.values()), ()))
+
+
+def plan_day(
+    snapshot: DaySnapshot,
+    params: SolveParams,
+    *,
+    purpose: Purpose,
+    mode: Mode = "balanced",
+    move_cost: int | None = None,
+) -> PlanOutcome:
+    """Solve the day from the snapshot and guard the result. Pure: no database, no I/O.
+
+    The solve is warm-started from the current plan. Started visits are fixed to their expert;
+    every promised window, shift and break is a hard constraint of the solver. ``mode`` says how
+    visits may change expert (:func:`mode_problem`); ``move_cost`` overrides the stability cost
+    of ``balanced`` (:data:`MOVE_COST`, or :data:`TOLD_MOVE_COST` on a frozen day).
+
+    Guard, ``purpose="optimise"``: the outcome is never worse than the current plan. When the
+    solver leaves out a visit the current plan serves, or serves the same visits with as much or
+    more working time (travel plus waiting), the current routes are kept and the outcome says
+    "no improvement". Serving visits that had no place before (at-risk ones) may cost working
+    time: serving every visit comes first.
+
+    ``balanced`` runs three searches in the time: with the stability cost, without it (whose
+    moves that do not pay for their cost are taken back: :func:`take_back_moves`) and keeping
+    every expert; the objective chooses among those that change at most
+    :data:`MAX_MOVE_SHARE` of the visits' experts.
+
+    ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
+    an option. The fewest changes: every working expert whose day still fits keeps all of their
+    visits (only order and times may change); the visits of absent experts, and of experts whose
+    day no longer fits, go to whoever can take them. Each move carries its reason. No promise a
+    working expert keeps now may be given up: should the solver ever do so, working experts keep
+    their current routes and every other visit is listed.
+    """
+    current = _current_routes(snapshot)
+    before = figures(snapshot, current)
+    if move_cost is None:
+        move_cost = TOLD_MOVE_COST if snapshot.frozen else MOVE_COST
+    keep: set[int] | None = None
+    if purpose == "replan":
+        keep = keepable(snapshot)
+        # The fewest changes: experts whose day still fits keep their visits; the rest may move
+        # (at the stability cost), an absent expert's visits have no current expert.
+        problem = mode_problem(snapshot, "balanced", move_cost=move_cost, pin=keep)
+    else:
+        problem = mode_problem(snapshot, mode, move_cost=move_cost)
     served_before = set(snapshot.kept)
+    if purpose == "optimise" and mode == "balanced":
+        # Three searches share the time: with the stability cost, without it (its moves that do
+        # not pay are then taken back: take_back_moves) and keeping every expert. The objective
+        # (working time plus the moves' stability cost) chooses among the plans that serve every
+        # visit served now and change the expert of at most MAX_MOVE_SHARE of them.
+        part = replace(params, time_limit=params.time_limit * 3 / 8)
+        rest = replace(params, time_limit=params.time_limit / 4)
+        free_problem = mode_problem(snapshot, "free", move_cost=move_cost)
+        kept_problem = mode_problem(snapshot, "keep_experts", move_cost=move_cost)
+        cap = int(MAX_MOVE_SHARE * len(snapshot.kept))
+        candidates = [
+            take_back_moves(
+                snapshot,
+                problem,
+                _routes_of(snapshot, solve(p, part, initial=snapshot.initial)),
+                max_moves=cap,
+            )
+            for p in (problem, free_problem)
+        ]
+        candidates.append(_routes_of(snapshot, solve(kept_problem, rest, initial=snapshot.initial)))
+        scored = [(_objective(problem, snapshot, r), r) for r in candidates]
+        fit = [
+            (o, r) for o, r in scored if served_before <= served_visits(r) and o.moved <= cap
+        ] or scored
+        routes = min(fit, key=lambda x: x[0].key)[1]
+    else:
+        routes = _routes_of(snapshot, solve(problem, params, initial=snapshot.initial))
     served_after = served_visits(routes)
     lost = served_before - served_after
     after = figures(snapshot, routes)
@@ -333,7 +583,11 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
             improved, note = False, "no improvement: the current plan no longer fits; re-plan"
         elif lost:
             improved, note = False, "no improvement: the solver would leave visits out"
-        elif served_after == served_before and after["travel_seconds"] >= before["travel_seconds"]:
+        elif served_after == served_before and (
+            after["working_seconds"] >= before["working_seconds"]
+            or _objective(problem, snapshot, routes).key
+            >= _objective(problem, snapshot, current).key
+        ):
             if before["violations"] and not after["violations"]:
                 note = "improved: the current plan no longer fits the day"
             else:
@@ -358,6 +612,17 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
         for vid in sorted(served_after)
         if snapshot.expert_of.get(vid) != new_expert.get(vid)
     )
+    reasons: dict[int, str] = {}
+    if purpose == "replan":
+        for vid, old, _ in moved:
+            if old is None:
+                continue
+            if old not in snapshot.working:
+                reasons[vid] = "expert absent"
+            elif keep is not None and old not in keep:
+                reasons[vid] = "no longer fits the expert's changed day"
+            else:
+                reasons[vid] = "made room for an absent expert's visit"
     return PlanOutcome(
         routes=routes,
         timed=timed,
@@ -368,6 +633,8 @@ def plan_day(snapshot: DaySnapshot, params: SolveParams, *, purpose: Purpose) ->
         after=after,
         moved=moved,
         newly_planned=tuple(sorted(served_after - served_before - snapshot.planned)),
+        mode=mode if purpose == "optimise" else "keep_experts",
+        reasons=reasons,
     )
 
 
@@ -402,7 +669,11 @@ def store_proposal(
             _route_json(snapshot, eid, outcome.timed.get(eid)) for eid in sorted(outcome.routes)
         ],
         "unassigned": list(outcome.unassigned),
-        "moved": [{"visit_id": v, "from": a, "to": b} for v, a, b in outcome.moved],
+        "mode": outcome.mode,
+        "moved": [
+            {"visit_id": v, "from": a, "to": b, "reason": outcome.reasons.get(v)}
+            for v, a, b in outcome.moved
+        ],
         "newly_planned": list(outcome.newly_planned),
         # What the day looked like, checked again when the proposal is applied.
         "basis": {
@@ -443,13 +714,21 @@ def propose(
     travel: TravelTimeProvider,
     time_limit: float,
     actor: str,
+    mode: Mode = "balanced",
+    move_cost: int | None = None,
 ) -> Proposal:
     """Optimise a day into a proposal: read, end the transaction, solve, store (commits)."""
     check_date(municipality, date)
     snapshot = snapshot_day(session, municipality, date, travel)
     # End the read before the solve: no lock (SQLite's write lock) is held while OR-Tools works.
     session.commit()
-    outcome = plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="optimise")
+    outcome = plan_day(
+        snapshot,
+        SolveParams(time_limit=time_limit),
+        purpose="optimise",
+        mode=mode,
+        move_cost=move_cost,
+    )
     return store_proposal(session, snapshot, outcome, actor=actor)
 
 

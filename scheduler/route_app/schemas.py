@@ -142,6 +142,14 @@ class RouteRead(BaseModel):
     expert: ExpertRef
     shift: Shift | None = Field(description="None when the expert does not work that day.")
     version: int = Field(description="Goes up whenever this day's route is written.")
+    final: bool = Field(
+        default=False,
+        description="The day's plan is frozen: this is the route as planned (the app shows "
+        "'definitief'); only a disruption changes it now.",
+    )
+    changed_at: dt.datetime | None = Field(
+        default=None, description="When a re-plan last changed this route (a disruption)"
+    )
     start: RouteStart
     stops: list[Stop]
     end: RouteEnd

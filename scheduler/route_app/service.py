@@ -25,9 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.model import StepType
@@ -87,6 +88,8 @@ TRANSITIONS: Mapping[VisitStatus, frozenset[VisitStatus]] = {
 }
 #: How far ``at`` may lie in the future: phones and servers disagree by a few seconds.
 FUTURE_TOLERANCE = dt.timedelta(minutes=1)
+#: Longest note an expert can add to a status (it is kept in the visit's history).
+NOTE_LENGTH = 300
 
 #: Routing profiles to the engines of openstreetmap.org's directions and Google's travel modes.
 _OSM_ENGINES = {"car": "fossgis_osrm_car", "bike": "fossgis_osrm_bike", "walk": "fossgis_osrm_foot"}
@@ -234,6 +237,10 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         if shift
         else None,
         version=view.row.version if view.row is not None else 0,
+        final=state.frozen,
+        changed_at=view.row.changed_at.astimezone(tz)
+        if view.row is not None and view.row.changed_at is not None
+        else None,
         start=RouteStart(
             label=view.expert.start_label,
             location=Point(lat=start_point[1], lon=start_point[0]),
@@ -309,12 +316,25 @@ def change_status(
     at: dt.datetime | None,
     travel: TravelTimeProvider,
     language: Language = "nl",
+    note: str | None = None,
+    follow_up: Callable[[Session, Visit], None] | None = None,
 ) -> VisitStop:
     """The expert sets a visit's status; the rest of their day is re-timed. One transaction.
 
+    ``note`` (what the expert saw, say "briefje in de bus gedaan") is kept with the status in the
+    visit's history. ``follow_up`` runs inside the same transaction after the change (a use case
+    queues the citizen's message there), so the status and what it causes commit together.
+
     Raises NotFound for a visit that is not the expert's, Conflict for a transition that is not
-    allowed (or a second visit in progress), InvalidInput for a bad ``at``.
+    allowed (or a second visit in progress), InvalidInput for a bad ``at`` or a note that is too
+    long.
     """
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_LENGTH:
+        raise InvalidInput(
+            f"Keep the note under {NOTE_LENGTH} characters.",
+            nl=f"Houd de notitie korter dan {NOTE_LENGTH} tekens.",
+        )
     if status not in EXPERT_STATUSES:
         raise InvalidInput(
             f"An expert sets one of {', '.join(s.value for s in EXPERT_STATUSES)}.",
@@ -363,7 +383,13 @@ def change_status(
     visit.status = status
     visit.updated_at = now
     session.add(
-        VisitEvent(visit_id=visit.id, status=status.value, at=when, actor=f"expert:{expert.id}")
+        VisitEvent(
+            visit_id=visit.id,
+            status=status.value,
+            at=when,
+            actor=f"expert:{expert.id}",
+            detail=note,
+        )
     )
     session.flush()
     plan = retime_from_actuals(
@@ -371,6 +397,8 @@ def change_status(
     )
     assert plan is not None  # forced
     bump_day_version(session, municipality, date)
+    if follow_up is not None:
+        follow_up(session, visit)
     session.commit()
     log.info(
         "visit %s: %s by expert %s (%d at risk)",
@@ -445,3 +473,33 @@ def _feed_link(base_url: str, token: str) -> FeedLink:
     url = f"{base_url.rstrip('/')}/feeds/{token}.ics"
     webcal = "webcal://" + url.split("://", 1)[1]
     return FeedLink(active=True, url=url, webcal_url=webcal)
+
+
+def not_home_visits(
+    session: Session, *, municipality: Municipality, since: dt.date
+) -> list[tuple[Visit, str | None]]:
+    """The visits nobody was home for from ``since`` on, newest first, each with the expert's
+    note: whom to call back."""
+    visits = list(
+        session.scalars(
+            select(Visit)
+            .where(
+                Visit.municipality_id == municipality.id,
+                Visit.status == VisitStatus.NOT_HOME,
+                Visit.date >= since,
+            )
+            .order_by(Visit.date.desc(), Visit.window_start.desc(), Visit.id)
+        )
+    )
+    notes: dict[int, str | None] = {}
+    if visits:
+        for event in session.scalars(
+            select(VisitEvent)
+            .where(
+                VisitEvent.visit_id.in_([v.id for v in visits]),
+                VisitEvent.status == VisitStatus.NOT_HOME.value,
+            )
+            .order_by(VisitEvent.at)
+        ):
+            notes[event.visit_id] = event.detail
+    return [(v, notes.get(v.id)) for v in visits]

@@ -29,4 +29,8 @@ class Municipality(Base):
     #: Goes up with every change to experts, shifts, exceptions, closures or services, so caches
     #: of derived data (offer indexes) can be validated against the database cheaply.
     capacity_version: Mapped[int] = mapped_column(default=0)
+    #: A day's plan freezes at this local time, ``freeze_days_before`` working days before it
+    #: (default 16:00 the working day before); see :mod:`scheduler.day.freeze`.
+    freeze_time: Mapped[dt.time] = mapped_column(default=dt.time(16, 0))
+    freeze_days_before: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

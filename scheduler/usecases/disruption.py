@@ -46,6 +46,8 @@ class MovedVisit:
     reference: str
     from_expert_id: int | None
     to_expert_id: int | None
+    #: Why it left its expert: "expert absent", or why it could not stay.
+    reason: str | None = None
 
 
 @dataclass
@@ -75,6 +77,10 @@ class ReplanResult:
     #: Visits that stay in a route (moved or not).
     kept: int = 0
     listed: list[ListedVisit] = field(default_factory=list)
+    #: Experts whose route changed (visits or their order); each was notified in the route app.
+    experts_notified: list[int] = field(default_factory=list)
+    #: The day's plan was frozen (the experts had their routes).
+    frozen: bool = False
 
     @property
     def unplaced(self) -> list[ListedVisit]:
@@ -120,6 +126,10 @@ def replan_day(
         state, travel, capacity_version=planning.current_capacity_version(session, municipality)
     )
     outcome = planning.plan_day(snapshot, SolveParams(time_limit=time_limit), purpose="replan")
+    routes_before = {
+        eid: [int(s["id"]) for s in day.stops if s["type"] == "visit"]
+        for eid, day in state.expert_days.items()
+    }
     taken_out = sorted(snapshot.visits - planning.served_visits(outcome.routes))
     placed = planning.write_plan(
         session, state, locked, outcome.routes, travel, taken_out=taken_out
@@ -155,14 +165,23 @@ def replan_day(
                 notify(session, visit, "disruption")
         alternatives = _alternatives(session, municipality, visit, travel, hold_minutes)
         listed.append(ListedVisit(visit, alternatives, fresh and notify is not None))
+    # Every expert whose route changed hears of it in the route app (and the calendar feed
+    # follows the visits).
+    notified: list[int] = []
+    for eid, day in sorted(locked.items()):
+        after = [int(s["id"]) for s in day.stops if s["type"] == "visit"]
+        if after != routes_before.get(eid, []):
+            day.changed_at = now
+            notified.append(eid)
     bump_day_version(session, municipality, date)
     session.commit()
     log.info(
-        "re-plan of municipality %s on %s: %d moved, %d listed",
+        "re-plan of municipality %s on %s: %d moved, %d listed, %d experts notified",
         municipality.id,
         date,
         len(outcome.moved),
         len(listed),
+        len(notified),
     )
     return ReplanResult(
         date=date,
@@ -171,11 +190,13 @@ def replan_day(
         before=outcome.before,
         after=outcome.after,
         moved=[
-            MovedVisit(vid, state.visits[vid].reference, old, new)
+            MovedVisit(vid, state.visits[vid].reference, old, new, outcome.reasons.get(vid))
             for vid, old, new in outcome.moved
         ],
         kept=len(placed),
         listed=listed,
+        experts_notified=notified,
+        frozen=snapshot.frozen,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -14,14 +15,28 @@ class Notifier(Protocol):
 
     ``manage_token`` is the citizen's manage token where the caller knows it in plain text (a new
     booking; a citizen acting through the manage link), so the message can carry the manage link.
-    The API builds one from its settings (:func:`api.runtime.notifier`).
+    ``suggestions`` are free windows, already worded, that the message proposes (a visit nobody
+    was home for). The API builds one from its settings (:func:`api.runtime.notifier`).
     """
 
     def __call__(
-        self, session: Session, visit: Visit, kind: str, manage_token: str | None = None
+        self,
+        session: Session,
+        visit: Visit,
+        kind: str,
+        manage_token: str | None = None,
+        *,
+        suggestions: Sequence[str] = (),
     ) -> None: ...
 
 
-def no_notify(session: Session, visit: Visit, kind: str, manage_token: str | None = None) -> None:
+def no_notify(
+    session: Session,
+    visit: Visit,
+    kind: str,
+    manage_token: str | None = None,
+    *,
+    suggestions: Sequence[str] = (),
+) -> None:
     """A notifier that queues nothing (imports, seeding, tests of other things)."""
     return None

@@ -68,6 +68,13 @@ class ReplanRead(BaseModel):
     kept: int = Field(description="Visits of the day that are in a route")
     moved: list[MoveRead]
     listed: list[ListedVisitRead] = Field(description="Visits no expert can keep: offer new times")
+    frozen: bool = Field(
+        default=False,
+        description="The day's plan was frozen: only what the disruption forced has changed",
+    )
+    experts_notified: list[int] = Field(
+        default_factory=list, description="Experts whose route changed (told in the route app)"
+    )
 
     @classmethod
     def of(cls, result: ReplanResult, tz_name: str) -> ReplanRead:
@@ -83,10 +90,13 @@ class ReplanRead(BaseModel):
                     visit_id=m.visit_id,
                     from_expert_id=m.from_expert_id,
                     to_expert_id=m.to_expert_id,
+                    reason=m.reason,
                 )
                 for m in result.moved
             ],
             listed=[ListedVisitRead.of(item, tz_name) for item in result.listed],
+            frozen=result.frozen,
+            experts_notified=result.experts_notified,
         )
 
 

@@ -133,8 +133,11 @@ def test_solve_passes_the_time_limit(
 
     seen: list[float] = []
 
-    def fake_solve(problem: Any, params: Any, initial: Any = None) -> Solution:
+    def fake_solve(
+        problem: Any, params: Any, initial: Any = None, *, timings: Any = None
+    ) -> Solution:
         seen.append(params.time_limit)
+        timings["total"] = 0.25
         return Solution((), tuple(v.id for v in problem.visits))
 
     monkeypatch.setattr(routing.solver, "solve", fake_solve)
@@ -142,6 +145,39 @@ def test_solve_passes_the_time_limit(
     out = json.loads(capsys.readouterr().out)
     assert seen == [2.5]
     assert out["summary"]["unassigned"] == 5 and out["routes"] == []
+    # ``solving`` is the solve's own timing, in milliseconds, as VROOM reports it.
+    assert out["summary"]["computing_times"]["solving"] == 250
+
+
+def test_solve_with_a_mode_keeps_experts_and_check_reports_the_objective(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every job of the small instance has a current vehicle; ``--mode keep_experts`` keeps each
+    with it, the solve reports its time within the limit, and ``check`` on an instance with
+    the objective prints its terms on a second line."""
+    data = json.loads(INSTANCE.read_text())
+    current = {101: 1, 102: 1, 103: 1, 104: 2, 105: 2}
+    for job in data["jobs"]:
+        job["x_aanhuis"] = {"current_vehicle": current[job["id"]]}
+    data["x_aanhuis"] = {"objective": {"mode": "keep_experts"}}
+    instance = _write(tmp_path, "instance.json", json.dumps(data))
+    assert (
+        main(["route", "solve", str(instance), "--time-limit", "1", "--mode", "keep_experts"]) == 0
+    )
+    solution = json.loads(capsys.readouterr().out)
+    assert solution["summary"]["computing_times"]["solving"] <= 1300
+    served = {
+        step["job"]: route["vehicle"]
+        for route in solution["routes"]
+        for step in route["steps"]
+        if step["type"] == "job"
+    }
+    assert served and all(current[job] == vehicle for job, vehicle in served.items())
+    path = _write(tmp_path, "solution.json", json.dumps(solution))
+    assert main(["route", "check", str(instance), str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("OK: ")
+    assert lines[1].startswith("objective (keep_experts): working ") and "moved 0 " in lines[1]
 
 
 def test_solve_bad_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

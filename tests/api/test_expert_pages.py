@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from route_app_world import DAY, World, at, build
+from route_app_world import DAY, World, add_day, at, build
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,8 @@ from api.settings import Settings
 from api.web.expert import safe_next
 from api.web.messages import MESSAGES
 from scheduler import clock
-from scheduler.booking.models import VisitEvent
+from scheduler.booking.models import Visit, VisitEvent, VisitStatus
+from scheduler.notify.models import OutboxMessage
 
 
 def text(key: str, lang: str = "nl", **values: object) -> str:
@@ -229,3 +230,112 @@ def test_a_tile_template_without_host_or_placeholders_is_refused(template: str) 
     """A map that could never load is a configuration error at start-up, not a blank map."""
     with pytest.raises(ValueError, match="map_tiles"):
         Settings(map_tiles=template)
+
+
+# -- when to ring the bell; "not home" with a confirm step ---------------------------------------
+
+
+def card(html: str, visit_id: int) -> str:
+    """The HTML of one visit's card on the route page."""
+    found = re.search(rf'<li[^>]*id="bezoek-{visit_id}".*?</li>', html, re.S)
+    assert found, f"no card for visit {visit_id}"
+    return found.group(0)
+
+
+def test_a_visit_planned_before_its_window_says_when_to_ring(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """V1 planned to arrive at 08:40 for its 09:00–10:00 window: its card says "wacht tot
+    09:00" (the start of service); V2, reached inside its window, says nothing of the kind."""
+    with sessions() as s:
+        v1 = s.get(Visit, world.visits["V1"].id)
+        assert v1 is not None and v1.planned_start is not None
+        v1.planned_arrival = at(DAY, "08:40")
+        v1.planned_start = at(DAY, "09:00")
+        v1.planned_end = at(DAY, "10:00")
+        s.commit()
+    sign_in(client, world.tokens["anouk"])
+    page = client.get("/expert/").text
+    first = card(page, world.visits["V1"].id)
+    assert text("expert.visit.wait_until", time="09:00") in first
+    assert text("expert.visit.wait_arrival", time="08:40") in first
+    assert "aanhuis-expert-wait" not in card(page, world.visits["V2"].id)
+    assert page.count("aanhuis-expert-wait") == 1
+
+
+def test_not_home_asks_for_confirmation_then_reaches_the_call_list(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """ "Niet thuis" is a link to a confirm step, never a one-tap POST; posting it without the
+    confirmation only leads there. Confirmed (with a note), the visit is not home, the note is
+    in its history, the citizen's message is queued and the planner's call list shows it."""
+    sign_in(client, world.tokens["anouk"])
+    v1 = world.visits["V1"].id
+    token = csrf_token(client, "/expert/")
+    client.post(
+        f"/expert/bezoeken/{v1}/status",
+        data={"csrf": token, "status": "on_the_way", "datum": DAY.isoformat()},
+    )
+    page = client.get("/expert/").text
+    confirm = f"/expert/bezoeken/{v1}/niet-thuis?datum={DAY.isoformat()}"
+    assert f'href="{confirm}"' in card(page, v1)
+    assert 'value="not_home"' not in page
+    unconfirmed = client.post(
+        f"/expert/bezoeken/{v1}/status",
+        data={"csrf": token, "status": "not_home", "datum": DAY.isoformat()},
+    )
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["location"] == confirm
+    step = client.get(confirm)
+    assert step.status_code == 200
+    assert text("expert.not_home.title", number=1) in step.text
+    assert 'name="bevestigd" value="ja"' in step.text
+    with sessions() as s:
+        assert s.scalars(select(VisitEvent).where(VisitEvent.status == "not_home")).all() == []
+    done = client.post(
+        f"/expert/bezoeken/{v1}/status",
+        data={
+            "csrf": token,
+            "status": "not_home",
+            "bevestigd": "ja",
+            "notitie": "Briefje in de bus",
+            "datum": DAY.isoformat(),
+        },
+    )
+    assert done.status_code == 303
+    with sessions() as s:
+        visit = s.get(Visit, v1)
+        assert visit is not None and visit.status is VisitStatus.NOT_HOME
+        event = s.scalars(select(VisitEvent).where(VisitEvent.status == "not_home")).one()
+        assert event.detail == "Briefje in de bus"
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "not_home")).one()
+    sign_in(client, world.tokens["planner"])
+    calls = client.get(f"/planner/{world.municipality.slug}/bellen").text
+    section = re.search(r'<ol[^>]*id="niet-thuis".*?</ol>', calls, re.S)
+    assert section is not None
+    assert world.visits["V1"].reference in section.group(0)
+    assert "Briefje in de bus" in section.group(0)
+    assert section.group(0).count('class="aanhuis-planner-task"') == 1
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 3, 29), dt.date(2026, 10, 25)])
+def test_wait_until_is_local_time_on_both_dst_days(
+    client: TestClient, world: World, sessions: sessionmaker[Session], day: dt.date
+) -> None:
+    """On the days the clocks change, an arrival at 08:40 for a 09:00 window still reads "wacht
+    tot 09:00" in Amsterdam time (stored in UTC: 07:00 in March, 08:00 in October)."""
+    with sessions() as s:
+        made = add_day(s, world, day)
+        v1 = s.get(Visit, made["V1"].id)
+        assert v1 is not None
+        v1.planned_arrival = at(day, "08:40")
+        v1.planned_start = at(day, "09:00")
+        v1.planned_end = at(day, "10:00")
+        s.commit()
+        assert v1.planned_start.astimezone(dt.UTC).hour == (7 if day.month == 3 else 8)
+        v1_id = v1.id
+    sign_in(client, world.tokens["anouk"])
+    page = client.get(f"/expert/?datum={day.isoformat()}").text
+    first = card(page, v1_id)
+    assert text("expert.visit.wait_until", time="09:00") in first
+    assert text("expert.visit.wait_arrival", time="08:40") in first

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.settings import Settings
 from scheduler import clock
-from scheduler.booking.models import Visit, VisitEvent
+from scheduler.booking.models import Visit, VisitEvent, VisitStatus
+from scheduler.notify.models import OutboxMessage
 
 BASE_URL = "https://aanhuis.example"
 
@@ -345,3 +346,55 @@ def test_tokens_and_personal_data_stay_out_of_the_logs(
     assert "/feeds/{token}.ics" in server  # the access log did run
     for secret in (token, world.tokens["anouk"], "Jan de Vries", "Oudegracht", "0612345678"):
         assert secret not in server
+
+
+# -- not home: a note, and the citizen's follow-up ------------------------------------------------
+
+
+def test_not_home_from_planned_is_a_409_and_queues_nothing(
+    client: TestClient, world: World, now: Clock, sessions: sessionmaker[Session]
+) -> None:
+    """Nobody can be "not home" before the expert set off: a planned visit answers 409, with
+    no event and no message."""
+    now.now = at(DAY, "09:00")
+    with sessions() as s:
+        visit = s.get(Visit, world.visits["V1"].id)
+        assert visit is not None
+        visit.status = VisitStatus.PLANNED
+        s.commit()
+    answer = post_status(client, world, "V1", "not_home", note="niemand")
+    assert answer.status_code == 409
+    assert answer.json()["current"] == "planned"
+    with sessions() as s:
+        assert s.scalars(select(VisitEvent).where(VisitEvent.status == "not_home")).all() == []
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "not_home")).all() == []
+
+
+def test_not_home_keeps_the_note_and_messages_the_citizen_new_times(
+    client: TestClient, world: World, now: Clock, sessions: sessionmaker[Session]
+) -> None:
+    """On the way, then not home with a note: the note is in the visit's history and one
+    "not home" message is queued for the visit, proposing free windows on later days."""
+    now.now = at(DAY, "08:50")
+    assert post_status(client, world, "V1", "on_the_way").status_code == 200
+    now.now = at(DAY, "09:05")
+    too_long = post_status(client, world, "V1", "not_home", note="x" * 301)
+    assert too_long.status_code == 422
+    answer = post_status(client, world, "V1", "not_home", note="Briefje in de bus gedaan")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "not_home"
+    with sessions() as s:
+        event = s.scalars(
+            select(VisitEvent).where(
+                VisitEvent.status == "not_home", VisitEvent.visit_id == world.visits["V1"].id
+            )
+        ).one()
+        assert event.detail == "Briefje in de bus gedaan"
+        message = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "not_home")).one()
+        assert message.visit_id == world.visits["V1"].id
+        body = message.body
+    lines = body.split("Deze momenten zijn nu nog vrij:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert 1 <= len(lines) <= 3
+    assert all(line.startswith("- ") and "tussen" in line for line in lines)
+    assert "15 juni" not in "".join(lines)  # later days only
+    assert "Maak een nieuwe afspraak via" in body

@@ -13,10 +13,13 @@ import datetime as dt
 import io
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,11 +28,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.commands.server import start_job_runner
 from api.settings import Settings
 from api.web import planner_kpis
+from api.web.i18n import Translator, format_time
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
+from api.web.planner_proposal import change_lines
 from scheduler.booking.models import (
+    ACTIVE_STATUSES,
     Channel,
     Offer,
     Visit,
@@ -39,10 +46,13 @@ from scheduler.booking.models import (
 )
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, TravelMode
 from scheduler.capacity.overview import capacity_overview
+from scheduler.day import state as day_state
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.insights import kpis
 from scheduler.notify.models import OutboxMessage
-from scheduler.planning.models import ExpertDay, Proposal
+from scheduler.planning import jobs
+from scheduler.planning.models import ExpertDay, OptimisationJob, Proposal
+from scheduler.planning.schemas import DayFigures, MoveRead, ProposalRead, RouteRead, StopRead
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.waitlist import service as waitlist
@@ -142,6 +152,28 @@ def site(backend: str, db_url: str) -> Iterator[Site]:
             yield Site(client, make_sessionmaker(engine), facts)
         app.state.engine.dispose()
         engine.dispose()
+
+
+def optimise(site: Site, mode: str = "") -> str:
+    """Press "optimise" on the day page: the job is queued (its page says so), a worker runs it,
+    and the job's page then leads to the proposal; the proposal's URL."""
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": mode} if mode else None)
+    assert r.status_code == 303, r.text[:300]
+    job_url = r.headers["location"]
+    assert job_url.startswith(f"{BASE}/optimalisatie/")
+    waiting = site.client.get(job_url)
+    assert waiting.status_code == 200
+    assert msg("planner.job.queued") in Html(waiting.text).text
+    # Without script, the refresh link is the way on.
+    assert Html(waiting.text).find("a", id="vernieuwen")[0]["href"] == job_url
+    assert site.client.get(f"{job_url}/status").json()["status"] == "queued"
+    assert jobs.run_pending(site.sessions, TRAVEL) == 1
+    status = site.client.get(f"{job_url}/status").json()
+    assert status["status"] == "done" and status["proposal_url"]
+    done = site.client.get(job_url)
+    assert done.status_code == 303
+    assert done.headers["location"] == status["proposal_url"]
+    return str(status["proposal_url"])
 
 
 def offer_ids(html: str) -> list[str]:
@@ -467,9 +499,7 @@ def test_optimise_then_apply_changes_the_plan(site: Site) -> None:
     site.sign_in("planner")
     day_before = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
     assert msg("planner.day.unplanned.title", count=1) in day_before.text
-    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren")
-    assert r.status_code == 303
-    proposal_url = r.headers["location"]
+    proposal_url = optimise(site)
     proposal_id = proposal_url.rsplit("/", 1)[1]
     page = site.client.get(proposal_url)
     assert page.status_code == 200
@@ -512,8 +542,7 @@ def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) ->
     """A booking cancelled after optimising makes applying refuse: a 409 page explaining it,
     with a button to optimise again, and the plan untouched."""
     site.sign_in("planner")
-    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren")
-    proposal_url = r.headers["location"]
+    proposal_url = optimise(site)
     proposal_id = proposal_url.rsplit("/", 1)[1]
     with site.sessions() as s:
         m = site.municipality(s)
@@ -531,6 +560,266 @@ def test_a_stale_proposal_gets_a_friendly_409_with_optimise_again(site: Site) ->
         proposal = s.get(Proposal, proposal_id)
         assert proposal is not None and proposal.status == "stale"
         assert _day_orders(s, site.facts["municipality_id"]) == orders
+
+
+def test_the_proposal_explains_every_change_in_words_with_its_timeline_and_map(site: Site) -> None:
+    """Each visit whose expert or start changes is one line in the planner's words ("Bezoek …
+    gaat van A naar B; 10:07 → 11:15"), nothing else is listed, the summary's counts agree with
+    the lines, and the proposed routes are drawn (timeline, tables, map data) next to the current
+    ones; working time (travel + waiting) is the first figure."""
+    waiting = _take_out_of_its_plan(site)
+    site.sign_in("planner")
+    proposal_url = optimise(site, "free")
+    r = site.client.get(proposal_url)
+    assert r.status_code == 200
+    html = Html(r.text)
+    with site.sessions() as s:
+        m = site.municipality(s)
+        tz = ZoneInfo(m.timezone)
+        proposal = s.get(Proposal, proposal_url.rsplit("/", 1)[1])
+        assert proposal is not None
+        names = {e.id: e.name for e in s.scalars(select(Expert))}
+        visits = {
+            v.id: v
+            for v in s.scalars(
+                select(Visit).where(
+                    Visit.date == DAY,
+                    Visit.municipality_id == m.id,
+                    Visit.status.in_(ACTIVE_STATUSES),
+                )
+            )
+        }
+        plan = proposal.plan
+        before, after = proposal.before, proposal.after
+    proposed = {
+        int(x["id"]): (int(r["expert_id"]), dt.datetime.fromisoformat(x["start"]))
+        for r in plan["routes"]
+        for x in r["stops"]
+        if x["type"] == "visit"
+    }
+    moved = {int(x["visit_id"]): x for x in plan["moved"]}
+    expected: dict[str, list[str]] = {"moved": [], "placed": [], "retimed": []}
+    for vid, (eid, start) in proposed.items():
+        v = visits[vid]
+        was = format_time(v.planned_start, tz) if v.planned_start else "–"
+        new_time = format_time(start, tz)
+        if vid == waiting or (vid in moved and moved[vid]["from"] is None):
+            expected["placed"].append(
+                msg(
+                    "planner.change.placed",
+                    reference=v.reference,
+                    target=names[eid],
+                    after=new_time,
+                )
+            )
+        elif vid in moved:
+            expected["moved"].append(
+                msg(
+                    "planner.change.moved",
+                    reference=v.reference,
+                    source=names[moved[vid]["from"]],
+                    target=names[moved[vid]["to"]],
+                    before=was,
+                    after=new_time,
+                )
+            )
+        elif v.planned_start is None or abs(start - v.planned_start) >= dt.timedelta(minutes=1):
+            expected["retimed"].append(
+                msg(
+                    "planner.change.retimed",
+                    reference=v.reference,
+                    expert=names[eid],
+                    before=was,
+                    after=new_time,
+                )
+            )
+    assert expected["placed"], "the visit without a place gets one"
+    listed = html.text_of("wijzigingen")
+    for kind, lines in expected.items():
+        assert len(html.find("li", **{"data-kind": kind})) == len(lines), kind
+        for line in lines:
+            assert line in listed
+    assert not html.find("li", **{"data-kind": "dropped"})
+    # The lines agree with the proposal's own count of visits that change expert.
+    assert len(expected["moved"]) == ProposalRead.of(proposal).moves
+    assert html.text_of("wijzigingen-samenvatting") == msg(
+        "planner.proposal.changes.summary",
+        moved=len(expected["moved"]),
+        visits=len(visits),
+        retimed=len(expected["retimed"]),
+        placed=len(expected["placed"]),
+    )
+    # The proposed routes: one visit block per visit on the proposal's timeline, one table row
+    # (with coordinates for its map) per visit; the current timeline and map data are there too.
+    svg = re.search(r'<svg[^>]*id="tijdlijn-voorstel".*?</svg>', r.text, re.S)
+    assert svg is not None
+    assert svg.group(0).count('class="aanhuis-tl__visit"') == len(proposed)
+    assert re.search(r'<svg[^>]*id="tijdlijn-nu"', r.text)
+    assert len(html.find("tr", **{"class": "utrecht-table__row aanhuis-planner-stop"})) == len(
+        proposed
+    )
+    assert html.find("section", id="kaart-voorstel")[0]["data-routes"] == ".aanhuis-proposal-route"
+    assert html.find("section", id="kaart-nu")
+    working = html.text_of("cijfer-working")
+    assert f"{round((before['travel_seconds'] + before['waiting_seconds']) / 60)} min" in working
+    assert f"{round((after['travel_seconds'] + after['waiting_seconds']) / 60)} min" in working
+    assert html.find("tr", id="cijfer-balance")
+    assert plan["mode"] == "free"
+    assert html.text_of("werkwijze") == msg("planner.proposal.mode", mode=msg("planner.mode.free"))
+    english = Html(site.client.get(f"{proposal_url}?lang=en").text)
+    assert english.text_of("werkwijze") == msg(
+        "planner.proposal.mode", "en", mode=msg("planner.mode.free", "en")
+    )
+    assert msg("planner.proposal.metric.working", "en") in english.text_of("cijfer-working")
+    site.client.get(f"{proposal_url}?lang=nl")
+    # The mode choice proposes again.
+    form = html.find("form", id="opnieuw")[0]
+    assert form["action"] == f"{BASE}/dag/{DAY.isoformat()}/optimaliseren"
+    assert {i["value"] for i in html.find("input", name="modus", type="radio")} == {
+        "keep_experts",
+        "balanced",
+        "free",
+    }
+
+
+def test_a_move_and_a_new_time_read_as_the_planner_says_them(site: Site) -> None:
+    """One visit handed from its expert to a colleague an hour later, one kept but 30 minutes
+    later: exactly two lines, "Bezoek X gaat van A naar B; 10:07 → 11:07" and "Bezoek Y blijft
+    bij A; …", whatever else the proposal holds unchanged."""
+    with site.sessions() as s:
+        m = site.municipality(s)
+        state = day_state.load_day(s, m, DAY)
+        tz = state.tz
+        by_expert: dict[int, list[Visit]] = {}
+        for v in state.visits.values():
+            if v.expert_day_id is not None and v.planned_start is not None:
+                by_expert.setdefault(v.expert_id or 0, []).append(v)
+        (a, mine), (b, _) = sorted(by_expert.items(), key=lambda kv: -len(kv[1]))[:2]
+        handed, later = sorted(mine, key=lambda v: v.planned_start or NOW)[:2]
+        names = {e.id: e.name for e in state.experts.values()}
+
+        def stop(v: Visit, shift: dt.timedelta) -> StopRead:
+            assert v.planned_arrival and v.planned_start and v.planned_end
+            return StopRead(
+                type="visit",
+                id=v.id,
+                arrival=v.planned_arrival + shift,
+                start=v.planned_start + shift,
+                end=v.planned_end + shift,
+            )
+
+        routes: dict[int, list[StopRead]] = {}
+        for v in state.visits.values():
+            if v.expert_day_id is None or v.expert_id is None:
+                continue
+            shift = dt.timedelta(0)
+            expert = v.expert_id
+            if v.id == handed.id:
+                shift, expert = dt.timedelta(hours=1), b
+            elif v.id == later.id:
+                shift = dt.timedelta(minutes=30)
+            routes.setdefault(expert, []).append(stop(v, shift))
+        figures = DayFigures(
+            travel_seconds=0,
+            distance_km=0,
+            waiting_seconds=0,
+            overtime_seconds=0,
+            visits_assigned=0,
+            visits_unassigned=0,
+            violations=0,
+            experts=[],
+        )
+        proposal = ProposalRead(
+            id="x",
+            date=DAY,
+            status="open",
+            mode="free",
+            base_version=0,
+            improved=True,
+            note="",
+            before=figures,
+            after=figures,
+            routes=[RouteRead(expert_id=e, expert=names[e], stops=r) for e, r in routes.items()],
+            unassigned=[],
+            moved=[MoveRead(visit_id=handed.id, from_expert_id=a, to_expert_id=b)],
+            moves=1,
+            newly_planned=[],
+            created_at=NOW,
+            created_by="test",
+            applied_at=None,
+        )
+        lines = change_lines(proposal, state, names, Translator("nl"))
+
+    def hhmm(instant: dt.datetime) -> str:
+        return format_time(instant, tz)
+
+    assert handed.planned_start and later.planned_start
+    assert [(c.kind, c.text) for c in lines] == [
+        (
+            "moved",
+            f"Bezoek {handed.reference} gaat van {names[a]} naar {names[b]}; "
+            f"{hhmm(handed.planned_start)} → "
+            f"{hhmm(handed.planned_start + dt.timedelta(hours=1))}",
+        ),
+        (
+            "retimed",
+            f"Bezoek {later.reference} blijft bij {names[a]}; {hhmm(later.planned_start)} → "
+            f"{hhmm(later.planned_start + dt.timedelta(minutes=30))}",
+        ),
+    ]
+
+
+def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: Site) -> None:
+    """A queued optimisation is listed on the day page (to come back to); an unknown mode is a
+    422 that queues nothing."""
+    site.sign_in("planner")
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": "fastest"})
+    assert r.status_code == 422
+    with site.sessions() as s:
+        assert s.scalar(select(OptimisationJob.id)) is None
+    r = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren", {"modus": "keep_experts"})
+    job_url = r.headers["location"]
+    day = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
+    listed = day.text_of("optimalisaties-lijst")
+    assert msg("planner.jobs.status.queued") in listed
+    assert day.find("a", href=job_url)
+    assert msg("planner.job.slow") not in site.client.get(f"{job_url}/status").json()["text"]
+    with site.sessions() as s:
+        queued = s.scalars(select(OptimisationJob)).one()
+        queued.created_at = NOW - dt.timedelta(minutes=1)
+        s.commit()
+    # Still queued a minute later: no worker runs, and the page says what is needed.
+    assert msg("planner.job.slow") in site.client.get(f"{job_url}/status").json()["text"]
+    assert msg("planner.job.slow") in Html(site.client.get(job_url).text).text_of("voortgang")
+    assert jobs.run_pending(site.sessions, TRAVEL) == 1
+    day = Html(site.client.get(f"{BASE}/dag/{DAY.isoformat()}").text)
+    assert msg("planner.jobs.status.done") in day.text_of("optimalisaties-lijst")
+    with site.sessions() as s:
+        job = s.scalars(select(OptimisationJob)).one()
+        assert job.mode == "keep_experts"
+        proposal = s.get(Proposal, job.proposal_id)
+        assert proposal is not None and proposal.plan["mode"] == "keep_experts"
+        assert proposal.plan["moved"] == []
+    assert day.find("a", href=f"{BASE}/voorstel/{job.proposal_id}")
+
+
+def test_the_demo_runs_queued_optimisations_itself(site: Site, db_url: str) -> None:
+    """`aanhuis demo` has no separate worker: its job thread turns a queued optimisation into a
+    proposal, so the planner's page opens it without anyone starting `aanhuis worker`."""
+    site.sign_in("planner")
+    job_url = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren").headers["location"]
+    stop = threading.Event()
+    runner = start_job_runner(Settings(database_url=db_url), poll=0.2, stop=stop)
+    try:
+        deadline = time.monotonic() + 30
+        while site.client.get(f"{job_url}/status").json()["status"] != "done":
+            assert time.monotonic() < deadline, "the demo's job thread did not run the job"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert site.client.get(job_url).headers["location"].startswith(f"{BASE}/voorstel/")
 
 
 # -- disruption ---------------------------------------------------------------------------------

@@ -201,3 +201,85 @@ def test_english_and_another_day(server: Any, phone: Any) -> None:
     page.get_by_role("link", name=text("expert.next", "en")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("16 June 2026")
     expect(page.get_by_text(text("expert.no_visits", "en"))).to_be_visible()
+
+
+@pytest.fixture
+def early_server(make_live_server: Callable[..., Any], now: Clock) -> Any:
+    """The same day, with V1 planned to arrive at 08:40 for its 09:00–10:00 window."""
+
+    def seed(session: Session) -> dict[str, Any]:
+        world = build(session)
+        v1 = world.visits["V1"]
+        v1.planned_arrival = at(DAY, "08:40")
+        v1.planned_start = at(DAY, "09:00")
+        v1.planned_end = at(DAY, "10:00")
+        session.flush()
+        return {
+            "token": world.tokens["anouk"],
+            "planner": world.tokens["planner"],
+            "slug": world.municipality.slug,
+            "visits": {k: v.id for k, v in world.visits.items()},
+        }
+
+    return make_live_server(seed)
+
+
+def test_the_card_says_when_to_ring_and_not_home_asks_first(
+    early_server: Any,
+    phone: Any,
+    now: Clock,
+    assert_accessible: Callable[[Any, str], Any],
+    screenshot: Callable[[Any, str], Any],
+) -> None:
+    """V1's card says "wacht tot 09:00" (arriving 08:40, before the window). On the way, "Niet
+    thuis" opens a confirm step first (nothing changes); confirmed with a note, the card shows
+    the visit as not home. axe finds nothing serious on either page."""
+    from playwright.sync_api import expect
+
+    server = early_server
+    page = phone
+    offline_tiles(page)
+    sign_in(page, server)
+    first = card(page, server, "V1")
+    expect(first.locator(".aanhuis-expert-wait")).to_contain_text(
+        text("expert.visit.wait_until", time="09:00")
+    )
+    expect(first.locator(".aanhuis-expert-wait")).to_contain_text("08:40")
+    expect(page.locator(".aanhuis-expert-wait")).to_have_count(1)
+    assert_accessible(page, "route with wait until")
+    screenshot(page, "expert-3-wait-until")
+
+    now.now = at(DAY, "09:05")
+    first.get_by_role("button", name=text("expert.action.on_the_way")).click()
+    expect(first.locator(".aanhuis-expert-badge").first).to_contain_text(
+        text("expert.status.on_the_way")
+    )
+    first.get_by_role("link", name=text("expert.action.not_home")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        text("expert.not_home.title", number=1)
+    )
+    assert_accessible(page, "not home confirm")
+    screenshot(page, "expert-4-not-home-confirm")
+    # Going back changes nothing.
+    page.get_by_role("link", name=text("expert.not_home.cancel")).click()
+    expect(first.locator(".aanhuis-expert-badge").first).to_contain_text(
+        text("expert.status.on_the_way")
+    )
+    first.get_by_role("link", name=text("expert.action.not_home")).click()
+    page.get_by_label(text("expert.not_home.note")).fill("Briefje in de bus gedaan")
+    page.get_by_role("button", name=text("expert.not_home.confirm")).click()
+    page.wait_for_url(f"{server.url}/expert/?*")
+    expect(first.locator(".aanhuis-expert-badge").first).to_contain_text(
+        text("expert.status.not_home")
+    )
+    expect(first.get_by_role("link", name=text("expert.action.not_home"))).to_have_count(0)
+
+    # The planner's call list shows the visit, with the expert's note.
+    page.goto(f"{server.url}/login")
+    page.get_by_label(text("login.token")).fill(server.seeded["planner"])
+    page.get_by_role("button", name=text("login.submit")).click()
+    page.goto(f"{server.url}/planner/{server.seeded['slug']}/bellen")
+    called = page.locator("#niet-thuis li")
+    expect(called).to_have_count(1)
+    expect(called).to_contain_text("Briefje in de bus gedaan")
+    assert_accessible(page, "call list with not home")

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from planner_world import DAY, PEER, SLUG, frozen_clock, seeded
+from planner_world import DAY, PEER, SLUG, TRAVEL, frozen_clock, seeded
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.web.messages import MESSAGES
+from scheduler.planning import jobs
 from scheduler.planning.models import ExpertDay, Proposal
 
 pytestmark = pytest.mark.browser
@@ -124,13 +125,63 @@ def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
     assert_accessible(page, "day")
     screenshot(page, "planner-3-day")
 
+    # Optimising is queued: the job's page shows progress and opens the proposal by itself
+    # once a worker has run it (here the test is the worker).
+    page.get_by_role("radio", name=text("planner.mode.free")).check()
     page.get_by_role("button", name=text("planner.day.optimise")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    expect(page.locator("#voortgang")).to_have_text(text("planner.job.queued"))
+    expect(page.get_by_role("link", name=text("planner.job.refresh"))).to_be_visible()
+    assert_accessible(page, "optimisation queued")
+    screenshot(page, "planner-4-queued")
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         text("planner.proposal.title", date="").strip()
     )
+    proposal_id = page.url.rsplit("/", 1)[1]
+    with server.sessions() as s:
+        stored = s.get(Proposal, proposal_id)
+        assert stored is not None
+        plan = stored.plan
+    served = sum(1 for r in plan["routes"] for x in r["stops"] if x["type"] == "visit")
+    moves = sum(1 for m in plan["moved"] if m["from"] is not None)
+    assert plan["mode"] == "free"
+    expect(page.locator("#werkwijze")).to_have_text(
+        text("planner.proposal.mode", mode=text("planner.mode.free"))
+    )
+    # Each change in words; the proposal's routes on its timeline and map, next to now.
+    expect(page.locator("#wijzigingen-samenvatting")).to_be_visible()
+    expect(page.locator("#wijzigingen li[data-kind='moved']")).to_have_count(moves)
+    if moves:
+        expect(page.locator("#wijzigingen li[data-kind='moved']").first).to_contain_text(" → ")
+    expect(page.locator("#cijfer-working")).to_contain_text("min")
+    expect(page.locator("#cijfer-balance")).to_contain_text("min")
+    expect(page.locator("svg#tijdlijn-nu")).to_be_visible()
+    after = page.locator("svg#tijdlijn-voorstel")
+    expect(after).to_be_visible()
+    expect(after.locator("rect.aanhuis-tl__visit")).to_have_count(served)
+    expect(page.locator("#kaart-nu")).to_be_visible()
+    expect(page.locator("#kaart-voorstel")).to_be_visible()
+    expect(page.locator("#kaart-voorstel .aanhuis-map-pin")).to_have_count(served)
+    expect(page.locator("#kaart-nu .aanhuis-map-pin")).to_have_count(planned)
+    expect(page.locator(".aanhuis-proposal-route tr.aanhuis-planner-stop")).to_have_count(served)
     expect(page.locator("#cijfer-travel")).to_contain_text("min")
     assert_accessible(page, "proposal")
-    screenshot(page, "planner-4-proposal")
+    screenshot(page, "planner-5-proposal")
+
+    # Another mode: the same experts keep their visits; nothing moves.
+    page.get_by_role("radio", name=text("planner.mode.keep_experts")).check()
+    page.get_by_role("button", name=text("planner.mode.again")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
+    assert page.url.rsplit("/", 1)[1] != proposal_id
+    expect(page.locator("#werkwijze")).to_have_text(
+        text("planner.proposal.mode", mode=text("planner.mode.keep_experts"))
+    )
+    expect(page.locator("#wijzigingen li[data-kind='moved']")).to_have_count(0)
+    expect(page.get_by_role("radio", name=text("planner.mode.keep_experts"))).to_be_checked()
     proposal_id = page.url.rsplit("/", 1)[1]
 
     page.get_by_role("button", name=text("planner.proposal.apply")).click()
@@ -146,8 +197,37 @@ def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
     expect(page.locator("#kpi-utilisation svg.aanhuis-chart").first).to_be_visible()
     expect(page.get_by_role("link", name=text("planner.kpi.csv"))).to_be_visible()
     assert_accessible(page, "kpis")
-    screenshot(page, "planner-5-kpis")
+    screenshot(page, "planner-6-kpis")
     assert errors == []
+
+
+def test_without_javascript_the_refresh_link_opens_the_queued_proposal(
+    server: Any, new_page: Callable[..., Any]
+) -> None:
+    """With JavaScript off, optimising still queues the job; the progress page's refresh link
+    shows it waiting, and once a worker ran it, the same link opens the proposal."""
+    from playwright.sync_api import expect
+
+    page = new_page(viewport=DESKTOP, java_script_enabled=False)
+    offline_tiles(page)
+    sign_in(page, server, f"{BASE}/dag/{DAY.isoformat()}")
+    page.get_by_role("button", name=text("planner.day.optimise")).click()
+    page.wait_for_url(f"{server.url}{BASE}/optimalisatie/*")
+    job_url = page.url
+    page.get_by_role("link", name=text("planner.job.refresh")).click()
+    page.wait_for_url(job_url)
+    expect(page.locator("#voortgang")).to_have_text(text("planner.job.queued"))
+    assert jobs.run_pending(server.sessions, TRAVEL) == 1
+    page.get_by_role("link", name=text("planner.job.refresh")).click()
+    page.wait_for_url(f"{server.url}{BASE}/voorstel/*")
+    expect(page.locator("#wijzigingen-samenvatting")).to_be_visible()
+    expect(page.locator("svg#tijdlijn-voorstel")).to_be_visible()
+    # Without script the maps stay hidden; the tables are the proposal's routes.
+    expect(page.locator("#kaart-voorstel")).to_be_hidden()
+    expect(page.locator(".aanhuis-proposal-route").first).to_be_visible()
+    # The day page lists the optimisation, to come back to.
+    page.goto(f"{server.url}{BASE}/dag/{DAY.isoformat()}")
+    expect(page.locator("#optimalisaties-lijst")).to_contain_text(text("planner.jobs.status.done"))
 
 
 def test_day_view_without_leaflet_still_shows_timeline_and_lists(
@@ -188,7 +268,7 @@ def test_disruption_desk_and_management_pages_are_accessible(
             key=lambda d: sum(1 for x in d.stops if x["type"] == "visit"),
         )
         expert_id = busiest.expert_id
-    page.get_by_label(text("planner.day.sick.expert"), exact=True).select_option(str(expert_id))
+    page.locator("select#medewerker").select_option(str(expert_id))
     page.get_by_role("button", name=text("planner.day.sick")).click()
     expect(page.locator("#geraakt")).to_be_visible()
     assert_accessible(page, "affected")

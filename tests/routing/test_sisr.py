@@ -1,7 +1,7 @@
 """The ruin-and-recreate's C loop (``routing/_sisr.c``) agrees with the Python schedule.
 
 Its insertion check is held to brute force (every position replayed by the Python feasibility
-test) on random small days with one or two windows per visit and no break or one break; its
+test) on random small days with one or two windows per visit and up to three breaks; its
 search is held to the solver's rules: every route it returns is feasible, no visit is served
 twice, and its best solution is at least as good as the one it started from.
 """
@@ -42,8 +42,9 @@ def test_the_extension_is_built() -> None:
 
 @st.composite
 def small_days(draw: st.DrawFn) -> Problem:
-    """1-3 vehicles (each with no break or one), 3-8 visits with one or two windows each, two
-    travel profiles on a plane, a skill or two, sometimes a cap on the number of visits."""
+    """1-3 vehicles (each with no break, one or up to three), 3-8 visits with one or two windows
+    each, two travel profiles on a plane, a skill or two, sometimes a cap on the number of
+    visits."""
     n = draw(st.integers(3, 8))
     nv = draw(st.integers(1, 3))
     pts = st.tuples(st.integers(0, 40), st.integers(0, 40))
@@ -69,18 +70,21 @@ def small_days(draw: st.DrawFn) -> Problem:
         )
     vehicles = []
     for k in range(nv):
-        breaks = ()
-        if draw(st.booleans()):
-            a = draw(st.integers(0, 150))
+        breaks = []
+        at = 0
+        # No break, one, or (a split shift, a disruption day) up to three, one window each.
+        for b in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3]))):
+            a = at + draw(st.integers(0, 150 // (b + 1)))
             span = draw(st.sampled_from([0, 10, 60]))
-            breaks = (Break(1, (TimeWindow(a, a + span),), draw(st.integers(0, 30))),)
+            breaks.append(Break(b + 1, (TimeWindow(a, a + span),), draw(st.integers(0, 30))))
+            at = a + span + 1
         vehicles.append(
             Vehicle(
                 k + 1,
                 start=0,
                 end=draw(st.sampled_from([0, None])),
                 shift=TimeWindow(0, draw(st.integers(150, 400))),
-                breaks=breaks,
+                breaks=tuple(breaks),
                 skills=frozenset(draw(st.sets(st.sampled_from([1, 2])))),
                 profile=draw(st.sampled_from(["car", "bike"])),
                 max_visits=draw(st.sampled_from([None, None, 2, 4])),
@@ -171,13 +175,14 @@ def test_c_search_returns_feasible_routes_no_worse_than_its_start(
 
 
 def test_days_the_c_loop_cannot_run_stay_in_python() -> None:
-    """Two breaks, or a break with two windows: no blob, so the Python loop runs."""
+    """A break with two windows: no blob, so the Python loop runs; two breaks (a split shift)
+    run in C."""
     visits = (Visit(1, location=1, duration=5, time_windows=(TimeWindow(0, 100),)),)
     two = (Break(1, (TimeWindow(10, 20),), 5), Break(2, (TimeWindow(50, 60),), 5))
     split = (Break(1, (TimeWindow(10, 20), TimeWindow(50, 60)), 5),)
     one = (Break(1, (TimeWindow(10, 20),), 5),)
     mats = {"car": Matrix(np.array([[0, 3], [3, 0]], dtype=np.int64))}
-    for breaks, runs_in_c in ((two, False), (split, False), (one, True), ((), True)):
+    for breaks, runs_in_c in ((two, True), (split, False), (one, True), ((), True)):
         veh = Vehicle(1, start=0, end=0, shift=TimeWindow(0, 200), breaks=breaks)
         inst = Instance(Problem(visits, (veh,), mats))
         blob = pack(inst, _compat(inst), np.zeros((1, 1), dtype=np.int64), [0], [True])
@@ -259,3 +264,47 @@ def test_a_ruin_never_leaves_a_route_that_cannot_be_driven(compiled: bool) -> No
             rr._ruin()
         assert all(inst.feasible(k, st.seq) for k, st in enumerate(rr.states)), seed
         assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes)), seed
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_days(), st.randoms(use_true_random=False), st.integers(0, 2**16))
+def test_c_loop_agrees_with_python_under_the_planners_objective(
+    problem: Problem, rnd: random.Random, seed: int
+) -> None:
+    """With the planner's objective (working time, moves and preferences), the C insertion gives
+    the Python answer (travel plus assignment cost), and the C search's best key is the Python
+    cost of its routes (waiting included), for any number of breaks."""
+    from routing import _sisr
+    from routing.model import Objective
+
+    nv = len(problem.vehicles)
+    visits = tuple(
+        dataclasses.replace(
+            v,
+            current_vehicle=rnd.choice([None, *range(1, nv + 1)]),
+            preferred_vehicle=rnd.choice([None, None, *range(1, nv + 1)]),
+        )
+        for v in problem.visits
+    )
+    problem = dataclasses.replace(
+        problem, visits=visits, objective=Objective(move_cost=rnd.choice([0, 20, 200]))
+    )
+    inst = Instance(problem)
+    blob = pack(
+        inst, _compat(inst), np.zeros((inst.n, inst.n), dtype=np.int64), [0] * nv, [True] * nv
+    )
+    assert blob is not None
+    for k in range(nv):
+        seq: list[int] = []
+        for u in rnd.sample(range(inst.n), inst.n):
+            if rnd.random() < 0.6 and inst.feasible(k, trial := [*seq, u]):
+                seq = trial
+        for u in set(range(inst.n)) - set(seq):
+            got = _sisr.insertion(blob, np.array(seq, dtype=np.int64), k, u)
+            assert got == RouteState(inst, k, list(seq)).insertion(u)
+    rr = RuinRecreate(inst, [[] for _ in range(nv)], [True] * nv, random.Random(seed))
+    rr.run(time.perf_counter() + 0.05, 50.0, 0.5)
+    served = [i for seq in rr.best_routes for i in seq]
+    assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes))
+    costs = sum(inst.route_cost(k, seq) for k, seq in enumerate(rr.best_routes))
+    assert rr.best_key == (-sum(inst.prio[i] for i in served), -len(served), float(costs))

@@ -7,7 +7,7 @@ All on the seeded demo of ``citizen_world`` (Monday 30 November 2026, 07:00 in U
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import citizen_world as world
@@ -69,7 +69,14 @@ class Recorder:
         self.sent.append((visit.id, kind, manage_token))
 
 
-def queue(session: Session, visit: Visit, kind: str, manage_token: str | None = None) -> None:
+def queue(
+    session: Session,
+    visit: Visit,
+    kind: str,
+    manage_token: str | None = None,
+    *,
+    suggestions: Sequence[str] = (),
+) -> None:
     """The outbox itself, as the app's notifier calls it."""
     outbox.enqueue(
         session,

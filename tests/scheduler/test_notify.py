@@ -888,3 +888,20 @@ def test_a_waiting_message_keeps_its_manage_link_encrypted(
     (sent,) = handler.received
     text = sent.get_body(("plain",))
     assert text is not None and f"?token={token}" in text.get_content()
+
+
+def test_not_home_proposes_the_free_windows_it_is_given(
+    sessions: sessionmaker[Session], tenant: Tenant
+) -> None:
+    """Nobody was home: the message says so, lists the suggested windows one per line, points to
+    booking anew (the visit itself is over: no manage link) and drops the unsent reminder."""
+    visit_id = add_visit(sessions, tenant)
+    enqueue(sessions, visit_id, "reminder")
+    free = ["dinsdag 1 december 2026, tussen 10:00 en 12:00 uur", "woensdag 2 december 2026, 9:00"]
+    message = get_message(sessions, enqueue(sessions, visit_id, "not_home", suggestions=free))
+    assert message is not None
+    assert "niemand open" in message.body
+    assert "Deze momenten zijn nu nog vrij:\n- " + free[0] + "\n- " + free[1] in message.body
+    assert "Maak een nieuwe afspraak via" in message.body
+    assert "?token=" not in message.body
+    assert [m.kind for m in all_messages(sessions)] == ["not_home"]

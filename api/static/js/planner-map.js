@@ -15,15 +15,17 @@
     return a === null || b === null ? null : [a, b];
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var section = document.getElementById("kaart");
-    var canvas = document.getElementById("dag-kaart");
-    var L = window.L;
-    if (!section || !canvas || !L || typeof L.map !== "function") {
-      return; // Leaflet did not load: the section stays hidden.
+  // Every map section of the page (the day has one; a proposal has "now" and "proposal"): its
+  // data-routes attribute selects the route elements whose [data-lat] children it pins.
+  function draw(section, L) {
+    var canvas = section.querySelector(".aanhuis-planner-map__canvas");
+    if (!canvas) {
+      return;
     }
     var routes = Array.prototype.slice.call(
-      document.querySelectorAll(".aanhuis-planner-route[data-lane]")
+      document.querySelectorAll(
+        section.getAttribute("data-routes") || ".aanhuis-planner-route[data-lane]"
+      )
     );
     var all = [];
     var drawn = [];
@@ -31,7 +33,7 @@
       var lane = parseInt(route.getAttribute("data-lane"), 10) % 8;
       var start = point(route, "data-start-lat", "data-start-lon");
       var end = point(route, "data-end-lat", "data-end-lon");
-      var stops = Array.prototype.slice.call(route.querySelectorAll("tr[data-lat]"));
+      var stops = Array.prototype.slice.call(route.querySelectorAll("[data-lat]"));
       if (!stops.length) {
         return;
       }
@@ -93,5 +95,16 @@
       });
     });
     map.fitBounds(L.latLngBounds(all), { padding: [24, 24], maxZoom: 15 });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var L = window.L;
+    if (!L || typeof L.map !== "function") {
+      return; // Leaflet did not load: the sections stay hidden.
+    }
+    var sections = document.querySelectorAll(".aanhuis-planner-map[data-routes]");
+    Array.prototype.forEach.call(sections, function (section) {
+      draw(section, L);
+    });
   });
 })();

@@ -1,0 +1,202 @@
+"""Day plans over HTTP: optimisation modes, the plan's lifecycle state, continuity of care.
+
+The demo municipality of :mod:`test_planning_api` (6 experts, one day booked to 30%) behind the
+real app with a planner's bearer token, and the desk for follow-ups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import select
+from test_planning_api import DAY, NOW, TRAVEL, World, _url, world
+
+from api.cli import main
+from api.problems import PROBLEM_JSON
+from api.settings import get_settings
+from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit
+from scheduler.capacity.models import Expert
+from scheduler.catalog.models import ServiceType
+from scheduler.day import state as day_state
+from scheduler.tenants.models import Municipality
+
+__all__ = ["world"]  # the fixture, shared with test_planning_api
+
+
+def _visits(world: World) -> dict[int, Visit]:
+    with world.sessions() as s:
+        query = select(Visit).where(Visit.date == DAY, Visit.status.in_(ACTIVE_STATUSES))
+        return {v.id: v for v in s.scalars(query)}
+
+
+def test_optimise_takes_a_mode_and_reports_working_time_and_balance(world: World) -> None:
+    """No body: balanced. keep_experts moves nothing; every proposal reports its mode, moves
+    and working time (travel + waiting) and balance before and after, working time never up. A
+    mode that does not exist is a 422 problem."""
+    c = world.client
+    default = c.post(_url(f"/days/{DAY}/optimize"), headers=world.headers())
+    assert default.status_code == 201, default.text
+    assert default.json()["mode"] == "balanced"
+    for mode in ("keep_experts", "free"):
+        r = c.post(_url(f"/days/{DAY}/optimize"), json={"mode": mode}, headers=world.headers())
+        assert r.status_code == 201, r.text
+        body = r.json()
+        assert body["mode"] == mode
+        before, after = body["before"], body["after"]
+        for fig in (before, after):
+            assert fig["working_seconds"] == fig["travel_seconds"] + fig["waiting_seconds"]
+            durations = [e["duration_seconds"] for e in fig["experts"] if e["visits"]]
+            assert fig["balance_seconds"] == max(durations) - min(durations)
+        assert after["working_seconds"] <= before["working_seconds"]
+        assert body["moves"] == sum(1 for m in body["moved"] if m["from_expert_id"] is not None)
+        if mode == "keep_experts":
+            assert body["moves"] == 0
+        again = c.get(_url(f"/proposals/{body['id']}"), headers=world.headers())
+        assert again.json()["mode"] == mode
+    bad = c.post(_url(f"/days/{DAY}/optimize"), json={"mode": "fast"}, headers=world.headers())
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+def test_a_queued_optimisation_keeps_its_mode(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The job carries the mode; the worker's proposal has it."""
+    c = world.client
+    queued = c.post(
+        _url(f"/days/{DAY}/optimize"),
+        params={"time_limit": 1},
+        json={"mode": "keep_experts"},
+        headers={**world.headers(), "Prefer": "respond-async"},
+    )
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["mode"] == "keep_experts"
+    monkeypatch.setenv("AANHUIS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        caplog.set_level(logging.INFO, logger="aanhuis.worker")
+        assert main(["worker", "--once"]) == 0
+    finally:
+        get_settings.cache_clear()
+    job = c.get(queued.headers["location"], headers=world.headers()).json()
+    assert job["status"] == "done", job
+    proposal = c.get(_url(f"/proposals/{job['proposal_id']}"), headers=world.headers()).json()
+    assert proposal["mode"] == "keep_experts" and proposal["moves"] == 0
+
+
+def test_the_plan_state_is_draft_until_16h_the_working_day_before(world: World) -> None:
+    """Tuesday's plan: draft on Monday morning, freezing Monday 16:00 local (15:00 UTC)."""
+    r = world.client.get(_url(f"/days/{DAY}/plan-state"), headers=world.headers())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["state"] == "draft" and body["frozen_at"] is None
+    assert dt.datetime.fromisoformat(body["freeze_at"]) == dt.datetime(
+        2025, 3, 3, 15, 0, tzinfo=dt.UTC
+    )
+    assert dt.datetime.fromisoformat(body["freeze_at"]) > NOW
+    today = world.client.get(_url(f"/days/{NOW.date()}/plan-state"), headers=world.headers())
+    assert today.json()["state"] == "frozen"
+
+
+def test_a_planner_sets_and_clears_the_expert_of_a_visit(world: World) -> None:
+    """Preferred, required and excluded experts are stored, reach the routing problem as the
+    visit's rules, and are cleared again; an unknown expert or one both wanted and excluded is a
+    422 problem and changes nothing."""
+    c = world.client
+    visit = next(v for v in _visits(world).values() if v.expert_id is not None)
+    with world.sessions() as s:
+        others = [
+            e.id
+            for e in s.scalars(
+                select(Expert).where(Expert.municipality_id == world.municipality_id)
+            )
+            if e.id != visit.expert_id
+        ]
+    url = _url(f"/bookings/{visit.reference}/expert-preference")
+    body = {
+        "preferred_expert_id": visit.expert_id,
+        "required_expert_id": None,
+        "excluded_expert_ids": [others[0]],
+    }
+    r = c.post(url, json=body, headers=world.headers())
+    assert r.status_code == 200, r.text
+    assert r.json()["preferred_expert_id"] == visit.expert_id
+    assert r.json()["excluded_expert_ids"] == [others[0]]
+    assert c.get(url, headers=world.headers()).json() == r.json()
+    with world.sessions() as s:
+        m = s.get(Municipality, world.municipality_id)
+        assert m is not None
+        problem, _, _ = day_state.problem_of(day_state.load_day(s, m, DAY), TRAVEL)
+        rv = problem.visit(visit.id)
+        assert rv.preferred_vehicle == visit.expert_id
+        assert rv.excluded_vehicles == frozenset({others[0]})
+    for wrong in (
+        {"preferred_expert_id": others[0], "excluded_expert_ids": [others[0]]},
+        {"required_expert_id": 10**6},
+    ):
+        refused = c.post(url, json=wrong, headers=world.headers())
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith(PROBLEM_JSON)
+    assert c.get(url, headers=world.headers()).json() == r.json()
+    cleared = c.post(url, json={}, headers=world.headers())
+    assert cleared.status_code == 200
+    assert cleared.json()["preferred_expert_id"] is None
+    assert cleared.json()["excluded_expert_ids"] == []
+
+
+def test_a_follow_up_offers_the_earlier_experts_windows_first_and_prefers_them(
+    world: World,
+) -> None:
+    """Desk offers for a follow-up of a visit list that visit's expert's windows first; booking
+    one records the follow-up and the preferred expert."""
+    c = world.client
+    earlier = next(v for v in _visits(world).values() if v.expert_id is not None)
+    with world.sessions() as s:
+        code = s.scalar(select(Visit.service_type_id).where(Visit.id == earlier.id))
+        service = s.get(ServiceType, code)
+        assert service is not None
+        service_code = service.code
+    found = c.post(
+        _url("/desk/offers"),
+        json={
+            "service": service_code,
+            "location": {"lat": earlier.lat, "lon": earlier.lon},
+            "limit": 6,
+            "follow_up_of": earlier.reference,
+        },
+        headers=world.headers(),
+    )
+    assert found.status_code == 200, found.text
+    offers = found.json()["offers"]
+    with world.sessions() as s:
+        experts = [s.get_one(Offer, o["id"]).expert_id for o in offers]
+    theirs = [e == earlier.expert_id for e in experts]
+    assert theirs[0], experts
+    # Theirs first, then the others: never one of theirs after another expert's.
+    assert theirs == sorted(theirs, reverse=True)
+    booked = c.post(
+        _url("/desk/bookings"),
+        json={
+            "offer_id": offers[0]["id"],
+            "citizen": {"name": "Mevrouw Jansen", "phone": "06 12345678"},
+            "follow_up_of": earlier.reference,
+        },
+        headers=world.headers(),
+    )
+    assert booked.status_code == 201, booked.text
+    with world.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == booked.json()["reference"])).one()
+        assert visit.follow_up_of == earlier.id
+        assert visit.preferred_expert_id == earlier.expert_id
+    unknown = c.post(
+        _url("/desk/offers"),
+        json={
+            "service": service_code,
+            "location": {"lat": 52.0, "lon": 5.0},
+            "follow_up_of": "AH-XXXX",
+        },
+        headers=world.headers(),
+    )
+    assert unknown.status_code == 404
