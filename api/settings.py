@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     #: Web sign-in sessions end after this long without a request, and after this long at most.
     session_idle_minutes: int = Field(default=8 * 60, ge=1, le=30 * 24 * 60)
     session_max_hours: int = Field(default=30 * 24, ge=1, le=90 * 24)
+    #: Days the access log and the processing log are kept (``aanhuis audit purge``).
+    audit_retention_days: int = Field(default=730, ge=1, le=36500)
+    #: The municipality's register of processing activities, and per service type (its code) the
+    #: URI of its activity there; a service without one gets ``{register}/{reason}``.
+    dpl_register_url: str | None = None
+    dpl_activities: dict[str, str] = Field(default_factory=dict)
     #: Directory with the installed npm packages (NL Design System CSS, Leaflet, htmx).
     assets_dir: str | None = None
 

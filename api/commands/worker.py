@@ -7,7 +7,8 @@ Each round it
 3. sweeps the waiting list: citizens waiting for an earlier time hear of one (inside
    ``AANHUIS_WAITLIST_HOURS``; a cancellation makes its waiting visits due at once, so the next
    round, seconds later, looks at them);
-4. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+4. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``);
+5. seals the access log's new records into its hash chain (``aanhuis audit``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -22,10 +23,12 @@ import logging
 import time
 
 from api import logging_config
+from api.audit import keys as audit_keys
 from api.commands.outbox import queue_reminders
 from api.runtime import keys_of, mailer, notifier, travel_provider
 from api.settings import get_settings
 from scheduler import clock
+from scheduler.audit import service as audit
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs
@@ -97,6 +100,10 @@ def _work(args: argparse.Namespace) -> int:
                     )
                     if sent:
                         log.info("sent %d message(s)", sent, extra={"count": sent})
+            with sessions() as session:
+                sealed = audit.seal(session, audit_keys(settings))
+            if sealed:
+                log.info("sealed %d audit record(s)", sealed, extra={"count": sealed})
             if args.once:
                 return 0
             time.sleep(max(0.1, args.poll))

@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Respon
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.routers.common import attach_alternatives
@@ -221,6 +222,8 @@ def desk_book(
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        audit.note("create", booked.visit, audit.ALL_FIELDS, "desk")
     answer = _read(session, settings, municipality, booked.visit, booked.manage_token)
     send_after_response(background, request, settings, session)
     return answer
@@ -264,6 +267,8 @@ def desk_search(
         now=clock.now(),
         **query,
     )
+    for v in found:
+        audit.note("read", v, audit.ALL_FIELDS, "desk")
     return [_read(session, settings, municipality, v, None) for v in found]
 
 
@@ -309,6 +314,7 @@ def desk_get_booking(
 ) -> DeskBookingRead:
     """A booking of this municipality by its reference (the manage link without its token)."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    audit.note("read", visit, audit.ALL_FIELDS, "desk")
     return _read(session, settings, municipality, visit, None)
 
 
@@ -345,6 +351,7 @@ def desk_reschedule(
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
+    audit.note("update", moved, ("address", "window"), "desk")
     answer = _read(session, settings, municipality, moved, None)
     send_after_response(background, request, settings, session)
     return answer
@@ -376,6 +383,7 @@ def desk_cancel(
         actor=_actor(planner),
         notify=notifier,
     )
+    audit.note("cancel", cancelled, ("window",), "desk")
     answer = _read(session, settings, municipality, cancelled, None)
     send_after_response(background, request, settings, session)
     return answer

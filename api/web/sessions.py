@@ -15,6 +15,7 @@ from fastapi import Request, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import SESSION_COOKIE
 from api.settings import Settings
 from api.web import csrf
@@ -80,6 +81,7 @@ def current_user(request: Request, session: Session) -> User | None:
                 log.warning("could not record a session's use")
         else:
             sessions.touch(session, web.id, now)
+    audit.act_as(user)  # the access log names who acts in this request
     return user
 
 
