@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import ResourceId, SessionDep, SettingsDep
 from api.problems import status_of
 from api.runtime import TravelDep
@@ -184,7 +185,7 @@ def _route(
     travel: TravelTimeProvider,
     page: Page,
 ) -> route_app_schemas.RouteRead:
-    return route_app.get_route(
+    route = route_app.get_route(
         session,
         municipality=municipality,
         expert=expert,
@@ -192,6 +193,12 @@ def _route(
         travel=travel,
         language=page.lang,
     )
+    for stop in route.stops:
+        if isinstance(stop, route_app_schemas.VisitStop):
+            audit.note_ref(
+                "read", stop.reference, municipality.id, stop.shown, "visit", stop.service.code
+            )
+    return route
 
 
 @router.get("/expert/", response_class=HTMLResponse)

@@ -51,6 +51,10 @@ class ExpertView:
         return tuple(sorted(shown))
 
 
+#: Everything (what a planner's page starts from before it chooses what to show).
+EVERYTHING = ExpertView(name=True, phone=True, contact=True, needs=True, notes=True)
+
+
 def expert_view(visit: Visit, today: dt.date) -> ExpertView:
     """What the assigned expert sees of ``visit`` on ``today`` (the citizen's choices included)."""
     open_ = expert_window_open(visit.date, today)
@@ -64,7 +68,18 @@ def expert_view(visit: Visit, today: dt.date) -> ExpertView:
 
 
 def initials(name: str | None) -> str:
-    """ "J. de V." for planners' lists: enough to tell two visits apart, not to identify."""
+    """The initials of a name for planners' lists ("J.d.V."): enough to tell visits apart."""
     if not name:
         return "–"
-    return " ".join(f"{part[0]}." for part in name.split() if part)
+    return "".join(f"{part[0]}." for part in name.split() if part)
+
+
+def list_line(name: str | None, postcode: str | None) -> str:
+    """What planners' lists show of a citizen: initials and postcode ("J.d.V. · 3511 AB")."""
+    code = (postcode or "").replace(" ", "").upper()
+    shown = f"{code[:4]} {code[4:]}".strip() if code else "–"
+    return f"{initials(name)} · {shown}"
+
+
+#: The fields a planners' list line shows (what the access log records for it).
+LIST_FIELDS = ("initials", "postcode")

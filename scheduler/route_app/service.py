@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from routing.model import StepType
 from routing.travel import TravelTimeProvider
 from scheduler import clock
-from scheduler.audit.policy import expert_view
+from scheduler.audit.policy import EVERYTHING, expert_view
 from scheduler.booking.models import (
     EXPERT_STATUSES,
     STARTED_STATUSES,
@@ -117,14 +117,21 @@ def get_route(
     date: dt.date | None,
     travel: TravelTimeProvider,
     language: Language = "nl",
+    for_planner: bool = False,
 ) -> RouteRead:
-    """The expert's stops on ``date`` (today by default) with planned times, legs and flags."""
+    """The expert's stops on ``date`` (today by default) with planned times, legs and flags.
+
+    What the expert sees of each citizen follows :func:`scheduler.audit.policy.expert_view`;
+    ``for_planner`` gives everything (a planner's page chooses what it shows).
+    """
     date = date or today(municipality)
     view = load_expert_day(session, municipality=municipality, expert=expert, date=date)
-    return _route_read(view, travel, language)
+    return _route_read(view, travel, language, for_planner)
 
 
-def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Language) -> RouteRead:
+def _route_read(
+    view: ExpertDayView, travel: TravelTimeProvider, language: Language, for_planner: bool = False
+) -> RouteRead:
     state = view.state
     tz = state.tz
     now = clock.now()
@@ -178,7 +185,7 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         nexts = sorted(TRANSITIONS.get(v.status, frozenset()), key=EXPERT_STATUSES.index)
         if not actionable or (busy is not None and busy != ref):
             nexts = []
-        sees = expert_view(v, today)
+        sees = EVERYTHING if for_planner else expert_view(v, today)
         stops.append(
             VisitStop(
                 number=number,
