@@ -7,6 +7,7 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 
 from __future__ import annotations
 
+from api.web.audit_messages import AUDIT_MESSAGES
 from api.web.carers_messages import CARERS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
@@ -442,3 +443,5 @@ MESSAGES.update(EXPERT_MESSAGES)
 MESSAGES.update(PLANNER_MESSAGES)
 # Booking for someone else, needs, the look-up, the waiting list and the desk's search.
 MESSAGES.update(CARERS_MESSAGES)
+# The citizen's privacy section: who looked, what the expert may see, another expert.
+MESSAGES.update(AUDIT_MESSAGES)

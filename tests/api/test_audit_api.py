@@ -218,3 +218,57 @@ def test_asking_for_another_expert_moves_the_visit_and_is_recorded(
     # Bram is named to V3's citizen now, Anouk (who read it before) only by role.
     names = {e["who"] for e in log["entries"] if e["role"] == "expert"}
     assert names == {"Medewerker die op bezoek komt", "Medewerker die op bezoek komt (Bram)"}
+
+
+def test_the_manage_page_shows_who_looked_and_saves_the_choices(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """The manage page lists the planner's desk read (role and reason in words), offers the
+    choices; saving them withholds the phone and appears in the list as the citizen's own."""
+    url = f"/afspraak/{REFS['V1']}?token={TOKENS['V1']}"
+    empty = client.get(url)
+    assert empty.status_code == 200 and "Nog niemand van de gemeente" in empty.text
+    client.get(f"{DESK}/bookings/{REFS['V1']}", headers=staff(world, "planner"))
+    page = client.get(url)
+    assert "U helpen aan de balie of aan de telefoon" in page.text
+    assert "Planner" in page.text and 'name="share_phone" value="ja" checked' in page.text
+    saved = client.post(
+        f"/afspraak/{REFS['V1']}/keuzes",
+        data={"token": TOKENS["V1"], "share_notes": "ja", "same_expert_followups": "ja"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:300]
+    with sessions() as s:
+        v1 = s.get_one(Visit, world.visits["V1"].id)
+        assert (v1.share_phone, v1.share_notes, v1.same_expert_followups) == (False, True, True)
+    after = client.get(url)
+    assert 'name="share_phone" value="ja" checked' not in after.text
+    assert "Uw eigen keuze of verzoek" in after.text
+
+
+def test_the_day_view_shows_initials_and_records_one_read_per_citizen(
+    db_url: str, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """The planner's day view shows initials and postcode, never the street; each of the four
+    visits gets one access-log record for that one request."""
+    app = create_app(Settings(database_url=db_url, base_url="http://127.0.0.1:8000"))
+    with TestClient(app, follow_redirects=False) as client:
+        client.get("/login")
+        signed = client.post(
+            "/login",
+            data={"csrf": client.cookies.get("aanhuis_csrf"), "token": world.tokens["planner"]},
+        )
+        assert signed.status_code == 303
+        page = client.get(f"/planner/teststad/dag/{DAY.isoformat()}")
+    app.state.engine.dispose()
+    assert page.status_code == 200
+    assert "J.d.V. · 3511 AB" in page.text and "Oudegracht" not in page.text
+    with sessions() as s:
+        records = s.scalars(select(AuditRecord)).all()
+    assert sorted(r.reference for r in records) == sorted(
+        [REFS["V1"], "AH-V2", REFS["V3"], "AH-V4"]
+    )
+    assert {(r.actor_role, r.reason, r.fields) for r in records} == {
+        ("planner", "planning", "initials,needs,postcode")
+    }
+    assert len({r.trace_id for r in records}) == 1
