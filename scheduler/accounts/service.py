@@ -82,3 +82,45 @@ def ensure_user(
     if user is None:
         return create(session, name=name, role=role, municipality=municipality, expert_id=expert_id)
     return user, rotate_token(session, user)
+
+
+def sign_in_external(
+    session: Session,
+    *,
+    issuer: str,
+    subject: str,
+    name: str,
+    role: Role,
+    municipality: Municipality | None,
+    expert_id: int | None,
+) -> User:
+    """The user of an OpenID Connect sign-in, created on first sign-in (flushed, not committed).
+
+    The identity provider is the authority: role, name, municipality and expert link follow its
+    claims at every sign-in. A user an admin deactivated stays refused. The user gets a random
+    API token hash nobody knows (machines keep using tokens made with ``aanhuis users``).
+    """
+    user = session.scalar(
+        select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
+    )
+    if user is None:
+        user = User(
+            name=name,
+            role=role,
+            municipality_id=municipality.id if municipality is not None else None,
+            expert_id=expert_id,
+            token_hash=hash_token(new_token()),
+            created_at=clock.now(),
+            oidc_issuer=issuer,
+            oidc_subject=subject,
+        )
+        session.add(user)
+    elif not user.active:
+        raise Unauthenticated(
+            "This account has been switched off.", nl="Dit account is uitgeschakeld."
+        )
+    else:
+        user.name, user.role, user.expert_id = name, role, expert_id
+        user.municipality_id = municipality.id if municipality is not None else None
+    session.flush()
+    return user

@@ -1,6 +1,6 @@
-"""The citizen in control: the access log (audit_record, audit_checkpoint), the processing log
-(processing_record), and the citizen's choices on the visit (what the expert sees, follow-ups, an
-excluded expert).
+"""The citizen in control, and staff sign-in with OpenID Connect: the access log (audit_record,
+audit_checkpoint), the processing log (processing_record), the citizen's choices on the visit
+(what the expert sees, follow-ups, an excluded expert), and users' OpenID Connect identity.
 
 Revision ID: 0008
 Revises: 0004
@@ -68,6 +68,12 @@ def upgrade() -> None:
         sa.Column("data_subject_id_type", sa.String(40), nullable=False),
     )
     op.create_index("ix_processing_record_start", "processing_record", ["start_at"])
+    with op.batch_alter_table("app_user") as batch:
+        batch.add_column(sa.Column("oidc_issuer", sa.String(300), nullable=True))
+        batch.add_column(sa.Column("oidc_subject", sa.String(255), nullable=True))
+        batch.create_unique_constraint(
+            "uq_app_user_oidc_issuer_oidc_subject", ["oidc_issuer", "oidc_subject"]
+        )
     with op.batch_alter_table("visit") as batch:
         batch.add_column(
             sa.Column("share_phone", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -86,6 +92,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("app_user") as batch:
+        batch.drop_constraint("uq_app_user_oidc_issuer_oidc_subject", type_="unique")
+        batch.drop_column("oidc_subject")
+        batch.drop_column("oidc_issuer")
     with op.batch_alter_table("visit") as batch:
         for column in ("excluded_experts", "same_expert_followups", "share_notes", "share_phone"):
             batch.drop_column(column)
