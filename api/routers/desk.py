@@ -75,6 +75,11 @@ class DeskBookingRead(BookingRead):
     """A booking as a planner sees it: how it was made, and the manage link for the citizen."""
 
     channel: Channel
+    other_expert_requested: bool = Field(
+        default=False,
+        description="The citizen asked for another expert (why is theirs to know); the excluded "
+        "expert is never offered or planned for this booking.",
+    )
 
 
 def _actor(planner: Planner) -> str:
@@ -94,7 +99,13 @@ def _read(
         manage_url=manage_link(settings.base_url, m, visit, token),
         invite_url=f"{settings.base_url}/api/v1/bookings/{visit.reference}/invite.ics",
     )
-    return DeskBookingRead.model_validate({**base.model_dump(), "channel": visit.channel})
+    return DeskBookingRead.model_validate(
+        {
+            **base.model_dump(),
+            "channel": visit.channel,
+            "other_expert_requested": bool(visit.excluded_experts),
+        }
+    )
 
 
 def _place(
