@@ -36,6 +36,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "visit": ("Het bezoek voorbereiden en afleggen", "Preparing and making the visit"),
     "calls": ("U bellen over een wijziging", "Calling you about a change"),
     "citizen": ("Uw eigen keuze of verzoek", "Your own choice or request"),
+    "retention": (
+        "De bewaartermijn was voorbij: uw gegevens zijn gewist",
+        "The retention period ended: your data was erased",
+    ),
 }
 
 ROLES: dict[str, tuple[str, str]] = {

@@ -195,3 +195,32 @@ def test_the_cli_verifies_names_the_broken_record_and_exports(
     assert main(["audit", "verify"]) == 1
     err = capsys.readouterr().err
     assert f"record {victim.id} (position 2)" in err
+
+
+def test_the_retention_purge_on_the_command_line_is_in_the_access_log(
+    configured: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``aanhuis purge`` wipes visits past retention; each wipe is an erase record from "cli"
+    by the operator, and the chain verifies."""
+    from route_app_world import DAY, at, build
+
+    from scheduler import clock
+
+    previous = clock.set_clock(lambda: at(DAY, "07:00"))
+    try:
+        with sessions() as session:
+            world = build(session)
+        clock.set_clock(lambda: at(DAY + dt.timedelta(days=91), "12:00"))
+        assert main(["purge"]) == 0
+        assert "wiped from 4 visits" in capsys.readouterr().out
+    finally:
+        clock.set_clock(previous)
+    with sessions() as session:
+        records = session.scalars(select(AuditRecord)).all()
+        assert sorted(r.reference for r in records) == sorted(
+            v.reference for v in world.visits.values()
+        )
+        assert {(r.action, r.origin, r.actor_role, r.reason) for r in records} == {
+            ("erase", "cli", "operator", "retention")
+        }
+    assert main(["audit", "verify"]) == 0
