@@ -272,3 +272,70 @@ def test_the_day_view_shows_initials_and_records_one_read_per_citizen(
         ("planner", "planning", "initials,needs,postcode")
     }
     assert len({r.trace_id for r in records}) == 1
+
+
+#: Who reaches what (least privilege): route → status per caller. "citizen" is V1's manage
+#: token; "other" is V3's. Bram is an expert without V1 on his route.
+ACCESS_TABLE: dict[str, dict[str, int]] = {
+    f"GET /api/v1/bookings/{REFS['V1']}/access-log": {
+        "anonymous": 401,
+        "citizen": 200,
+        "other": 401,
+        "anouk": 401,
+        "planner": 401,
+        "admin": 401,
+    },
+    f"GET {DESK}/bookings/{REFS['V1']}": {
+        "anonymous": 401,
+        "citizen": 401,
+        "other": 401,
+        "anouk": 403,
+        "planner": 200,
+        "admin": 200,
+    },
+    "GET /api/v1/me/route": {
+        "anonymous": 401,
+        "citizen": 401,
+        "other": 401,
+        "anouk": 200,
+        "planner": 403,
+        "admin": 403,
+    },
+    f"GET /api/v1/bookings/{REFS['V1']}/choices": {
+        "anonymous": 401,
+        "citizen": 200,
+        "other": 401,
+        "anouk": 401,
+        "planner": 401,
+        "admin": 401,
+    },
+}
+
+
+def test_each_role_reaches_only_what_it_needs(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """The table above, request by request: staff tokens never open a citizen's log, citizens
+    never reach staff routes, experts never the desk, planners and admins have no route."""
+    from scheduler.accounts import service as accounts
+    from scheduler.accounts.models import Role
+
+    with sessions() as s:
+        _, admin = accounts.create(s, name="Admin", role=Role.ADMIN, municipality=None)
+        s.commit()
+    callers = {
+        "anonymous": {},
+        "citizen": citizen("V1"),
+        "other": citizen("V3"),
+        "anouk": staff(world, "anouk"),
+        "planner": staff(world, "planner"),
+        "admin": {"Authorization": f"Bearer {admin}"},
+    }
+    wrong = []
+    for route, expected in ACCESS_TABLE.items():
+        method, path = route.split(" ", 1)
+        for who, status in expected.items():
+            got = client.request(method, path, headers=callers[who]).status_code
+            if got != status:
+                wrong.append(f"{who} {route}: {got}, expected {status}")
+    assert wrong == []
