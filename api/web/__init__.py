@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import citizen, expert, manage, oidc
+from api.web import admin_tokens, citizen, expert, manage, oidc
 
 router = APIRouter(include_in_schema=False)
 # The manage pages first: their literal prefix (/afspraak) is more specific than /{slug}/.
@@ -18,6 +18,8 @@ router.include_router(manage.router)
 router.include_router(expert.router)
 # Staff sign-in with OpenID Connect (/login/oidc/…).
 router.include_router(oidc.router)
+# Admins issue and revoke API tokens (/planner/toegangscodes).
+router.include_router(admin_tokens.router)
 router.include_router(citizen.router)
 
 __all__ = ["router"]

@@ -65,4 +65,43 @@ AUDIT_MESSAGES: dict[str, dict[str, str]] = {
     "privacy.log.when": {"nl": "Wanneer", "en": "When"},
     "privacy.log.who": {"nl": "Wie", "en": "Who"},
     "privacy.log.why": {"nl": "Waarom", "en": "Why"},
+    "tokens.title": {"nl": "Toegangscodes", "en": "Access tokens"},
+    "tokens.lead": {
+        "nl": "Toegangscodes zijn voor koppelingen en voor wie niet met het organisatie-account "
+        "inlogt. Een code werkt tot de einddatum, of tot u hem intrekt.",
+        "en": "Access tokens are for integrations and for staff who do not sign in with their "
+        "organisation account. A token works until its end date, or until you revoke it.",
+    },
+    "tokens.users": {"nl": "Gebruikers", "en": "Users"},
+    "tokens.name": {"nl": "Naam", "en": "Name"},
+    "tokens.role": {"nl": "Rol", "en": "Role"},
+    "tokens.municipality": {"nl": "Gemeente", "en": "Municipality"},
+    "tokens.expert": {
+        "nl": "Nummer van de medewerker (alleen voor de rol expert)",
+        "en": "The expert's number (only for the expert role)",
+    },
+    "tokens.days": {"nl": "Geldig (dagen)", "en": "Valid (days)"},
+    "tokens.expires": {"nl": "Geldig tot", "en": "Valid until"},
+    "tokens.state": {"nl": "Status", "en": "State"},
+    "tokens.revoke": {"nl": "Intrekken", "en": "Revoke"},
+    "tokens.revoked": {"nl": "Ingetrokken", "en": "Revoked"},
+    "tokens.new": {"nl": "Nieuwe toegangscode", "en": "New access token"},
+    "tokens.issue": {"nl": "Code maken", "en": "Issue token"},
+    "tokens.issued": {"nl": "De code is gemaakt", "en": "The token was issued"},
+    "tokens.issued_text": {
+        "nl": "Kopieer de code nu. U ziet hem maar één keer.",
+        "en": "Copy the token now. It is shown only once.",
+    },
+    "tokens.name.missing": {"nl": "Vul een naam in.", "en": "Enter a name."},
+    "tokens.days.invalid": {
+        "nl": "Vul een aantal dagen in van 1 tot en met 366.",
+        "en": "Enter a number of days from 1 to 366.",
+    },
+    "tokens.role.missing": {"nl": "Kies een rol.", "en": "Choose a role."},
+    "tokens.revoke_title": {"nl": "Toegang intrekken", "en": "Revoke access"},
+    "tokens.revoke_lead": {
+        "nl": "De code werkt daarna niet meer en de gebruiker wordt overal uitgelogd.",
+        "en": "The token stops working and the user is signed out everywhere.",
+    },
+    "tokens.revoke_yes": {"nl": "Ja, trek de toegang in", "en": "Yes, revoke access"},
 }

@@ -38,6 +38,8 @@ class User(Base):
     #: Set for a user who signs in with OpenID Connect: the issuer and the subject (``sub``).
     oidc_issuer: Mapped[str | None] = mapped_column(String(300), default=None)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: When the API token stops working (None: until revoked).
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class WebSession(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,10 @@ def create(
     role: Role,
     municipality: Municipality | None,
     expert_id: int | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[User, str]:
-    """Create a user and return it with its bearer token (shown once, stored hashed)."""
+    """Create a user and return it with its bearer token (shown once, stored hashed), valid
+    until ``expires_at`` (None: until revoked)."""
     if role is Role.ADMIN:
         municipality = None
     elif municipality is None:
@@ -42,6 +46,7 @@ def create(
         expert_id=expert_id,
         token_hash=hash_token(token),
         created_at=clock.now(),
+        token_expires_at=expires_at,
     )
     session.add(user)
     session.flush()
@@ -51,7 +56,12 @@ def create(
 def authenticate(session: Session, token: str) -> User:
     """The active user holding ``token``."""
     user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
-    if user is None or not user.active:
+    expired = (
+        user is not None
+        and user.token_expires_at is not None
+        and user.token_expires_at <= clock.now()
+    )
+    if user is None or not user.active or expired:
         raise Unauthenticated(
             "The access token is not valid.", nl="De toegangscode is niet geldig."
         )
@@ -124,3 +134,16 @@ def sign_in_external(
         user.municipality_id = municipality.id if municipality is not None else None
     session.flush()
     return user
+
+
+def get_all(session: Session) -> list[User]:
+    """Every user, by municipality, role and name (for the admins' page)."""
+    return list(
+        session.scalars(select(User).order_by(User.municipality_id, User.role, User.name, User.id))
+    )
+
+
+def revoke(session: Session, user: User) -> None:
+    """Switch a user off: the token stops working (flushes; the caller ends web sessions)."""
+    user.active = False
+    session.flush()

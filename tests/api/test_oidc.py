@@ -7,6 +7,7 @@ for ``aanhuis-admins``. The browser goes through the provider's own form (here: 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -204,3 +205,64 @@ def test_an_id_token_that_fails_a_check_is_refused(claims: dict[str, Any]) -> No
     assert oidc.validate_id_token(_token(), keys, **check)["sub"] == "s"
     with pytest.raises(Unauthenticated):
         oidc.validate_id_token(_token(**claims), keys, **check)
+
+
+# -- API tokens for machines: admins issue, list and revoke them in the web UI ------------------
+
+
+def _signed_in_as(client: TestClient, token: str) -> None:
+    client.get("/login")
+    answer = client.post(
+        "/login", data={"csrf": client.cookies.get("aanhuis_csrf"), "token": token}
+    )
+    assert answer.status_code == 303
+
+
+def test_an_admin_issues_lists_and_revokes_tokens_with_an_expiry(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """The token is shown once and works on the API until it expires or is revoked; revoking
+    is a POST behind a confirm page; a planner may not open the page."""
+    from scheduler import clock
+    from scheduler.accounts import service as accounts
+
+    with sessions() as s:
+        _, admin = accounts.create(s, name="Beheer", role=Role.ADMIN, municipality=None)
+        s.commit()
+    _signed_in_as(client, world.tokens["planner"])
+    assert client.get("/planner/toegangscodes").status_code == 403
+    client.cookies.clear()
+    _signed_in_as(client, admin)
+    made = client.post(
+        "/planner/toegangscodes",
+        data={
+            "csrf": client.cookies.get("aanhuis_csrf"),
+            "naam": "Koppeling",
+            "rol": "planner",
+            "gemeente": "teststad",
+            "dagen": "30",
+        },
+    )
+    assert made.status_code == 200
+    token = made.text.split('id="new-token">')[1].split("<")[0]
+    desk = "/api/v1/municipalities/teststad/desk/bookings/AH-V1"
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get(desk, headers=bearer).status_code == 200
+    listed = client.get("/planner/toegangscodes")
+    assert "Koppeling" in listed.text and token not in listed.text  # shown once only
+    later = clock.now() + dt.timedelta(days=31)
+    previous = clock.set_clock(lambda: later)
+    try:
+        assert client.get(desk, headers=bearer).status_code == 401  # expired
+    finally:
+        clock.set_clock(previous)
+    with sessions() as s:
+        user_id = s.scalars(select(User.id).where(User.name == "Koppeling")).one()
+    confirm = client.get(f"/planner/toegangscodes/{user_id}/intrekken")
+    assert confirm.status_code == 200 and "Ja, trek de toegang in" in confirm.text
+    revoked = client.post(
+        f"/planner/toegangscodes/{user_id}/intrekken",
+        data={"csrf": client.cookies.get("aanhuis_csrf")},
+    )
+    assert revoked.status_code == 303
+    assert client.get(desk, headers=bearer).status_code == 401

@@ -71,6 +71,7 @@ def upgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(sa.Column("oidc_issuer", sa.String(300), nullable=True))
         batch.add_column(sa.Column("oidc_subject", sa.String(255), nullable=True))
+        batch.add_column(sa.Column("token_expires_at", Instant, nullable=True))
         batch.create_unique_constraint(
             "uq_app_user_oidc_issuer_oidc_subject", ["oidc_issuer", "oidc_subject"]
         )
@@ -94,6 +95,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.drop_constraint("uq_app_user_oidc_issuer_oidc_subject", type_="unique")
+        batch.drop_column("token_expires_at")
         batch.drop_column("oidc_subject")
         batch.drop_column("oidc_issuer")
     with op.batch_alter_table("visit") as batch:
