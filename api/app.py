@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from api import metrics, problems
+from api.audit import Trace
 from api.middleware import AccessLog, RejectControlCharacters
 from api.ratelimit import RateLimits
 from api.routers import ROUTERS
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     npm = node_modules(settings)
     if npm is not None:
         app.mount("/assets/npm", PublicFiles(directory=npm), name="npm")
+    app.add_middleware(Trace)
     app.add_middleware(RejectControlCharacters)
     app.add_middleware(AccessLog)
     problems.document_problems(app)

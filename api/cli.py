@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "purge",
     "plan",
     "worker",
+    "audit",
 )
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.settings import Settings
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role, User
@@ -72,7 +73,9 @@ def bearer_token(
 
 
 def get_current_user(session: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> User:
-    return accounts.authenticate(session, token)
+    user = accounts.authenticate(session, token)
+    audit.act_as(user)  # the access log names who acts in this request
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

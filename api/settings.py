@@ -6,10 +6,31 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.waitlist.schemas import Hours
+
+
+class OidcProvider(BaseModel):
+    """One municipality's OpenID Connect identity provider (Entra ID, Keycloak, …)."""
+
+    #: In the sign-in URL: ``/login/oidc/{name}``.
+    name: str = Field(pattern=r"^[a-z0-9-]{1,15}$")
+    #: The button text on the sign-in page.
+    label: str = "Inloggen met uw organisatie-account"
+    #: The municipality's slug; its users are planners or experts there (admins of none).
+    municipality: str
+    issuer: str
+    client_id: str
+    client_secret: SecretStr | None = None
+    #: Claims that hold roles or groups (Entra ID sends ``roles``, Keycloak ``groups``).
+    role_claims: list[str] = Field(default_factory=lambda: ["roles", "groups"])
+    #: A value of those claims → planner, expert or admin.
+    role_map: dict[str, Literal["planner", "expert", "admin"]]
+    #: The claim that holds the expert's id in Aan Huis (else an admin links them).
+    expert_claim: str | None = "aanhuis_expert_id"
+    scope: str = "openid profile email"
 
 
 class Settings(BaseSettings):
@@ -61,6 +82,14 @@ class Settings(BaseSettings):
     #: Web sign-in sessions end after this long without a request, and after this long at most.
     session_idle_minutes: int = Field(default=8 * 60, ge=1, le=30 * 24 * 60)
     session_max_hours: int = Field(default=30 * 24, ge=1, le=90 * 24)
+    #: Days the access log and the processing log are kept (``aanhuis audit purge``).
+    audit_retention_days: int = Field(default=730, ge=1, le=36500)
+    #: The municipality's register of processing activities, and per service type (its code) the
+    #: URI of its activity there; a service without one gets ``{register}/{reason}``.
+    dpl_register_url: str | None = None
+    dpl_activities: dict[str, str] = Field(default_factory=dict)
+    #: Staff sign-in with OpenID Connect, per municipality (JSON list of :class:`OidcProvider`).
+    oidc_providers: list[OidcProvider] = Field(default_factory=list)
     #: Directory with the installed npm packages (NL Design System CSS, Leaflet, htmx).
     assets_dir: str | None = None
 

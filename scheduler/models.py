@@ -2,6 +2,7 @@
 
 from scheduler.accounts.models import Role, User, WebSession
 from scheduler.addresses.models import Address
+from scheduler.audit.models import AuditCheckpoint, AuditRecord, ProcessingRecord
 from scheduler.booking.models import (
     Channel,
     Offer,
@@ -29,6 +30,8 @@ from scheduler.waitlist.models import WaitlistEntry
 
 __all__ = [
     "Address",
+    "AuditCheckpoint",
+    "AuditRecord",
     "Base",
     "Channel",
     "Closure",
@@ -41,6 +44,7 @@ __all__ = [
     "OptimisationJob",
     "OutboxMessage",
     "PlanningDay",
+    "ProcessingRecord",
     "Proposal",
     "Role",
     "ServiceType",

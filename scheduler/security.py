@@ -48,6 +48,9 @@ TOKEN_AT_REST = "token-at-rest"  # noqa: S105 (a label, not a secret)
 SHORT_LINK = "short-link"
 PSEUDONYM = "pseudonym"
 SESSION = "web-session"
+AUDIT_CHAIN = "audit-chain"
+AUDIT_CHECKPOINT = "audit-checkpoint"
+DATA_SUBJECT = "processing-data-subject"
 
 
 def derive_key(secret: str, purpose: str, length: int = 32) -> bytes:

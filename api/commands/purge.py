@@ -6,6 +6,8 @@ import argparse
 import datetime as dt
 import sys
 
+from api.audit import ALL_FIELDS as ERASED_FIELDS
+from api.audit import cli_trail, note_ref
 from api.settings import get_settings
 from scheduler.booking.purge import OFFER_GRACE, purge
 from scheduler.db import make_engine, make_sessionmaker
@@ -34,10 +36,15 @@ def _purge(args: argparse.Namespace) -> int:
     if args.offer_grace_minutes < 0:
         print("error: --offer-grace-minutes must not be negative", file=sys.stderr)
         return 2
-    engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
     try:
-        with make_sessionmaker(engine)() as session:
+        sessions = make_sessionmaker(engine)
+        # Wiping personal data is processing too: each wiped visit goes in the access log.
+        with sessions() as session, cli_trail(sessions, settings):
             done = purge(session, offer_grace=dt.timedelta(minutes=args.offer_grace_minutes))
+            for reference, municipality_id, code in done.wiped:
+                note_ref("erase", reference, municipality_id, ERASED_FIELDS, "retention", code)
     finally:
         engine.dispose()
     print(f"personal data wiped from {done.visits_wiped} visits past retention")

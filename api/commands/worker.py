@@ -10,7 +10,8 @@ Each round it
 4. freezes the day plans whose freeze time has come (:mod:`scheduler.planning.lifecycle`):
    optimises each such day (``balanced``), applies it when the day did not change meanwhile, and
    marks it frozen, so the experts' routes are final;
-5. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+5. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``);
+6. seals the access log's new records into its hash chain (``aanhuis audit``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -25,10 +26,12 @@ import logging
 import time
 
 from api import logging_config
+from api.audit import keys as audit_keys
 from api.commands.outbox import queue_reminders
 from api.runtime import keys_of, mailer, notifier, travel_provider
 from api.settings import get_settings
 from scheduler import clock
+from scheduler.audit import service as audit
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs, lifecycle
@@ -110,6 +113,10 @@ def _work(args: argparse.Namespace) -> int:
                     )
                     if sent:
                         log.info("sent %d message(s)", sent, extra={"count": sent})
+            with sessions() as session:
+                sealed = audit.seal(session, audit_keys(settings))
+            if sealed:
+                log.info("sealed %d audit record(s)", sealed, extra={"count": sealed})
             if args.once:
                 return 0
             time.sleep(max(0.1, args.poll))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import MunicipalityDep, SessionDep, SettingsDep, WritingSessionDep
 from api.problems import prefers_dutch, problem_responses, problem_schema
 from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_bookings
@@ -23,6 +24,14 @@ from api.runtime import NotifierDep, TravelDep, keys_of, mailer, send_after_resp
 from api.settings import Settings
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
+from scheduler.audit import service as audit_log
+from scheduler.audit.schemas import (
+    AccessEntry,
+    AccessLogRead,
+    ChoicesChange,
+    ChoicesRead,
+    OtherExpertRequest,
+)
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.booking.schemas import (
     AddressRead,
@@ -44,6 +53,7 @@ from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
 from scheduler.notify import service as notify
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases import choices as choices_usecases
 from scheduler.usecases import waitlist as waitlist_usecases
 from scheduler.usecases.notifier import Notifier
 from scheduler.waitlist import service as waitlist
@@ -517,6 +527,8 @@ def export_personal_data(
     the needs and the messages sent."""
     visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
+    audit.act_as(None, "citizen")
+    audit.note("export", visit, audit.ALL_FIELDS, "citizen")
     return PersonalData.of(
         booking_usecases.export_personal_data(session, visit), clock.zone(m.timezone)
     )
@@ -543,9 +555,98 @@ def erase_personal_data(
     """
     visit = _citizen_visit(session, reference, credentials, lookups)
     m = _municipality(session, visit)
+    audit.act_as(None, "citizen")
+    audit.note("erase", visit, audit.ALL_FIELDS, "citizen")
     erased = booking_usecases.erase_personal_data(
         session, municipality=m, visit=visit, travel=travel
     )
     return PersonalData.of(
         booking_usecases.export_personal_data(session, erased), clock.zone(m.timezone)
     )
+
+
+@router.get(
+    "/api/v1/bookings/{reference}/access-log",
+    response_model=AccessLogRead,
+    responses=problem_responses(401, 404, 422),
+)
+def access_log(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
+) -> AccessLogRead:
+    """Who looked at or changed this booking: the role (and the first name of the expert who
+    visits), when, and why; newest first."""
+    visit = _citizen_visit(session, reference, credentials, lookups)
+    tz, dutch = _tz(session, visit), prefers_dutch(request)
+    return AccessLogRead(
+        reference=visit.reference,
+        entries=[AccessEntry.of(s, tz, dutch) for s in audit_log.seen_by(session, visit)],
+    )
+
+
+@router.get(
+    "/api/v1/bookings/{reference}/choices",
+    response_model=ChoicesRead,
+    responses=problem_responses(401, 404, 422),
+)
+def get_choices(
+    reference: str, session: SessionDep, credentials: ManageCredentials, lookups: LookupsDep
+) -> ChoicesRead:
+    """What you decided: may the expert see your phone number and notes before the visit, do
+    follow-ups go to the same expert, did you ask for another expert."""
+    return ChoicesRead.of(_citizen_visit(session, reference, credentials, lookups))
+
+
+@router.patch(
+    "/api/v1/bookings/{reference}/choices",
+    response_model=ChoicesRead,
+    responses=problem_responses(401, 404, 422),
+)
+def change_choices(
+    reference: str,
+    body: ChoicesChange,
+    session: SessionDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
+) -> ChoicesRead:
+    """Change what the expert may see before the visit, or where follow-ups go (recorded in the
+    access log)."""
+    visit = _citizen_visit(session, reference, credentials, lookups)
+    audit.act_as(None, "citizen")
+    changed = choices_usecases.set_choices(
+        session,
+        visit=visit,
+        share_phone=body.share_phone,
+        share_notes=body.share_notes,
+        same_expert_followups=body.same_expert_followups,
+    )
+    if changed:
+        audit.note("decide", visit, changed, "citizen")
+    return ChoicesRead.of(visit)
+
+
+@router.post(
+    "/api/v1/bookings/{reference}/other-expert",
+    response_model=ChoicesRead,
+    responses=problem_responses(401, 404, 409, 422),
+)
+def other_expert(
+    reference: str,
+    body: OtherExpertRequest,
+    session: SessionDep,
+    travel: TravelDep,
+    credentials: ManageCredentials,
+    lookups: LookupsDep,
+) -> ChoicesRead:
+    """Ask for another expert: the current one never comes to this booking again (the window
+    stays). 409 when no other expert can keep the window."""
+    visit = _citizen_visit(session, reference, credentials, lookups)
+    audit.act_as(None, "citizen")
+    moved = choices_usecases.ask_other_expert(
+        session, municipality=_municipality(session, visit), visit=visit, travel=travel
+    )
+    audit.note("decide", moved, ("expert",), "citizen")
+    return ChoicesRead.of(moved)

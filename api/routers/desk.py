@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Respon
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.routers.common import attach_alternatives
@@ -92,6 +93,11 @@ class DeskBookingRead(BookingRead):
     """A booking as a planner sees it: how it was made, and the manage link for the citizen."""
 
     channel: Channel
+    other_expert_requested: bool = Field(
+        default=False,
+        description="The citizen asked for another expert (why is theirs to know); the excluded "
+        "expert is never offered or planned for this booking.",
+    )
 
 
 def _actor(planner: Planner) -> str:
@@ -111,7 +117,13 @@ def _read(
         manage_url=manage_link(settings.base_url, m, visit, token),
         invite_url=f"{settings.base_url}/api/v1/bookings/{visit.reference}/invite.ics",
     )
-    return DeskBookingRead.model_validate({**base.model_dump(), "channel": visit.channel})
+    return DeskBookingRead.model_validate(
+        {
+            **base.model_dump(),
+            "channel": visit.channel,
+            "other_expert_requested": bool(visit.excluded_experts),
+        }
+    )
 
 
 def _place(
@@ -253,10 +265,12 @@ def desk_book(
         raise
     if booked.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    elif earlier is not None:
-        continuity.mark_follow_up(
-            session, visit=booked.visit, earlier=earlier, actor=_actor(planner)
-        )
+    else:
+        audit.note("create", booked.visit, audit.ALL_FIELDS, "desk")
+        if earlier is not None:
+            continuity.mark_follow_up(
+                session, visit=booked.visit, earlier=earlier, actor=_actor(planner)
+            )
     answer = _read(session, settings, municipality, booked.visit, booked.manage_token)
     send_after_response(background, request, settings, session)
     return answer
@@ -300,6 +314,8 @@ def desk_search(
         now=clock.now(),
         **query,
     )
+    for v in found:
+        audit.note("read", v, audit.ALL_FIELDS, "desk")
     return [_read(session, settings, municipality, v, None) for v in found]
 
 
@@ -345,6 +361,7 @@ def desk_get_booking(
 ) -> DeskBookingRead:
     """A booking of this municipality by its reference (the manage link without its token)."""
     visit = booking.get_for_planner(session, municipality=municipality, reference=reference)
+    audit.note("read", visit, audit.ALL_FIELDS, "desk")
     return _read(session, settings, municipality, visit, None)
 
 
@@ -381,6 +398,7 @@ def desk_reschedule(
     except (SlotTaken, OfferExpired) as exc:
         attach_alternatives(exc, session, municipality, body.offer_id, settings, travel)
         raise
+    audit.note("update", moved, ("address", "window"), "desk")
     answer = _read(session, settings, municipality, moved, None)
     send_after_response(background, request, settings, session)
     return answer
@@ -412,6 +430,7 @@ def desk_cancel(
         actor=_actor(planner),
         notify=notifier,
     )
+    audit.note("cancel", cancelled, ("window",), "desk")
     answer = _read(session, settings, municipality, cancelled, None)
     send_after_response(background, request, settings, session)
     return answer

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import ExpertUser, ResourceId, SessionDep, SettingsDep
 from api.problems import prefers_dutch, problem_responses
 from api.runtime import NotifierDep, TravelDep
@@ -92,7 +93,7 @@ def my_route(
             nl=f"Kies een datum tussen {FIRST_DATE} en {LAST_DATE}.",
         )
     municipality, me = expert
-    return route_app.get_route(
+    route = route_app.get_route(
         session,
         municipality=municipality,
         expert=me,
@@ -100,6 +101,12 @@ def my_route(
         travel=travel,
         language=_language(request),
     )
+    for stop in route.stops:
+        if isinstance(stop, route_app_schemas.VisitStop):
+            audit.note_ref(
+                "read", stop.reference, municipality.id, stop.shown, "visit", stop.service.code
+            )
+    return route
 
 
 @router.post(

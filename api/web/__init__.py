@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import citizen, expert, manage
+from api.web import admin_tokens, citizen, expert, manage, oidc
 
 router = APIRouter(include_in_schema=False)
 # The manage pages first: their literal prefix (/afspraak) is more specific than /{slug}/.
 router.include_router(manage.router)
 # Sign-in and the expert's route app (/login, /logout, /expert/…): literal prefixes too.
 router.include_router(expert.router)
+# Staff sign-in with OpenID Connect (/login/oidc/…).
+router.include_router(oidc.router)
+# Admins issue and revoke API tokens (/planner/toegangscodes).
+router.include_router(admin_tokens.router)
 router.include_router(citizen.router)
 
 __all__ = ["router"]

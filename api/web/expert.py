@@ -25,9 +25,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import ResourceId, SessionDep, SettingsDep
 from api.problems import status_of
 from api.runtime import NotifierDep, TravelDep
+from api.web import oidc
 from api.web import sessions as web_sessions
 from api.web.forms import Form, PostedForm
 from api.web.rendering import SECURITY_HEADERS, Page, PageDep, PageRoute
@@ -91,7 +93,12 @@ def _expert(session: Session, user: User) -> tuple[Municipality, Expert]:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(page: PageDep, next: str | None = None) -> Response:
     """The sign-in form."""
-    return page.render("expert/login.html", form=Form(), next=safe_next(next))
+    return page.render(
+        "expert/login.html",
+        form=Form(),
+        next=safe_next(next),
+        providers=page.request.app.state.settings.oidc_providers,
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -122,7 +129,11 @@ def login(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
 def logout(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
     """End the session on the server and forget its cookie."""
     response = page.redirect("/login")
-    web_sessions.end(session, page.request, response)
+    method = web_sessions.end(session, page.request, response)
+    # Signed in with OpenID Connect: end the provider's session too, where it supports that.
+    beyond = oidc.end_session_url(page.request.app.state.settings, method)
+    if beyond is not None:
+        response.headers["location"] = beyond
     return response
 
 
@@ -185,7 +196,7 @@ def _route(
     travel: TravelTimeProvider,
     page: Page,
 ) -> route_app_schemas.RouteRead:
-    return route_app.get_route(
+    route = route_app.get_route(
         session,
         municipality=municipality,
         expert=expert,
@@ -193,6 +204,12 @@ def _route(
         travel=travel,
         language=page.lang,
     )
+    for stop in route.stops:
+        if isinstance(stop, route_app_schemas.VisitStop):
+            audit.note_ref(
+                "read", stop.reference, municipality.id, stop.shown, "visit", stop.service.code
+            )
+    return route
 
 
 @router.get("/expert/", response_class=HTMLResponse)

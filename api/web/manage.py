@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import SessionDep, SettingsDep
 from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_offers
 from api.runtime import NotifierDep, TravelDep, keys_of
@@ -32,6 +33,8 @@ from api.web.views import (
     personal_data_rows,
 )
 from scheduler import bounds, clock
+from scheduler.audit import service as audit_log
+from scheduler.audit.schemas import AccessEntry
 from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import Offer, Visit, VisitStatus
@@ -42,6 +45,7 @@ from scheduler.geocoding import Place
 from scheduler.security import KeyRing
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
+from scheduler.usecases import choices as choices_usecases
 from scheduler.usecases import waitlist as waitlist_usecases
 from scheduler.waitlist import service as waitlist
 
@@ -54,6 +58,8 @@ NOTICES = {
     "gewist": "ok",
     "wachtlijst": "ok",
     "geen-wachtlijst": "ok",
+    "keuzes": "ok",
+    "andere-medewerker": "ok",
 }
 
 
@@ -85,6 +91,8 @@ class Manage:
             "erase": f"{base}/wissen{q}",
             "waitlist": f"{base}/wachtlijst",
             "earlier": f"{base}/eerder{q}",
+            "choices": f"{base}/keuzes",
+            "other_expert": f"{base}/andere-medewerker{q}",
         }
 
     @property
@@ -181,7 +189,73 @@ def show(manage: ManageDep, melding: str = "") -> Response:
             "heading": t(f"manage.notice.{melding}.title"),
             "text": t(f"manage.notice.{melding}"),
         }
-    return manage.render("manage/show.html", notice=notice)
+    visit = manage.visit
+    choices = Form(
+        values={
+            name: "ja" if getattr(visit, name) else ""
+            for name in ("share_phone", "share_notes", "same_expert_followups")
+        }
+    )
+    tz = clock.zone(manage.municipality.timezone)
+    seen = [
+        AccessEntry.of(s, tz, t.lang == "nl")
+        for s in audit_log.seen_by(manage.session, visit, limit=50)
+    ]
+    return manage.render(
+        "manage/show.html",
+        notice=notice,
+        choices=choices,
+        seen=[(t.date(e.at.date()) + " " + t.time(e.at, tz), e.who, e.why) for e in seen],
+        other_expert=bool(visit.excluded_experts),
+        can_ask_other=visit.expert_id is not None and manage.view().changeable,
+    )
+
+
+@router.post("/{reference}/keuzes", response_class=HTMLResponse)
+def save_choices(manage: PostedManage, form: ManageForm) -> Response:
+    """What the expert may see before the visit, and where follow-ups go (access-logged)."""
+    audit.act_as(None, "citizen")
+    changed = choices_usecases.set_choices(
+        manage.session,
+        visit=manage.visit,
+        share_phone=form.get("share_phone") == "ja",
+        share_notes=form.get("share_notes") == "ja",
+        same_expert_followups=form.get("same_expert_followups") == "ja",
+    )
+    if changed:
+        audit.note("decide", manage.visit, changed, "citizen")
+    return manage.page.redirect(f"{manage.links['manage']}&melding=keuzes")
+
+
+@router.get("/{reference}/andere-medewerker", response_class=HTMLResponse)
+def confirm_other_expert(manage: ManageDep) -> Response:
+    """Are you sure? Asking for another expert is a POST from this page."""
+    _require_changeable(manage)
+    t = manage.page.t
+    view = manage.view()
+    return manage.render(
+        "manage/confirm.html",
+        heading=t("privacy.other_expert.title"),
+        lead=t("privacy.other_expert.lead"),
+        rows=[(t("label.service"), view.service), (t("label.when"), view.when)],
+        warning=None,
+        action=f"/afspraak/{manage.visit.reference}/andere-medewerker",
+        fields={"token": manage.token},
+        yes=t("privacy.other_expert.yes"),
+        back=manage.links["manage"],
+    )
+
+
+@router.post("/{reference}/andere-medewerker", response_class=HTMLResponse)
+def other_expert(manage: PostedManage, travel: TravelDep) -> Response:
+    """The current expert never comes to this booking again; the window stays."""
+    _require_changeable(manage)
+    audit.act_as(None, "citizen")
+    choices_usecases.ask_other_expert(
+        manage.session, municipality=manage.municipality, visit=manage.visit, travel=travel
+    )
+    audit.note("decide", manage.visit, ("expert",), "citizen")
+    return manage.page.redirect(f"{manage.links['manage']}&melding=andere-medewerker")
 
 
 @router.get("/{reference}/bevestigd", response_class=HTMLResponse)

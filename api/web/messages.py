@@ -7,6 +7,7 @@ used in a template or page module exists here. Keys are grouped by page; shared 
 
 from __future__ import annotations
 
+from api.web.audit_messages import AUDIT_MESSAGES
 from api.web.carers_messages import CARERS_MESSAGES
 from api.web.dayplans_messages import DAYPLANS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
@@ -448,3 +449,5 @@ MESSAGES.update(CARERS_MESSAGES)
 MESSAGES.update(PROPOSAL_MESSAGES)
 # Day plans: continuity of care on the day view.
 MESSAGES.update(DAYPLANS_MESSAGES)
+# The citizen's privacy section: who looked, what the expert may see, another expert.
+MESSAGES.update(AUDIT_MESSAGES)

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import ResourceId, SessionDep
 from api.runtime import KeysDep, TravelDep, keys_of
 from api.web.expert import signed_in
@@ -38,13 +39,14 @@ from api.web.rendering import Page, PageDep, PageRoute, TenantPage, get_page
 from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.accounts.models import Role, User
+from scheduler.audit.policy import LIST_FIELDS, list_line
 from scheduler.booking.models import Visit
 from scheduler.capacity.overview import capacity_overview
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.notify import service as notify
 from scheduler.notify.recipients import recipient_of
-from scheduler.notify.templates import PHONE_PREFIX, format_address, service_name
+from scheduler.notify.templates import PHONE_PREFIX, service_name
 from scheduler.route_app import service as route_app
 from scheduler.security import KeyRing
 from scheduler.tenants import service as tenants
@@ -241,10 +243,11 @@ class VisitLine:
 def visit_lines(
     state: day_state.DayState, ids: Sequence[int], t: Translator, *, unplanned: bool = False
 ) -> list[VisitLine]:
-    """The visits ``ids`` of a loaded day, by promised window."""
+    """The visits ``ids`` of a loaded day, by promised window (each read goes in the access log)."""
     out = []
     for vid in ids:
         v = state.visits[vid]
+        audit.note("read", v, LIST_FIELDS, "planning")
         expert = state.experts.get(v.expert_id) if v.expert_id is not None else None
         out.append(
             VisitLine(
@@ -253,7 +256,7 @@ def visit_lines(
                 date=state.date,
                 window=t.times(v.window_start, v.window_end, state.tz),
                 service=service_name(state.services[v.service_type_id], t.lang),
-                address=format_address(v),
+                address=list_line(v.citizen_name, v.postcode),
                 expert=expert.name if expert is not None else None,
                 arrival=t.time(v.planned_arrival, state.tz) if v.planned_arrival else None,
                 status=t(f"status.{v.status.value}"),

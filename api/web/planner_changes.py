@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.settings import Settings
 from api.web.forms import Form
 from api.web.i18n import Translator
@@ -165,6 +166,8 @@ def replan_outcome(
             v = listed_visits[ref]
             service = session.get(ServiceType, v.service_type_id)
             assert service is not None
+            # A call list shows name and phone (its purpose is to call); each read is logged.
+            audit.note("read", v, ("address", "name", "phone"), "calls", service.code)
             result.listed.append(
                 ListedLine(
                     reference=v.reference,

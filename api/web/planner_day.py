@@ -24,6 +24,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import SessionDep, SettingsDep
 from api.runtime import NotifierDep, TravelDep
 from api.web.expert import LEAFLET_CSS, LEAFLET_JS, map_csp
@@ -42,6 +43,7 @@ from api.web.planner_changes import replan_of
 from api.web.planner_modes import job_lines, mode_options
 from routing.travel import TravelTimeProvider
 from scheduler import bounds, clock
+from scheduler.audit.policy import LIST_FIELDS, list_line
 from scheduler.capacity import service as capacity
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
@@ -50,6 +52,8 @@ from scheduler.route_app import schemas as route_app_schemas
 from scheduler.route_app import service as route_app
 
 PLANNER_MAP_JS = "/assets/app/js/planner-map.js"
+#: What the day view shows of each citizen: initials and postcode, and needs (for interpreters).
+DAY_FIELDS = (*LIST_FIELDS, "needs")
 #: Dates a day page can show (outside, local midnight cannot even be computed).
 
 # Timeline geometry, in SVG user units (the SVG scales to the page's width).
@@ -310,7 +314,7 @@ def timeline(
                     window=window,
                     service=s.service.name,
                     reference=s.reference,
-                    address=s.address.line,
+                    address=list_line(s.citizen.name, s.address.postcode),
                     status=t(f"status.{s.status.value}"),
                     status_key=s.status.value,
                     at_risk=s.at_risk,
@@ -355,6 +359,7 @@ def day_routes(
             date=day,
             travel=travel,
             language=pp.t.lang,
+            for_planner=True,
         )
         for eid in ids
     ]
@@ -383,6 +388,11 @@ def day_page(
     state, routes = day_routes(session, pp, day, travel)
     lines = timeline(routes, day, state.tz, t)
     unplanned = visit_lines(state, state.unplanned, t, unplanned=True)
+    # One access-log record per citizen on the page (written in one batch after the request).
+    for lane in lines.lanes:
+        for stop in lane.stops:
+            if stop.kind == "visit":
+                audit.note_ref("read", stop.reference, pp.municipality.id, DAY_FIELDS, "planning")
     at_risk = [s for lane in lines.lanes for s in lane.stops if s.at_risk]
     closed = day_shifts.closed_dates(session, municipality=pp.municipality, first=day, last=day)
     pp.page.headers["Content-Security-Policy"] = map_csp(settings.map_tiles)

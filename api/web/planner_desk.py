@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import SessionDep, SettingsDep
 from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of
 from api.web import forms, needs_form
@@ -113,6 +114,7 @@ def desk_search(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Respon
         service = session.get(ServiceType, v.service_type_id)
         assert service is not None
         view = VisitView.of(v, service, pp.municipality, t)
+        audit.note("read", v, ("address", "contact", "name"), "desk", service.code)
         person = v.citizen_name or ""
         if v.contact_name:
             person += f" ({t('label.contact').lower()}: {v.contact_name})"
@@ -324,6 +326,7 @@ def desk_book(
             pp, session, service, fresh, form, notice=t(f"notice.{kind}"), status=409
         )
     visit = booked.visit
+    audit.note("create", visit, audit.ALL_FIELDS, "desk")
     link = manage_link(settings.base_url, m, visit, booked.manage_token)
     return pp.render(
         "planner/desk_booked.html",
@@ -355,6 +358,7 @@ def _visit_page(
     status: int = 200,
 ) -> HTMLResponse:
     pp.page.here = f"{pp.base}/balie/afspraak?referentie={quote(visit.reference)}"
+    audit.note("read", visit, audit.ALL_FIELDS, "desk", service.code)
     return pp.render(
         "planner/desk_visit.html",
         section="desk",

@@ -15,6 +15,7 @@ from fastapi import Request, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.deps import SESSION_COOKIE
 from api.settings import Settings
 from api.web import csrf
@@ -39,11 +40,13 @@ def lifetime_of(settings: Settings) -> dt.timedelta:
     return dt.timedelta(hours=settings.session_max_hours)
 
 
-def start(session: Session, request: Request, response: Response, user: User) -> None:
+def start(
+    session: Session, request: Request, response: Response, user: User, method: str = "token"
+) -> None:
     """Sign ``user`` in: a new server-side session (committed) and its cookie."""
     settings = _settings(request)
     _, token = sessions.create_session(
-        session, user, now=clock.now(), lifetime=lifetime_of(settings)
+        session, user, now=clock.now(), lifetime=lifetime_of(settings), method=method
     )
     session.commit()
     response.set_cookie(
@@ -80,13 +83,23 @@ def current_user(request: Request, session: Session) -> User | None:
                 log.warning("could not record a session's use")
         else:
             sessions.touch(session, web.id, now)
+    audit.act_as(user)  # the access log names who acts in this request
     return user
 
 
-def end(session: Session, request: Request, response: Response) -> None:
-    """Sign out: revoke the session on the server (committed) and drop the cookie."""
+def end(session: Session, request: Request, response: Response) -> str | None:
+    """Sign out: revoke the session on the server (committed) and drop the cookie.
+
+    Returns how the session was signed in ("token", "oidc:{provider}"), or None.
+    """
     token = request.cookies.get(SESSION_COOKIE)
+    method = None
     if token:
+        found = sessions.get_active(
+            session, token, now=clock.now(), idle=idle_of(_settings(request))
+        )
+        method = found[0].method if found is not None else None
         sessions.revoke(session, token, now=clock.now())
         session.commit()
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return method

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db import Base, str_enum
@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
 
 class User(Base):
     __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: None for admins, who work across municipalities.
@@ -34,6 +35,11 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+    #: Set for a user who signs in with OpenID Connect: the issuer and the subject (``sub``).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), default=None)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: When the API token stops working (None: until revoked).
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class WebSession(Base):

@@ -137,6 +137,13 @@ class Visit(Base):
     replay_token: Mapped[str | None] = mapped_column(String(200), default=None)
     #: What the idempotency key was used for, so a reused key with other content is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: The citizen's choices (``scheduler.audit.policy``): may the expert see the phone numbers
+    #: and the notes before the visit; should follow-ups go to the same expert.
+    share_phone: Mapped[bool] = mapped_column(default=True)
+    share_notes: Mapped[bool] = mapped_column(default=True)
+    same_expert_followups: Mapped[bool] = mapped_column(default=True)
+    #: Experts the citizen asked not to come (hard): never offered or planned for this visit.
+    excluded_experts: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)

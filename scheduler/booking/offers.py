@@ -248,16 +248,20 @@ def day_index(
     version: int,
     without_visit: int | None = None,
     extra_skills: Sequence[str] = (),
+    excluding: frozenset[int] = frozenset(),
 ) -> InsertionIndex:
     """The insertion index of one date for experts with ``skill`` and every one of
-    ``extra_skills`` (a need's language), cached unless excluding a visit."""
+    ``extra_skills`` (a need's language), leaving out the experts in ``excluding``; cached
+    unless leaving out a visit or an expert."""
     extra = tuple(sorted(set(extra_skills) - {skill}))
     cache_key = (municipality.id, date, skill, *extra)
     cache_version = (version, municipality.capacity_version)
-    if without_visit is not None:
+    if without_visit is not None or excluding:
         state = day_state.load_day(session, municipality, date)
-        state.visits.pop(without_visit, None)
-        return InsertionIndex.build(state.planned_routes(skill=skill, skills=extra), travel)
+        if without_visit is not None:
+            state.visits.pop(without_visit, None)
+        routes = state.planned_routes(skill=skill, skills=extra, excluding=excluding)
+        return InsertionIndex.build(routes, travel)
     hit = CACHE.get(cache_key, cache_version)
     if hit is not None:
         return hit
@@ -305,6 +309,8 @@ class _Search:
     #: Skills the needs require beside the service's (only experts with all of them count).
     extra_skills: tuple[str, ...]
     versions: dict[dt.date, int]
+    #: Experts the citizen asked not to come (a visit being moved brings them).
+    excluding: frozenset[int]
     #: The candidate windows of each day that has any, in date order.
     windows: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]]
 
@@ -323,6 +329,7 @@ class _Search:
         now: dt.datetime | None,
         extra_skills: Sequence[str] = (),
         skip_start: dt.datetime | None = None,
+        excluding: frozenset[int] = frozenset(),
     ) -> _Search:
         now = now or clock.now()
         first, last, not_before = booking_range(
@@ -356,6 +363,7 @@ class _Search:
             without_visit,
             tuple(sorted(set(extra_skills))),
             versions,
+            excluding,
             windows,
         )
 
@@ -375,6 +383,7 @@ class _Search:
             version=self.versions.get(day, 0),
             without_visit=excluded,
             extra_skills=self.extra_skills,
+            excluding=self.excluding,
         )
         origin = clock.local_midnight(day, tz)
         query = [
@@ -417,6 +426,7 @@ def find_candidates(
     now: dt.datetime | None = None,
     extra_skills: Sequence[str] = (),
     skip_start: dt.datetime | None = None,
+    excluding: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
     """Every feasible window in the horizon, with its best expert and extra travel.
 
@@ -436,6 +446,7 @@ def find_candidates(
         now=now,
         extra_skills=extra_skills,
         skip_start=skip_start,
+        excluding=excluding,
     )
     return [c for day in search.windows for c in search.day(day)]
 
@@ -462,6 +473,7 @@ def best_candidates(
     extra_skills: Sequence[str] = (),
     skip_start: dt.datetime | None = None,
     prefer_expert: int | None = None,
+    excluding: frozenset[int] = frozenset(),
 ) -> Best:
     """``rank(find_candidates(...), limit)``, without searching days that cannot change it.
 
@@ -482,6 +494,7 @@ def best_candidates(
         now=now,
         extra_skills=extra_skills,
         skip_start=skip_start,
+        excluding=excluding,
     )
     days = list(search.windows)
     found: list[Candidate] = []
@@ -762,6 +775,7 @@ def make_offers(
         extra_skills=(reschedule_of.extra_skills or ()) if reschedule_of else extra_skills,
         skip_start=reschedule_of.window_start if reschedule_of else None,
         prefer_expert=prefer_expert,
+        excluding=day_state.excluded_experts(reschedule_of) if reschedule_of else frozenset(),
     )
     offers = create_offers(
         session,

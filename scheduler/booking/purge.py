@@ -32,6 +32,8 @@ class Purged:
     visits_wiped: int
     offers_deleted: int
     replay_tokens_cleared: int
+    #: The wiped visits (reference, municipality id, service code), for the access log.
+    wiped: tuple[tuple[str, int, str], ...] = ()
 
 
 def purge(
@@ -47,6 +49,7 @@ def purge(
     """
     now = now or clock.now()
     wiped = 0
+    which: list[tuple[str, int, str]] = []
     for service in session.scalars(select(ServiceType).order_by(ServiceType.id)):
         cutoff = now - dt.timedelta(days=service.retention_days)
         visits = session.scalars(
@@ -66,6 +69,7 @@ def purge(
                 )
             )
         wiped += len(visits)
+        which += [(v.reference, v.municipality_id, service.code) for v in visits]
     offers = session.execute(delete(Offer).where(Offer.expires_at < now - offer_grace))
     # A spent sealed offer is refused by its expiry once expired: its digest is no longer needed.
     session.execute(delete(SpentOffer).where(SpentOffer.expires_at < now))
@@ -82,6 +86,7 @@ def purge(
         visits_wiped=wiped,
         offers_deleted=int(getattr(offers, "rowcount", 0) or 0),
         replay_tokens_cleared=int(getattr(tokens, "rowcount", 0) or 0),
+        wiped=tuple(which),
     )
     log.info(
         "purge: %d visits wiped, %d offers deleted, %d replay tokens cleared",

@@ -38,7 +38,7 @@ from scheduler.booking.models import (
 from scheduler.catalog.models import ServiceType
 from scheduler.day.locks import lock_expert_days
 from scheduler.day.shifts import shifts_between
-from scheduler.day.state import DayState, load_day
+from scheduler.day.state import DayState, excluded_experts, load_day
 from scheduler.day.timing import retime, write_route
 from scheduler.errors import (
     Conflict,
@@ -138,12 +138,13 @@ def _best_insertion(
     travel: TravelTimeProvider,
     prefer: int | None,
     extra_skills: Sequence[str] = (),
+    excluding: frozenset[int] = frozenset(),
 ) -> tuple[int, int] | None:
     """(expert id, position) with the least extra travel for the window, or None.
 
     Only experts with the service's skill and every skill the visit's needs require count.
     """
-    routes = state.planned_routes(skill=service.skill, skills=extra_skills)
+    routes = state.planned_routes(skill=service.skill, skills=extra_skills, excluding=excluding)
     if not routes:
         return None
     index = InsertionIndex.build(routes, travel)
@@ -189,7 +190,14 @@ def place_visit(
     state.visits[visit.id] = visit
     window = TimeWindow(state.seconds(visit.window_start), state.seconds(visit.window_end))
     best = _best_insertion(
-        state, service, (visit.lon, visit.lat), window, travel, prefer, visit.extra_skills or ()
+        state,
+        service,
+        (visit.lon, visit.lat),
+        window,
+        travel,
+        prefer,
+        visit.extra_skills or (),
+        excluded_experts(visit),
     )
     if best is None:
         raise SlotTaken(

@@ -49,6 +49,22 @@ def skill_ids(services: Iterable[ServiceType], experts: Iterable[Expert]) -> dic
     return {code: i for i, code in enumerate(sorted(codes))}
 
 
+def excluded_experts(visit: Visit) -> frozenset[int]:
+    """The experts who may never serve ``visit`` (the citizen asked for another expert).
+
+    The one place offers, bookings and the optimiser learn it from: insertion leaves these
+    experts' routes out (:meth:`DayState.planned_routes`), and the routing problem expresses it
+    as a skill only the other experts have (:meth:`DayState.routing_visit`,
+    :meth:`DayState.vehicle`). An engine rule for excluded vehicles replaces the skill there.
+    """
+    return frozenset(int(e) for e in (visit.excluded_experts or ()))
+
+
+def _allow_skill(visit_id: int) -> str:
+    """The skill that stands for "not one of this visit's excluded experts"."""
+    return f"visit-allow:{visit_id}"
+
+
 def stops_of(day: ExpertDay | None) -> list[StopRef]:
     if day is None:
         return []
@@ -105,10 +121,18 @@ class DayState:
                 )
                 for b in shift.breaks
             ),
-            skills=frozenset(self.skills[k] for k in expert.skills if k in self.skills),
+            skills=frozenset(self.skills[k] for k in expert.skills if k in self.skills)
+            | frozenset(
+                self.skill_id(_allow_skill(v.id))
+                for v in self._with_exclusions()
+                if expert_id not in excluded_experts(v)
+            ),
             profile=expert.travel_mode.value,
             max_visits=expert.max_visits_per_day,
         )
+
+    def _with_exclusions(self) -> list[Visit]:
+        return [v for v in self.visits.values() if v.excluded_experts]
 
     def skill_id(self, code: str) -> int:
         """The routing engine's number of a skill (a new one for a skill no expert has)."""
@@ -130,7 +154,12 @@ class DayState:
                 TimeWindow(self.seconds(visit.window_start), self.seconds(visit.window_end)),
             ),
             skills=frozenset(
-                self.skill_id(k) for k in (service.skill, *(visit.extra_skills or ()))
+                self.skill_id(k)
+                for k in (
+                    service.skill,
+                    *(visit.extra_skills or ()),
+                    *([_allow_skill(visit.id)] if visit.excluded_experts else []),
+                )
             ),
             pinned_vehicle=visit.expert_id if started else None,
             fixed=started,
@@ -198,11 +227,21 @@ class DayState:
         )
 
     def planned_routes(
-        self, *, skill: str | None = None, skills: Iterable[str] = ()
+        self,
+        *,
+        skill: str | None = None,
+        skills: Iterable[str] = (),
+        excluding: Iterable[int] = (),
     ) -> list[PlannedRoute]:
-        """The routes of the working experts who have ``skill`` and all of ``skills``."""
+        """The routes of the working experts who have ``skill`` and all of ``skills``, except
+        the experts in ``excluding`` (those a citizen asked not to come)."""
         wanted = {*skills, *([skill] if skill is not None else [])}
-        ids = [i for i in sorted(self.shifts) if wanted <= set(self.experts[i].skills)]
+        left_out = set(excluding)
+        ids = [
+            i
+            for i in sorted(self.shifts)
+            if wanted <= set(self.experts[i].skills) and i not in left_out
+        ]
         return [self.planned_route(i) for i in ids]
 
 

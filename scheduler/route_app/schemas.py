@@ -92,6 +92,12 @@ class VisitStop(BaseModel):
     citizen: Citizen
     contact: ContactPerson | None = Field(description="Set when someone booked for the citizen.")
     needs: list[NeedRead] = Field(description="What the citizen asked the expert to know.")
+    shown: list[str] = Field(
+        default_factory=list,
+        description="The citizen's data shown here: address always; name, phone, contact, needs "
+        "and notes from the working day before the visit to the day after it, unless the citizen "
+        "withheld their phone number or notes.",
+    )
     navigation: Navigation
     actual: Actuals
     next_statuses: list[VisitStatus] = Field(

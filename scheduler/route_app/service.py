@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from routing.model import StepType
 from routing.travel import TravelTimeProvider
 from scheduler import clock
+from scheduler.audit.policy import EVERYTHING, expert_view
 from scheduler.booking.models import (
     EXPERT_STATUSES,
     STARTED_STATUSES,
@@ -119,14 +120,21 @@ def get_route(
     date: dt.date | None,
     travel: TravelTimeProvider,
     language: Language = "nl",
+    for_planner: bool = False,
 ) -> RouteRead:
-    """The expert's stops on ``date`` (today by default) with planned times, legs and flags."""
+    """The expert's stops on ``date`` (today by default) with planned times, legs and flags.
+
+    What the expert sees of each citizen follows :func:`scheduler.audit.policy.expert_view`;
+    ``for_planner`` gives everything (a planner's page chooses what it shows).
+    """
     date = date or today(municipality)
     view = load_expert_day(session, municipality=municipality, expert=expert, date=date)
-    return _route_read(view, travel, language)
+    return _route_read(view, travel, language, for_planner)
 
 
-def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Language) -> RouteRead:
+def _route_read(
+    view: ExpertDayView, travel: TravelTimeProvider, language: Language, for_planner: bool = False
+) -> RouteRead:
     state = view.state
     tz = state.tz
     now = clock.now()
@@ -150,6 +158,8 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
     )
     # Statuses can only be set from the day itself on: a future day's visit offers none.
     actionable = view.state.origin <= now + FUTURE_TOLERANCE
+    # Who the citizen is shows only around the visit, and never what they withheld.
+    today = clock.local_date(now, tz)
     stops: list[VisitStop | BreakStop] = []
     previous = state.expert_point(view.expert.id)
     number = 0
@@ -178,6 +188,7 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
         nexts = sorted(TRANSITIONS.get(v.status, frozenset()), key=EXPERT_STATUSES.index)
         if not actionable or (busy is not None and busy != ref):
             nexts = []
+        sees = EVERYTHING if for_planner else expert_view(v, today)
         stops.append(
             VisitStop(
                 number=number,
@@ -203,10 +214,14 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
                     line=format_address(v),
                 ),
                 location=Point(lat=v.lat, lon=v.lon),
-                notes=v.notes,
-                citizen=Citizen(name=v.citizen_name, phone=v.citizen_phone),
-                contact=_contact(v),
-                needs=_needs(v, language),
+                notes=v.notes if sees.notes else None,
+                citizen=Citizen(
+                    name=v.citizen_name if sees.name else None,
+                    phone=v.citizen_phone if sees.phone else None,
+                ),
+                contact=_contact(v, phone=sees.phone) if sees.contact else None,
+                needs=_needs(v, language) if sees.needs else [],
+                shown=list(sees.fields()),
                 navigation=navigation(previous, (v.lon, v.lat), mode),
                 actual=Actuals(
                     on_the_way=local(h.on_the_way),
@@ -260,11 +275,13 @@ def _route_read(view: ExpertDayView, travel: TravelTimeProvider, language: Langu
     )
 
 
-def _contact(v: Visit) -> ContactPerson | None:
+def _contact(v: Visit, *, phone: bool) -> ContactPerson | None:
     if v.contact_name is None:
         return None
     relation = v.contact_relation.value if v.contact_relation else None
-    return ContactPerson(name=v.contact_name, phone=v.contact_phone, relation=relation)
+    return ContactPerson(
+        name=v.contact_name, phone=v.contact_phone if phone else None, relation=relation
+    )
 
 
 def _needs(v: Visit, language: Language) -> list[NeedRead]:

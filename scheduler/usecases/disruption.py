@@ -20,7 +20,7 @@ from scheduler.booking import offers as offer_service
 from scheduler.booking.models import Offer, Visit, VisitEvent, VisitStatus
 from scheduler.catalog.models import ServiceType
 from scheduler.day.locks import bump_day_version
-from scheduler.day.state import load_day
+from scheduler.day.state import excluded_experts, load_day
 from scheduler.geocoding import Place
 from scheduler.planning import service as planning
 from scheduler.tenants.models import Municipality
@@ -232,6 +232,7 @@ def _alternatives(
         without_visit=(visit.id, visit.date),
         extra_skills=visit.extra_skills or (),
         skip_start=visit.window_start,
+        excluding=excluded_experts(visit),
     )
     return offer_service.create_offers(
         session,

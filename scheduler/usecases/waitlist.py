@@ -25,6 +25,7 @@ from scheduler.booking import offers as offer_service
 from scheduler.booking import service as booking
 from scheduler.booking.models import CHANGEABLE_STATUSES, Offer, Visit
 from scheduler.catalog.models import ServiceType
+from scheduler.day.state import excluded_experts
 from scheduler.db import transaction
 from scheduler.errors import InvalidInput
 from scheduler.geocoding import Place
@@ -96,6 +97,7 @@ def earlier_candidates(
         without_visit=(visit.id, visit.date),
         extra_skills=visit.extra_skills or (),
         skip_start=visit.window_start,
+        excluding=excluded_experts(visit),
         now=now,
     )
     earlier = [c for c in found if c.end <= visit.window_start]

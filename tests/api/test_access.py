@@ -77,6 +77,11 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/bookings/{reference}/waitlist"),
         ("DELETE", "/api/v1/bookings/{reference}/waitlist"),
         ("GET", "/api/v1/bookings/{reference}/earlier-offers"),
+        # The citizen's access log and choices (manage token; tests/api/test_audit_api.py).
+        ("GET", "/api/v1/bookings/{reference}/access-log"),
+        ("GET", "/api/v1/bookings/{reference}/choices"),
+        ("PATCH", "/api/v1/bookings/{reference}/choices"),
+        ("POST", "/api/v1/bookings/{reference}/other-expert"),
         ("GET", "/api/docs"),
         ("GET", "/api/docs/oauth2-redirect"),
     }
