@@ -140,3 +140,6 @@ def configure(level: str = "INFO", *, force: bool = False) -> None:
     if logging.getLogger().handlers and not force:
         return
     logging.config.dictConfig(dict_config(level))
+    # Python's warnings (a library's deprecation notice) go through the same JSON handlers, not
+    # as plain text on stderr.
+    logging.captureWarnings(True)

@@ -117,7 +117,13 @@ def login(page: PageDep, form: PostedForm, session: SessionDep) -> Response:
     if user is None:
         form.values.pop("token", None)  # a secret is never written back into a page
         page.here = "/login"
-        return page.render("expert/login.html", status=422, form=form, next=target)
+        return page.render(
+            "expert/login.html",
+            status=422,
+            form=form,
+            next=target,
+            providers=page.request.app.state.settings.oidc_providers,
+        )
     if target is None:
         target = DAY_PATH if user.role is Role.EXPERT else "/planner/"
     response = page.redirect(target)

@@ -17,14 +17,22 @@ import json
 import logging
 import secrets
 import time
+import warnings
 from functools import lru_cache
 from typing import Any
 
+import authlib.deprecate  # noqa: F401  (it turns its own warnings on; imported first to override)
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
-from authlib.jose import JsonWebKey, jwt
-from authlib.jose.errors import JoseError
-from authlib.oidc.core import CodeIDToken
+
+# Authlib 1.7 warns on import that its httpx and jose modules move (to httpx2 and joserfc) before
+# 2.0; the APIs used here still work. The notice would reach stderr before logging is set up, as
+# a line that is not JSON, so it is silenced here and only here.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.httpx_client import OAuth2Client
+    from authlib.jose import JsonWebKey, jwt
+    from authlib.jose.errors import JoseError
+    from authlib.oidc.core import CodeIDToken
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError as JoseRfcError  # what Authlib's claims checks raise now
