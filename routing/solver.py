@@ -23,8 +23,9 @@ of their replayed routes (:func:`routing.objective.objective_of`, balance includ
 from a feasible current plan never returns a worse one.
 
 The solver keeps its word on time: the search phases stop early once their best has not improved
-for ``SolveParams.stall_seconds``, OR-Tools is stopped from a search monitor at the deadline, and
-a little of the limit is kept for the final repair and replay.
+for ``SolveParams.stall_seconds``; OR-Tools is stopped from a search monitor at its deadline,
+which lies ``min(1, limit / 10)`` seconds before the limit because OR-Tools sometimes returns
+late on big days under load; a little of the limit is kept for the final repair and replay.
 
 Every route is finally replayed by :func:`routing.replay.replay`.
 """
@@ -299,8 +300,11 @@ def solve(
     times["ruin_recreate"] = now - mark
     times["ruin_recreate_cost"] = float(best_key[2])
     mark = now
-    if deadline - now > 0.05 and n > 0 and any(usable):
-        found = _search(problem, inst, usable, chains, routes, params, deadline, stall)
+    # OR-Tools sometimes returns well after its limits (finishing a neighbourhood or its
+    # finaliser, on big days under load): it stops earlier than the other phases would.
+    ortools_deadline = started + params.time_limit - min(1.0, 0.1 * params.time_limit)
+    if ortools_deadline - now > 0.05 and n > 0 and any(usable):
+        found = _search(problem, inst, usable, chains, routes, params, ortools_deadline, stall)
         if found is not None:
             key = _judge(problem, inst, found)
             if key < best_key:
