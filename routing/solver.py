@@ -110,7 +110,7 @@ class SolveParams:
     first_solution: str = "construct"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
-    ruin_recreate_share: float = 0.75
+    ruin_recreate_share: float = 0.85
     drop_penalty_arcs: float = 0.0
     sisr_avg_removed: int = 10
     sisr_max_sequence: int = 10
