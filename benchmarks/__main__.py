@@ -13,7 +13,7 @@ import pathlib
 import sys
 import time
 
-SUITES = ("insertion", "search", "solver", "offers", "load", "stability", "audit")
+SUITES = ("insertion", "search", "solver", "phases", "offers", "load", "stability", "audit")
 RESULTS = pathlib.Path(__file__).parent / "results"
 
 

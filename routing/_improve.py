@@ -112,7 +112,7 @@ def pack(
         "neigh": neighbours if n else [0],
         "lockp": lockp or [0],
         "acost": [a for row in inst.acost for a in row] if inst.acost and n else [-1],
-        "wmode": [int(inst.wmode)],
+        "wmode": [int(inst.wmode), inst.balance_milli],
         "boff": list(itertools.accumulate((len(v.breaks) for v in vs), initial=0))[:-1] or [0],
     }
     head = [n, nv, sz, dims, len(profiles)]
@@ -236,16 +236,21 @@ class RuinRecreate:
         self.penalty = [arc * factor * (1 + p / 10) for p in self.inst.prio]
         self.cost = self._total()
 
+    def _balance(self) -> int:
+        if not self.inst.balance_milli:
+            return 0
+        return self.inst.balance_cost([st.span for st in self.states if st.seq])
+
     def _key(self) -> tuple[int, int, float]:
         served = [i for i in range(self.inst.n) if self.where[i] >= 0]
         return (
             -sum(self.inst.prio[i] for i in served),
             -len(served),
-            float(sum(st.cost for st in self.states)),
+            float(sum(st.cost for st in self.states) + self._balance()),
         )
 
     def _total(self) -> float:
-        c = float(sum(st.cost for st in self.states))
+        c = float(sum(st.cost for st in self.states) + self._balance())
         return c + float(sum(self.penalty[i] for i in self.unserved))
 
     def _ruin(self, focus: int | None = None) -> list[int]:

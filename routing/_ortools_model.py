@@ -263,13 +263,16 @@ class OrtoolsModel:
         routing.AddAtSolutionCallback(improved)
         routing.AddSearchMonitor(routing.solver().CustomLimit(stop))
         sol = None
+        start = None
         if initial is not None:
             routes = [[manager.NodeToIndex(i) for i in seq] for seq in initial]
             routing.CloseModelWithParameters(params)
             start = routing.ReadAssignmentFromRoutes(routes, True)
             if start is not None:
                 sol = routing.SolveFromAssignmentWithParameters(start, params)
-        if sol is None:
+        if sol is None and (initial is None or start is None) and not stop():
+            # No initial routes, or OR-Tools could not read them: search from scratch. (A search
+            # from the initial routes that the deadline cut short is not started again.)
             sol = routing.SolveWithParameters(params)
         if sol is None:
             return None

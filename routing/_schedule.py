@@ -103,6 +103,8 @@ class Instance:
         #: ``acost[i][k]``: stability and continuity cost of serving visit ``i`` by vehicle ``k``
         #: (``None`` without an objective, or when every such cost is 0).
         self.acost: list[list[int]] | None = None
+        #: The balance weight in thousandths (0: the search leaves balance out).
+        self.balance_milli = round(obj.balance_weight * 1000) if obj is not None else 0
         if obj is not None:
             ac = [[obj.assignment_cost(v, veh.id) for veh in problem.vehicles] for v in visits]
             if any(any(row) for row in ac):
@@ -203,10 +205,8 @@ class Instance:
         ``finish`` (earliest schedule). A search estimate: the replayed route may wait a little
         less when the first visit's window would let it leave even later."""
         veh = self.vehicles[k]
-        first = seq[0]
-        leg0 = 0 if veh.start is None else veh.dur[veh.start][self.loc[first]]
-        s1 = first_start(self.tw[first], veh.shift_start + leg0)
-        if s1 >= INF or finish >= INF:
+        span = self.span(k, seq, finish)
+        if not span:
             return 0
         dur = veh.dur
         travel = 0
@@ -219,7 +219,27 @@ class Instance:
         if veh.end is not None:
             travel += dur[prev][veh.end]  # type: ignore[index]
         busy = travel + sum(self.svc[i] for i in seq) + sum(b[2] for b in veh.breaks)
-        return max(0, finish - (s1 - leg0) - busy)
+        return max(0, span - busy)
+
+    def span(self, k: int, seq: Sequence[int], finish: int) -> int:
+        """Route duration (travel, service, waiting, breaks) when it leaves just in time for its
+        first visit and ends at ``finish``; 0 for an empty or undrivable route."""
+        if not seq or finish >= INF:
+            return 0
+        veh = self.vehicles[k]
+        first = seq[0]
+        leg0 = 0 if veh.start is None else veh.dur[veh.start][self.loc[first]]
+        s1 = first_start(self.tw[first], veh.shift_start + leg0)
+        if s1 >= INF:
+            return 0
+        return max(0, finish - (s1 - leg0))
+
+    def balance_cost(self, spans: Sequence[int]) -> int:
+        """The balance term the search uses: weight times the spread of the used routes' spans
+        (``spans`` of the routes that serve a visit), rounded down."""
+        if not self.balance_milli or not spans:
+            return 0
+        return self.balance_milli * (max(spans) - min(spans)) // 1000
 
     def travel_cost(self, k: int, seq: Sequence[int]) -> int:
         """Travel cost of driving ``seq`` with vehicle ``k``; an empty route costs 0."""
@@ -463,6 +483,8 @@ class RouteState:
         self.locs: list[int | None] = [veh.start] + [inst.loc[i] for i in seq] + [veh.end]
         if inst.dims:
             self.delivered = [sum(inst.amount[i][d] for i in seq) for d in range(inst.dims)]
+        #: Route duration for the balance term (0 unless the objective weighs balance).
+        self.span = 0
         if self.fast < 0:
             self.fw = inst.forward(k, seq)
             self.bw = inst.arrivals(k, inst.backward(k, seq))
@@ -470,7 +492,10 @@ class RouteState:
             if inst.wmode and seq:
                 last = self.fw[-1][len(veh.breaks)]
                 leg = 0 if veh.end is None else veh.dur[inst.loc[seq[-1]]][veh.end]
-                self.cost += inst.extra_cost(k, seq, last + leg if last < INF else INF)
+                finish = last + leg if last < INF else INF
+                self.cost += inst.extra_cost(k, seq, finish)
+                if inst.balance_milli:
+                    self.span = inst.span(k, seq, finish)
             return
         z = inst.null
         here = [z if x is None else x for x in self.locs]
@@ -490,7 +515,10 @@ class RouteState:
         if inst.wmode and seq:
             last = self.f0[-1] if self.fast == 0 else self.f1[-1]
             leg = 0 if veh.end is None else veh.dur[inst.loc[seq[-1]]][veh.end]
-            self.cost += inst.extra_cost(k, seq, last + leg if last < INF else INF)
+            finish = last + leg if last < INF else INF
+            self.cost += inst.extra_cost(k, seq, finish)
+            if inst.balance_milli:
+                self.span = inst.span(k, seq, finish)
 
     def _times0(self) -> None:
         """``f0``: earliest departure per position; ``l0``: latest arrival at the stop after."""

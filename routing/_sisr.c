@@ -49,7 +49,8 @@ typedef struct {
     const i64 *lockp;
     /* The planner's objective (wmode[0] != 0): a route costs its working time (travel, which
      * the cost matrix then holds, plus waiting) plus acost[u * nv + k] per visit u it serves
-     * (moves and preferences); acost[0] < 0 means no assignment costs. */
+     * (moves and preferences); acost[0] < 0 means no assignment costs. wmode[1]: the balance
+     * weight in thousandths, times the spread of the used routes' spans. */
     const i64 *acost, *wmode;
     /* Breaks of vehicle k: bs/be/bd[boff[k] .. boff[k] + nbrk[k]), one window each, in order. */
     const i64 *boff;
@@ -68,6 +69,7 @@ typedef struct {
     i64 *base;              /* n + 1 */
     i64 *deliv;             /* dims */
     i64 cost;
+    i64 span;               /* duration for the balance term (0 unless it is weighed) */
     const i64 *d, *c;       /* the vehicle profile's padded matrices */
 } Route;
 
@@ -206,8 +208,9 @@ static void refresh_multi(const Inst *in, Route *r, i64 k) {
 /* The objective's waiting of a refreshed route whose travel is ``travel``: its span, leaving
  * just in time for the first visit and ending at the earliest finish, minus travel, service and
  * breaks (routing/_schedule.py, Instance._waiting). 0 without the objective. */
-static i64 waiting(const Inst *in, const Route *r, i64 k, i64 travel) {
+static i64 waiting(const Inst *in, Route *r, i64 k, i64 travel) {
     const i64 sz = in->sz, n = r->len;
+    r->span = 0;
     if (!in->wmode[0] || !n) return 0;
     const i64 nb = in->nbrk[k];
     i64 last = nb > 1 ? r->F[n * (in->nbmax + 1) + nb] : nb ? r->f1[n] : r->f0[n];
@@ -216,6 +219,7 @@ static i64 waiting(const Inst *in, const Route *r, i64 k, i64 travel) {
     i64 s1 = first_start(in, first, in->shs[k] + leg0);
     if (last >= INF || s1 >= INF) return 0;
     i64 finish = last + DUR(r, in->loc[r->seq[n - 1]], in->vend[k]);
+    if (in->wmode[1] && finish - (s1 - leg0) > 0) r->span = finish - (s1 - leg0);
     i64 busy = travel;
     for (i64 b = 0; b < nb; b++) busy += in->bd[in->boff[k] + b];
     for (i64 p = 0; p < n; p++) busy += in->svc[r->seq[p]];
@@ -650,6 +654,19 @@ typedef struct {
     i64 cost;
 } Key;
 
+/* The balance term: weight (thousandths) times the spread of the used routes' spans. */
+static i64 balance(const Search *S) {
+    if (!S->in.wmode[1]) return 0;
+    i64 lo = INF, hi = -1;
+    for (i64 k = 0; k < S->in.nv; k++) {
+        const Route *r = &S->routes[k];
+        if (!r->len) continue;
+        if (r->span < lo) lo = r->span;
+        if (r->span > hi) hi = r->span;
+    }
+    return hi < 0 ? 0 : S->in.wmode[1] * (hi - lo) / 1000;
+}
+
 static Key key_of(const Search *S) {
     Key key = {0, 0, 0};
     for (i64 i = 0; i < S->in.n; i++)
@@ -658,6 +675,7 @@ static Key key_of(const Search *S) {
             key.count -= 1;
         }
     for (i64 k = 0; k < S->in.nv; k++) key.cost += S->routes[k].cost;
+    key.cost += balance(S);
     return key;
 }
 
@@ -670,6 +688,7 @@ static int key_less(Key a, Key b) {
 static double total(const Search *S) {
     double c = 0;
     for (i64 k = 0; k < S->in.nv; k++) c += (double)S->routes[k].cost;
+    c += (double)balance(S);
     for (i64 i = 0; i < S->in.n; i++)
         if (S->where[i] < 0) c += S->in.pen[i];
     return c;

@@ -756,7 +756,8 @@ def make_offers(
     alternatives after a booking that could not be kept. ``extra_skills`` (what the citizen's
     needs require) restricts the windows to experts who have them; a visit being moved brings
     its own, and is never offered the window it already has. ``prefer_expert`` lists that
-    expert's windows first (:func:`rank`).
+    expert's windows first (:func:`rank`); a visit being moved prefers its own required or
+    preferred expert.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
@@ -774,7 +775,10 @@ def make_offers(
         without_visit=(reschedule_of.id, reschedule_of.date) if reschedule_of else None,
         extra_skills=(reschedule_of.extra_skills or ()) if reschedule_of else extra_skills,
         skip_start=reschedule_of.window_start if reschedule_of else None,
-        prefer_expert=prefer_expert,
+        # A visit being moved keeps its own expert first when it has one (continuity of care).
+        prefer_expert=prefer_expert
+        if prefer_expert is not None or reschedule_of is None
+        else reschedule_of.required_expert_id or reschedule_of.preferred_expert_id,
         excluding=day_state.excluded_experts(reschedule_of) if reschedule_of else frozenset(),
     )
     offers = create_offers(

@@ -148,6 +148,8 @@ def freeze_day(
             time_limit=time_limit,
             actor="worker:freeze",
             mode="balanced",
+            # The experts are told their routes only now: a move costs what it does in a draft.
+            move_cost=planning.MOVE_COST,
         )
         note = str(proposal.plan["note"])
         moves = sum(1 for m in proposal.plan["moved"] if m["from"] is not None)

@@ -77,7 +77,7 @@ MODES = routing_model.MODES
 #: Stability cost, in seconds of working time, of one visit changing expert in ``balanced`` mode:
 #: a move must save at least this much travel and waiting to be proposed. Chosen from the table
 #: of ``python -m benchmarks stability`` (README, "Stable day plans").
-MOVE_COST = 20 * 60
+MOVE_COST = 15 * 60
 #: ``balanced`` changes the expert of at most this share of the day's planned visits: beyond it,
 #: the moves that save least are taken back (a plan that reshuffles the day is not applied).
 MAX_MOVE_SHARE = 0.2

@@ -190,6 +190,16 @@ def test_a_follow_up_offers_the_earlier_experts_windows_first_and_prefers_them(
         visit = s.scalars(select(Visit).where(Visit.reference == booked.json()["reference"])).one()
         assert visit.follow_up_of == earlier.id
         assert visit.preferred_expert_id == earlier.expert_id
+    # Moving the follow-up later: its preferred expert's windows come first again.
+    moving = c.post(
+        _url("/desk/offers"),
+        json={"reschedule_of": booked.json()["reference"], "limit": 6},
+        headers=world.headers(),
+    )
+    assert moving.status_code == 200, moving.text
+    with world.sessions() as s:
+        first = s.get_one(Offer, moving.json()["offers"][0]["id"])
+        assert first.expert_id == earlier.expert_id
     unknown = c.post(
         _url("/desk/offers"),
         json={

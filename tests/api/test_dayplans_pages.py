@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from planner_world import DAY
 from sqlalchemy import select
-from test_planner_pages import BASE, Html, Site, site
+from test_planner_pages import BASE, Html, Site, _day_orders, msg, site
 
 from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitEvent
 from scheduler.capacity.models import Expert
@@ -63,3 +63,34 @@ def test_the_day_view_sets_and_clears_a_visits_expert(site: Site) -> None:
     unknown = site.post(url, {"referentie": "AH-NIETS", "medewerker": str(expert.id)})
     assert unknown.status_code == 404
     assert stored() == (None, None)
+
+
+def test_the_re_plan_page_counts_what_changed_visit_by_visit(site: Site) -> None:
+    """An expert falls ill and the day is re-planned: the page's count is exactly the visits
+    that changed (moved to a colleague or listed), which are exactly the sick expert's; every
+    other visit keeps its expert."""
+    with site.sessions() as s:
+        orders = _day_orders(s, site.facts["municipality_id"])
+        sick, theirs = max(orders.items(), key=lambda kv: len(kv[1]))
+        before = {
+            v.id: v.expert_id
+            for v in s.scalars(
+                select(Visit).where(Visit.date == DAY, Visit.status.in_(ACTIVE_STATUSES))
+            )
+        }
+    assert theirs
+    site.sign_in("planner")
+    r = site.post(
+        f"{BASE}/dag/{DAY.isoformat()}/ziekmelding", {"medewerker": str(sick), "herplannen": "ja"}
+    )
+    assert r.status_code == 200, r.text[:300]
+    with site.sessions() as s:
+        after = {
+            v.id: v.expert_id
+            for v in s.scalars(
+                select(Visit).where(Visit.date == DAY, Visit.status.in_(ACTIVE_STATUSES))
+            )
+        }
+    changed = {v for v in before if after.get(v) != before[v]}
+    assert changed == set(theirs)
+    assert msg("planner.outcome.replanned", count=len(changed)) in Html(r.text).text

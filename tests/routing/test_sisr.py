@@ -271,9 +271,10 @@ def test_a_ruin_never_leaves_a_route_that_cannot_be_driven(compiled: bool) -> No
 def test_c_loop_agrees_with_python_under_the_planners_objective(
     problem: Problem, rnd: random.Random, seed: int
 ) -> None:
-    """With the planner's objective (working time, moves and preferences), the C insertion gives
-    the Python answer (travel plus assignment cost), and the C search's best key is the Python
-    cost of its routes (waiting included), for any number of breaks."""
+    """With the planner's objective (working time, moves, preferences and sometimes balance),
+    the C insertion gives the Python answer (travel plus assignment cost), and the C search's
+    best key is the Python cost of its routes (waiting and balance included), for any number of
+    breaks."""
     from routing import _sisr
     from routing.model import Objective
 
@@ -286,9 +287,10 @@ def test_c_loop_agrees_with_python_under_the_planners_objective(
         )
         for v in problem.visits
     )
-    problem = dataclasses.replace(
-        problem, visits=visits, objective=Objective(move_cost=rnd.choice([0, 20, 200]))
+    objective = Objective(
+        move_cost=rnd.choice([0, 20, 200]), balance_weight=rnd.choice([0.0, 0.0, 0.5, 2.0])
     )
+    problem = dataclasses.replace(problem, visits=visits, objective=objective)
     inst = Instance(problem)
     blob = pack(
         inst, _compat(inst), np.zeros((inst.n, inst.n), dtype=np.int64), [0] * nv, [True] * nv
@@ -307,4 +309,6 @@ def test_c_loop_agrees_with_python_under_the_planners_objective(
     served = [i for seq in rr.best_routes for i in seq]
     assert all(inst.feasible(k, seq) for k, seq in enumerate(rr.best_routes))
     costs = sum(inst.route_cost(k, seq) for k, seq in enumerate(rr.best_routes))
+    spans = [RouteState(inst, k, seq).span for k, seq in enumerate(rr.best_routes) if seq]
+    costs += inst.balance_cost(spans)
     assert rr.best_key == (-sum(inst.prio[i] for i in served), -len(served), float(costs))

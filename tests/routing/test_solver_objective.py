@@ -249,3 +249,24 @@ def test_a_solve_stops_early_once_it_stops_improving() -> None:
     timings: dict[str, float] = {}
     solve(problem, SolveParams(time_limit=10.0, stall=0.3), timings=timings)
     assert timings["total"] < 3.0, timings
+
+
+def test_a_balance_weight_evens_out_the_working_day() -> None:
+    """Both experts (home at 0) must visit someone at 1 (required). Visits at 4, 5 and 6 are
+    cheapest all on one route (14 min travel, spans 52 and 12 min: spread 40 min); with a balance
+    weight of 1, spreading them (22 min travel, spread 8 min) is better."""
+    visits = (
+        Visit(1, 1, duration=600, required_vehicle=1),
+        Visit(2, 1, duration=600, required_vehicle=2),
+        Visit(3, 4, duration=600),
+        Visit(4, 5, duration=600),
+        Visit(5, 6, duration=600),
+    )
+    base = Problem(visits, (Vehicle(1, 0, 0), Vehicle(2, 0, 0)), {"car": line(9)})
+    found = {}
+    for weight in (0.0, 1.0):
+        problem = dataclasses.replace(base, objective=Objective(balance_weight=weight))
+        found[weight] = objective_of(problem, solve(problem, QUICK))
+    assert (found[0.0].working, found[0.0].balance) == (14 * MIN, 40 * MIN)
+    assert found[1.0].balance <= 8 * MIN < found[0.0].balance
+    assert found[1.0].total < found[0.0].working + found[0.0].balance

@@ -1,0 +1,109 @@
+"""What each phase of the solve adds, whether the time limit holds, and the quality guards.
+
+The solve (:func:`routing.solver.solve`) runs three phases: our regret construction, our SISR
+ruin-and-recreate (the C loop), and OR-Tools' guided local search. For each instance this
+suite reports the objective after each phase (VROOM's travel cost here: these instances carry
+no planner's objective) and the seconds each phase used, from the solve's own timing
+(``timings``); the worst overrun of the time limit over all solves; booked-day travel against
+VROOM; and the Solomon gap to the best known (mean of two runs, seeds 0 and 1).
+
+``python -m benchmarks phases`` runs the six booked municipal days and five Solomon instances
+(C101, R101, RC105, R205, RC207) at 10 s; ``--quick`` two days and two instances at 3 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+
+from benchmarks import municipal, peers, solomon
+from routing.model import Problem, StepType
+from routing.solver import SolveParams, solve
+
+SOLOMON = ("C101", "R101", "RC105", "R205", "RC207")
+
+
+def _solve(problem: Problem, seconds: float, seed: int) -> tuple[dict[str, float], float, float]:
+    """One solve: its timings, its replayed cost and travel."""
+    timings: dict[str, float] = {}
+    sol = solve(problem, SolveParams(time_limit=seconds, seed=seed), timings=timings)
+    orders: dict[int, list[tuple[StepType, int]]] = {}
+    for r in sol.routes:
+        orders[r.vehicle] = [
+            (s.type, s.id)
+            for s in r.steps
+            if s.type in (StepType.VISIT, StepType.BREAK) and s.id is not None
+        ]
+    out = peers.evaluate(problem, orders, timings["total"])
+    assert out.violations == 0
+    return timings, float(out.cost), float(out.travel)
+
+
+def _phase_cells(t: dict[str, float]) -> str:
+    c0, c1, c2 = t["construction_cost"], t["ruin_recreate_cost"], t["ortools_cost"]
+    return (
+        f"| {c0:.0f} | {c1:.0f} ({100 * (c1 - c0) / c0:+.2f}%) | {c2:.0f} "
+        f"({100 * (c2 - c1) / c1:+.2f}%) | {t['construction']:.2f} / {t['ruin_recreate']:.2f} "
+        f"/ {t['ortools']:.2f} | {t['total']:.2f} |"
+    )
+
+
+def run(quick: bool) -> str:
+    """The phases section of the benchmark report (Markdown)."""
+    seconds = 3.0 if quick else 10.0
+    overruns: list[float] = []
+    head = (
+        "| instance | after construction | after ruin-and-recreate | after OR-Tools "
+        "| seconds (construction / R&R / OR-Tools) | total s |"
+    )
+    rule = "|---|---|---|---|---|---|"
+    out = [
+        "## Solver phases",
+        "",
+        f"Time limit {seconds:.0f} s per solve; costs are the objective (travel, or Solomon "
+        "distance in tenths) after each phase, with the change each phase made.",
+        "",
+        "### Booked municipal days",
+        "",
+        head.replace(" total s |", " total s | travel / VROOM | load |"),
+        rule + "---|---|",
+    ]
+    ratios = []
+    days = municipal.booked_days(quick)
+    for d in days[:2] if quick else days:
+        t, _, travel = _solve(d.problem, seconds, 0)
+        overruns.append(t["total"] - seconds)
+        vr = peers.vroom_solve(d.problem)
+        ratio = travel / vr.travel
+        ratios.append(ratio)
+        row = f"| {d.name} " + _phase_cells(t) + f" {ratio:.3f} | {os.getloadavg()[0]:.1f} |"
+        out.append(row)
+        print(row, flush=True)
+    best = solomon.bks()
+    out += [
+        "",
+        "### Solomon (seeds 0 and 1)",
+        "",
+        head.replace(" total s |", " total s | gap |"),
+        rule + "---|",
+    ]
+    gaps = []
+    for name in SOLOMON[:2] if quick else SOLOMON:
+        problem = solomon.load(name).problem()
+        for seed in (0, 1):
+            t, cost, _ = _solve(problem, seconds, seed)
+            overruns.append(t["total"] - seconds)
+            g = solomon.gap(cost, best[name])
+            gaps.append(g)
+            row = f"| {name} s{seed} " + _phase_cells(t) + f" {g:.2f}% |"
+            out.append(row)
+            print(row, flush=True)
+    out += [
+        "",
+        f"Booked-day travel / VROOM, mean: {statistics.fmean(ratios):.3f} (guard ≤ 0.96). "
+        f"Solomon gap, mean of the runs: {statistics.fmean(gaps):.2f}% (guard ≤ 0.20%). "
+        f"Worst time-limit overrun over {len(overruns)} solves: {max(overruns):+.3f} s "
+        "(guard ≤ +0.3 s). Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} (2 shared cores).",
+    ]
+    return "\n".join(out)
