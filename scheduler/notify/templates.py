@@ -23,6 +23,8 @@ Kind = Literal[
     "disruption",
     "waiting_list_offer",
     "manage_link",
+    "on_the_way",
+    "late",
 ]
 KINDS: tuple[Kind, ...] = (
     "confirmation",
@@ -32,6 +34,8 @@ KINDS: tuple[Kind, ...] = (
     "disruption",
     "waiting_list_offer",
     "manage_link",
+    "on_the_way",
+    "late",
 )
 
 #: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
@@ -190,6 +194,12 @@ class MessageFacts:
     invite_attached: bool = False
     #: The citizen visited, when the message goes to a contact person on their behalf.
     on_behalf_of: str | None = None
+    #: The short manage link (``/m/{code}``) for SMS texts and letters, when one was issued.
+    short_url: str | None = None
+    #: "On the way" and "late": the expert's first name and the expected arrival band.
+    expert_name: str | None = None
+    expected_from: str | None = None
+    expected_until: str | None = None
 
 
 _SUBJECTS: dict[Language, dict[Kind, str]] = {
@@ -201,6 +211,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "disruption": "Uw huisbezoek op {date} kan niet doorgaan ({reference})",
         "waiting_list_offer": "Er is een eerder moment vrij voor uw huisbezoek ({reference})",
         "manage_link": "Uw link voor het huisbezoek op {date} ({reference})",
+        "on_the_way": "Uw huisbezoek vandaag: de medewerker is onderweg ({reference})",
+        "late": "Uw huisbezoek vandaag: de medewerker is later ({reference})",
     },
     "en": {
         "confirmation": "Confirmed: home visit {service} on {date} ({reference})",
@@ -210,6 +222,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "disruption": "Your home visit on {date} cannot go ahead ({reference})",
         "waiting_list_offer": "An earlier time is free for your home visit ({reference})",
         "manage_link": "Your link for the home visit on {date} ({reference})",
+        "on_the_way": "Your home visit today: the expert is on the way ({reference})",
+        "late": "Your home visit today: the expert is running late ({reference})",
     },
 }
 
@@ -232,6 +246,11 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "U vroeg om een nieuwe link voor uw afspraak. Met deze link bekijkt, verzet of "
             "annuleert u de afspraak. Eerdere links werken niet meer."
         ),
+        "on_the_way": "{expert} is onderweg naar u. Verwacht tussen {start} en {end} uur.",
+        "late": (
+            "{expert} is later dan beloofd. Het spijt ons. "
+            "Nieuwe verwachting: tussen {start} en {end} uur."
+        ),
     },
     "en": {
         "confirmation": "Your appointment for a home visit is confirmed.",
@@ -251,6 +270,8 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "You asked for a new link for your appointment. With this link you can view, "
             "reschedule or cancel it. Earlier links no longer work."
         ),
+        "on_the_way": "{expert} is on the way to you; expected between {start} and {end}.",
+        "late": ("{expert} is running late. We are sorry. Now expected between {start} and {end}."),
     },
 }
 
@@ -364,7 +385,14 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
     table = "\n".join(f"{label + ':':<{width}}{value}" for label, value in facts_rows if value)
 
     contact = facts.municipality_phone or facts.municipality_email
-    parts = [greeting, _OPENINGS[language][kind], table]
+    opening = _OPENINGS[language][kind]
+    if kind in ("on_the_way", "late"):
+        opening = opening.format(
+            expert=facts.expert_name or ("Onze medewerker" if language == "nl" else "Our expert"),
+            start=facts.expected_from or facts.window_start,
+            end=facts.expected_until or facts.window_end,
+        )
+    parts = [greeting, opening, table]
     if kind == "cancellation":
         parts.append(f"{t['rebook']} {facts.book_url}")
         if facts.invite_attached:
@@ -375,6 +403,9 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         else:
             parts.append(t["call_for_new"].format(contact=contact))
         parts.append(t["waitlist_stop"])
+    elif kind in ("on_the_way", "late"):
+        if facts.municipality_phone:
+            parts.append(t["call_us"].format(phone=facts.municipality_phone))
     elif kind == "disruption":
         if facts.manage_url:
             parts.append(f"{t['pick_new']}: {facts.manage_url}")
