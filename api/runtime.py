@@ -18,6 +18,7 @@ from scheduler import clock
 from scheduler.booking.models import Visit
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
+from scheduler.notify.notifynl import NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.security import KeyRing
 from scheduler.usecases.notifier import Notifier
 
@@ -75,6 +76,36 @@ def notifier(settings: Settings) -> Notifier:
     return _notify
 
 
+def notify_routes(settings: Settings) -> NotifyRoutes | None:
+    """The Notify services of the settings (a default and per-municipality ones), or None."""
+    kinds = dict(settings.notify_templates)
+    default = None
+    if settings.notify_api_key is not None and settings.notify_api_key.get_secret_value():
+        default = NotifyGateway(
+            NotifyConfig(
+                api_key=settings.notify_api_key.get_secret_value(),
+                base_url=settings.notify_url,
+                sms_template=settings.notify_sms_template,
+                email_template=settings.notify_email_template,
+                kind_templates=kinds,
+            )
+        )
+    by_slug = {
+        slug: NotifyGateway(
+            NotifyConfig(
+                api_key=o.api_key.get_secret_value(),
+                base_url=o.url or settings.notify_url,
+                sms_template=o.sms_template or settings.notify_sms_template,
+                email_template=o.email_template or settings.notify_email_template,
+                kind_templates={**kinds, **o.templates},
+            )
+        )
+        for slug, o in settings.notify_municipalities.items()
+    }
+    routes = NotifyRoutes(default=default, by_slug=by_slug)
+    return routes if routes else None
+
+
 def mailer(settings: Settings) -> SmtpMailer | None:
     """The SMTP mailer of the settings, or None when no SMTP host is configured."""
     if not settings.smtp_host:
@@ -101,7 +132,8 @@ def send_after_response(
     """
     session.close()
     smtp = mailer(settings)
-    if smtp is not None:
+    routes = notify_routes(settings)
+    if smtp is not None or routes is not None:
         from scheduler.notify import service as notify
 
         background.add_task(
@@ -110,6 +142,7 @@ def send_after_response(
             smtp,
             now=clock.now(),
             keys=keys_of(settings),
+            notify=routes,
         )
 
 

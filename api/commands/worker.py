@@ -7,7 +7,9 @@ Each round it
 3. sweeps the waiting list: citizens waiting for an earlier time hear of one (inside
    ``AANHUIS_WAITLIST_HOURS``; a cancellation makes its waiting visits due at once, so the next
    round, seconds later, looks at them);
-4. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``).
+4. queues "on the way" (and "running late") messages for visits the expert has started;
+5. sends the messages that are due: e-mail over SMTP (``AANHUIS_SMTP_HOST``) or Notify, SMS
+   and letters through Notify (``AANHUIS_NOTIFY_API_KEY``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -23,13 +25,13 @@ import time
 
 from api import logging_config
 from api.commands.outbox import queue_reminders
-from api.runtime import keys_of, mailer, notifier, travel_provider
+from api.runtime import keys_of, mailer, notifier, notify_routes, travel_provider
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs
-from scheduler.usecases import waitlist
+from scheduler.usecases import live, waitlist
 
 BATCH = 50
 
@@ -67,6 +69,7 @@ def _work(args: argparse.Namespace) -> int:
     sessions = make_sessionmaker(engine)
     travel = travel_provider(settings)
     smtp = mailer(settings)
+    routes = notify_routes(settings)
     last_reminders = float("-inf")
     try:
         while True:
@@ -89,11 +92,19 @@ def _work(args: argparse.Namespace) -> int:
             )
             if noticed:
                 log.info("%d waiting-list notice(s) queued", noticed)
-            if smtp is not None:
+            live_queued = live.sweep(sessions, notify=notifier(settings), now=clock.now())
+            if live_queued:
+                log.info("%d live status message(s) queued", live_queued)
+            if smtp is not None or routes is not None:
                 sent = BATCH
                 while sent == BATCH:
                     sent = outbox.send_pending(
-                        sessions, smtp, now=clock.now(), batch=BATCH, keys=keys_of(settings)
+                        sessions,
+                        smtp,
+                        now=clock.now(),
+                        batch=BATCH,
+                        keys=keys_of(settings),
+                        notify=routes,
                     )
                     if sent:
                         log.info("sent %d message(s)", sent, extra={"count": sent})

@@ -303,6 +303,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "message.cancellation": {"nl": "Annulering", "en": "Cancellation"},
     "message.reminder": {"nl": "Herinnering", "en": "Reminder"},
     "message.disruption": {"nl": "Bericht over een verstoring", "en": "Disruption notice"},
+    "message.on_the_way": {"nl": "Medewerker onderweg", "en": "Expert on the way"},
+    "message.late": {"nl": "Medewerker is later", "en": "Expert running late"},
     # Confirmation
     "confirmed.title": {"nl": "Uw afspraak is gemaakt", "en": "Your appointment is booked"},
     "confirmed.reference": {"nl": "Uw afspraaknummer is", "en": "Your reference is"},

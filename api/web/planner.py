@@ -42,6 +42,7 @@ from scheduler.capacity.overview import capacity_overview
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.notify import service as notify
+from scheduler.notify.models import OutboxMessage
 from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import PHONE_PREFIX, format_address, service_name
 from scheduler.security import KeyRing
@@ -289,7 +290,8 @@ class PhoneTask:
     phone: str | None
     subject: str
     body: str
-    undeliverable: bool
+    #: Why the call: no channel reaches them, undeliverable, or Notify's delivery failed.
+    why: str
 
 
 def phone_tasks(
@@ -311,16 +313,19 @@ def phone_tasks(
                 name=recipient_of(visit).name if visit is not None else None,
                 phone=recipient_of(visit).phone if visit is not None else None,
                 subject=message.subject.removeprefix(PHONE_PREFIX),
-                body=_readable(message.body, keys),
-                undeliverable=message.recipient is not None,
+                body=_readable(message, keys),
+                why=t(
+                    f"planner.calls.{notify.call_reason(message)}",
+                    channel=t(f"channel.{message.channel}"),
+                ),
             )
         )
     return out
 
 
-def _readable(text: str, keys: KeyRing | None) -> str:
+def _readable(message: OutboxMessage, keys: KeyRing | None) -> str:
     try:
-        return notify.readable(text, keys)
+        return notify.display_text(message, keys)
     except ValueError:  # written under another secret: the task still says whom to call
         return ""
 

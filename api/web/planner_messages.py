@@ -193,7 +193,19 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.calls.created": _n("Sinds", "Since"),
     "planner.calls.why": _n("Waarom bellen", "Why call"),
     "planner.calls.no_email": _n("Geen e-mailadres", "No e-mail address"),
-    "planner.calls.undeliverable": _n("E-mail kwam niet aan", "E-mail could not be delivered"),
+    "channel.email": _n("e-mail", "e-mail"),
+    "channel.sms": _n("sms", "text message"),
+    "channel.letter": _n("brief", "letter"),
+    "channel.call": _n("telefoon", "phone"),
+    "planner.calls.no_channel": _n(
+        "Geen mobiel nummer of e-mailadres", "No mobile number or e-mail address"
+    ),
+    "planner.calls.undeliverable": _n(
+        "Bericht kwam niet aan ({channel})", "Message could not be delivered ({channel})"
+    ),
+    "planner.calls.delivery_failed": _n(
+        "Bericht kon niet worden bezorgd ({channel})", "Message could not be delivered ({channel})"
+    ),
     "planner.calls.call": _n("Bel {phone}", "Call {phone}"),
     "planner.calls.text": _n("Tekst om voor te lezen", "Text to read out"),
     "planner.calls.done": _n("Gebeld: afgehandeld", "Called: handled"),

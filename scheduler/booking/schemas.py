@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from scheduler.booking import needs as need_catalogue
+from scheduler.booking.live import live_of
 from scheduler.booking.models import Offer, Relation, Visit, VisitStatus
 from scheduler.booking.service import Citizen, Contact
 from scheduler.bounds import Day
@@ -492,6 +493,8 @@ class BookingRead(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None
+    #: Where the expert is: the status and, while on the way or running late, when they come.
+    live: LiveRead | None = None
 
     @classmethod
     def of(
@@ -523,6 +526,24 @@ class BookingRead(BaseModel):
             created_at=v.created_at.astimezone(tz),
             updated_at=v.updated_at.astimezone(tz),
             cancelled_at=v.cancelled_at.astimezone(tz) if v.cancelled_at else None,
+            live=LiveRead.of(v, tz),
+        )
+
+
+class LiveRead(BaseModel):
+    """The live status of a visit (:func:`scheduler.booking.live.live_of`)."""
+
+    status: str
+    expected_from: dt.datetime | None
+    expected_until: dt.datetime | None
+
+    @classmethod
+    def of(cls, v: Visit, tz: ZoneInfo) -> LiveRead:
+        live = live_of(v)
+        return cls(
+            status=live.status,
+            expected_from=live.expected_from.astimezone(tz) if live.expected_from else None,
+            expected_until=live.expected_until.astimezone(tz) if live.expected_until else None,
         )
 
 

@@ -36,7 +36,8 @@ from sqlalchemy import and_, delete, exists, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import clock
-from scheduler.booking.models import ACTIVE_STATUSES, Visit
+from scheduler.booking.live import COMING, expected_instants
+from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitStatus
 from scheduler.calendar import render_invite
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
@@ -103,6 +104,8 @@ _SUPERSEDES: dict[Kind, tuple[Kind, ...]] = {
 _NEED_LINK: tuple[Kind, ...] = ("disruption", "waiting_list_offer", "manage_link")
 #: The kinds that carry the calendar invite (REQUEST, or CANCEL for a cancellation).
 _WITH_INVITE: tuple[Kind, ...] = ("confirmation", "reschedule", "cancellation")
+#: Kinds only worth sending while the expert is still to come, and the statuses that means.
+_WHILE_COMING: tuple[str, ...] = ("reminder", "on_the_way", "late")
 #: First key of the advisory lock that serialises reminder queueing per municipality.
 _REMINDER_LOCK = 0x41480001
 _EMAIL = re.compile(r"[^\s<>@,;:]+@[^\s<>@,;:]+")
@@ -120,6 +123,11 @@ def manage_link(base_url: str, municipality: Municipality, visit: Visit, token: 
     return f"{url}?token={quote(token)}" if token else url
 
 
+def manage_url_of(base_url: str, visit: Visit, token: str) -> str:
+    """:func:`manage_link` without the municipality (the path needs none)."""
+    return f"{base_url.rstrip('/')}/afspraak/{quote(visit.reference)}?token={quote(token)}"
+
+
 def earlier_link(base_url: str, visit: Visit, token: str) -> str:
     """The page with earlier windows for a visit on the waiting list (``/afspraak/…/eerder``)."""
     return f"{base_url.rstrip('/')}/afspraak/{quote(visit.reference)}/eerder?token={quote(token)}"
@@ -133,29 +141,12 @@ def letter_address(visit: Visit, name: str | None) -> tuple[str, ...]:
     return tuple(p for p in (name or "", street, place) if p)
 
 
-#: "On the way": the arrival is promised within this band around the estimate.
-EXPECTED_MARGIN = dt.timedelta(minutes=10)
-
-
 def expected_band(visit: Visit, tz: ZoneInfo, language: Language) -> tuple[str, str] | None:
-    """The expected arrival as a band of 20 minutes around the plan's estimate, on 5 minutes.
-
-    None while the visit has no estimated arrival (not planned yet)."""
+    """The expected arrival band as wall-clock times, or None while there is no estimate."""
     low, high = expected_instants(visit)
     if low is None or high is None:
         return None
     return format_time(low, tz, language), format_time(high, tz, language)
-
-
-def expected_instants(visit: Visit) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """:func:`expected_band` as instants (UTC)."""
-    arrival = visit.planned_arrival
-    if arrival is None:
-        return None, None
-    five = 300
-    seconds = round(arrival.timestamp() / five) * five
-    centre = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-    return centre - EXPECTED_MARGIN, centre + EXPECTED_MARGIN
 
 
 def booking_link(base_url: str, municipality: Municipality) -> str:
@@ -400,8 +391,21 @@ def send_pending(
                 )
             )
         }
+        statuses: dict[int, VisitStatus] = {
+            row.id: row.status
+            for row in session.execute(
+                select(Visit.id, Visit.status).where(
+                    Visit.id.in_({c.visit_id for c in claimed if c.visit_id is not None})
+                )
+            )
+        }
         outgoing = []
         for message in claimed:
+            status = statuses.get(message.visit_id) if message.visit_id is not None else None
+            if message.kind in _WHILE_COMING and status not in COMING:
+                # A reminder or "on the way" for a visit cancelled or finished meanwhile.
+                session.delete(message)
+                continue
             message.send_after = now + CLAIM_LEASE
             town = towns[message.municipality_id]
             outgoing.append(
@@ -664,6 +668,27 @@ def phone_tasks(session: Session, *, municipality: Municipality) -> list[OutboxM
     )
 
 
+def call_reason(
+    message: OutboxMessage,
+) -> Literal["no_channel", "undeliverable", "delivery_failed"]:
+    """Why a message is on the call list (see :func:`phone_tasks`)."""
+    if message.delivery_status in _FAILED_FOR_GOOD:
+        return "delivery_failed"
+    if message.attempts >= MAX_ATTEMPTS:
+        return "undeliverable"
+    return "no_channel"
+
+
+def display_text(message: OutboxMessage, keys: KeyRing | None) -> str:
+    """The message's text as a planner reads it out (a letter's paragraphs, not its JSON);
+    ``ValueError`` when it cannot be opened."""
+    text = readable(message.body, keys)
+    if message.channel != "letter":
+        return text
+    letter = letter_of_json(text)
+    return "\n\n".join((letter.subject, *letter.paragraphs))
+
+
 def record_delivery(
     session: Session, *, notify_id: str, status: str, now: dt.datetime
 ) -> OutboxMessage:
@@ -701,3 +726,56 @@ def mark_handled(
         message.handled_at = now
     session.flush()
     return message
+
+
+def desk_letter(session: Session, *, visit: Visit, keys: KeyRing | None, now: dt.datetime) -> bytes:
+    """The visit's letter as a PDF for the desk to print.
+
+    The newest letter queued for the visit when there is one (it holds the short link, which is
+    kept only hashed otherwise); else a fresh confirmation (or cancellation) letter, which names
+    the municipality's phone number and the reference instead of a link."""
+    stored = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.visit_id == visit.id, OutboxMessage.channel == "letter")
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if stored is not None:
+        try:
+            return letter_pdf(letter_of_json(readable(stored.body, keys)))
+        except ValueError:
+            pass  # written under another secret: draw a fresh one
+    municipality = session.get(Municipality, visit.municipality_id)
+    service = session.get(ServiceType, visit.service_type_id)
+    if municipality is None or service is None:
+        raise NotFound("visit not found", nl="Bezoek niet gevonden")
+    lang = normalise_language(visit.language)
+    tz = clock.zone(municipality.timezone)
+    to = recipient_of(visit)
+    facts = MessageFacts(
+        reference=visit.reference,
+        service=service_name(service, lang),
+        date=format_date(clock.local_date(visit.window_start, tz), lang),
+        window_start=format_time(visit.window_start, tz, lang),
+        window_end=format_time(visit.window_end, tz, lang),
+        duration_minutes=visit.duration_minutes,
+        address=format_address(visit),
+        preparation=preparation(service, lang),
+        manage_url=None,
+        book_url="",
+        municipality=municipality.name,
+        municipality_phone=municipality.phone,
+        municipality_email=municipality.email,
+        municipality_website=municipality.website,
+        citizen_name=to.name,
+        on_behalf_of=to.on_behalf_of,
+    )
+    kind: Kind = "cancellation" if visit.status == VisitStatus.CANCELLED else "confirmation"
+    letter = compose_letter(
+        kind,
+        facts,
+        letter_address(visit, to.name),
+        lang,
+        date_line=f"{municipality.name}, {format_date(clock.local_date(now, tz), lang)}",
+    )
+    return letter_pdf(letter)
