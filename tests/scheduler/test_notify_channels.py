@@ -21,7 +21,8 @@ from notify_fake import FakeNotify, running
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from test_notify import BASE, NOW, Tenant, add_visit, tenant  # noqa: F401 (fixture)
+from test_notify import BASE, NOW, Tenant, add_visit
+from test_notify import tenant as tenant_fixture  # noqa: F401 (the fixture, by its name)
 
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.db import transaction
