@@ -22,9 +22,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from test_notify import BASE, NOW, Tenant, add_visit
-from test_notify import tenant as tenant_fixture  # noqa: F401 (the fixture, by its name)
 
 from scheduler.booking.models import Visit, VisitStatus
+from scheduler.catalog.models import ServiceType
 from scheduler.db import transaction
 from scheduler.notify import service as outbox
 from scheduler.notify import shortlinks
@@ -34,9 +34,41 @@ from scheduler.notify.notifynl import NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.notify.recipients import Recipient
 from scheduler.notify.templates import KINDS
 from scheduler.security import KeyRing
+from scheduler.tenants.models import Municipality
 
 KEYS = KeyRing.derive("k" * 40)
 MOBILE = "+31612345678"
+
+
+@pytest.fixture
+def tenant(sessions: sessionmaker[Session]) -> Tenant:
+    """Utrecht (phone 14 030) with one service: a 60-minute Wmo intake."""
+    with transaction(sessions) as s:
+        municipality = Municipality(
+            slug="utrecht",
+            name="Gemeente Utrecht",
+            timezone="Europe/Amsterdam",
+            center_lat=52.09,
+            center_lon=5.12,
+            radius_km=12.0,
+            email="huisbezoek@utrecht.example",
+            phone="14 030",
+        )
+        s.add(municipality)
+        s.flush()
+        service = ServiceType(
+            municipality_id=municipality.id,
+            code="wmo-intake",
+            name_nl="Wmo-intake",
+            name_en="WMO intake",
+            preparation_nl="Uw identiteitsbewijs.",
+            preparation_en="Your ID.",
+            duration_minutes=60,
+            skill="wmo",
+        )
+        s.add(service)
+        s.flush()
+        return Tenant(municipality.id, service.id)
 
 
 @pytest.fixture
@@ -238,8 +270,6 @@ def test_a_missing_placeholder_is_a_permanent_failure_on_the_call_list(
         m = s.get(OutboxMessage, mid)
         assert m is not None and m.attempts >= outbox.MAX_ATTEMPTS
         municipality = s.get(Visit, visit_id).municipality_id  # type: ignore[union-attr]
-        from scheduler.tenants.models import Municipality
-
         town = s.get(Municipality, municipality)
         assert town is not None
         assert [t.id for t in outbox.phone_tasks(s, municipality=town)] == [mid]
