@@ -552,6 +552,20 @@ def _describe(exc: Exception) -> str:
     return _EMAIL.sub("<address>", text)[:300]
 
 
+#: Messages that can wait (reminders) go out between these local times, never at night.
+CIVIL_FROM, CIVIL_UNTIL = dt.time(8, 0), dt.time(21, 0)
+
+
+def civil_hour(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """``instant``, or the next 08:00 local when it falls between 21:00 and 08:00."""
+    local = instant.astimezone(tz)
+    if local.time() < CIVIL_FROM:
+        return clock.at_local(local.date(), CIVIL_FROM, tz)
+    if local.time() >= CIVIL_UNTIL:
+        return clock.at_local(local.date() + dt.timedelta(days=1), CIVIL_FROM, tz)
+    return instant
+
+
 def queue_reminders(
     session: Session,
     *,
@@ -597,7 +611,7 @@ def queue_reminders(
         )
         .order_by(Visit.id)
     ).all()
-    send_after = max(clock.at_local(day_before, REMINDER_TIME, tz), now)
+    send_after = civil_hour(max(clock.at_local(day_before, REMINDER_TIME, tz), now), tz)
     for visit in visits:
         message = enqueue(
             session,

@@ -347,3 +347,48 @@ def test_live_messages_are_withdrawn_for_finished_or_cancelled_visits(
     assert fake.sent() == []
     with sessions() as s:
         assert s.scalars(select(OutboxMessage)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        # The night summer time starts (29 March 2026) and the night it ends (25 October 2026).
+        (dt.datetime(2026, 3, 28, 23, 30), dt.datetime(2026, 3, 29, 8, 0)),
+        (dt.datetime(2026, 3, 29, 2, 30), dt.datetime(2026, 3, 29, 8, 0)),
+        (dt.datetime(2026, 10, 24, 22, 0), dt.datetime(2026, 10, 25, 8, 0)),
+        (dt.datetime(2026, 10, 25, 12, 0), dt.datetime(2026, 10, 25, 12, 0)),
+        (dt.datetime(2026, 10, 25, 7, 59), dt.datetime(2026, 10, 25, 8, 0)),
+    ],
+)
+def test_reminders_wait_for_a_civil_hour(local: dt.datetime, expected: dt.datetime) -> None:
+    """A reminder due at night goes out at 08:00 local, also on both DST nights."""
+    from zoneinfo import ZoneInfo
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    got = outbox.civil_hour(local.replace(tzinfo=ams).astimezone(dt.UTC), ams)
+    assert got.astimezone(ams).replace(tzinfo=None) == expected
+    assert outbox.CIVIL_FROM <= got.astimezone(ams).time() < outbox.CIVIL_UNTIL
+
+
+def test_a_late_booking_gets_its_reminder_in_the_morning(
+    sessions: sessionmaker[Session], tenant: Tenant
+) -> None:
+    """Reminders queued at 23:00 the evening before are sent at 08:00, once."""
+    visit_id = add_visit(sessions, tenant, citizen_email=None, citizen_phone=MOBILE)
+    with transaction(sessions) as s:
+        town = s.get(Municipality, tenant.municipality_id)
+        assert town is not None
+        visit = s.get(Visit, visit_id)
+        assert visit is not None
+        evening = dt.datetime(2026, 6, 14, 21, 0, tzinfo=dt.UTC)  # 23:00 local
+        queued = outbox.queue_reminders(
+            s, municipality=town, day=visit.date, base_url=BASE, now=evening
+        )
+        again = outbox.queue_reminders(
+            s, municipality=town, day=visit.date, base_url=BASE, now=evening
+        )
+    assert (queued, again) == (1, 0)
+    with sessions() as s:
+        reminder = s.scalars(select(OutboxMessage)).one()
+        assert reminder.channel == "sms"
+        assert reminder.send_after == dt.datetime(2026, 6, 15, 6, 0, tzinfo=dt.UTC)
