@@ -106,6 +106,16 @@ def notify_routes(settings: Settings) -> NotifyRoutes | None:
     return routes if routes else None
 
 
+def sendable_channels(settings: Settings, slug: str) -> tuple[str, ...]:
+    """The channels a municipality's messages can be sent over with these settings."""
+    routes = notify_routes(settings)
+    gateway = routes.gateway(slug) if routes is not None else None
+    channels = ["email"] if settings.smtp_host else []
+    if gateway is not None:
+        channels += [c for c in ("email", "sms", "letter") if gateway.can_send(c)]
+    return tuple(dict.fromkeys(channels))
+
+
 def mailer(settings: Settings) -> SmtpMailer | None:
     """The SMTP mailer of the settings, or None when no SMTP host is configured."""
     if not settings.smtp_host:

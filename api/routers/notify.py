@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import MunicipalityDep, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.ratelimit import LookupsDep
-from api.runtime import KeysDep
+from api.runtime import KeysDep, sendable_channels
 from scheduler import clock
 from scheduler.booking import service as booking
 from scheduler.booking.models import Visit
@@ -105,7 +105,7 @@ class CallItem(BaseModel):
     message_id: int
     kind: str
     channel: str
-    reason: Literal["no_channel", "undeliverable", "delivery_failed"]
+    reason: Literal["no_channel", "not_sent", "undeliverable", "delivery_failed"]
     delivery_status: str | None
     reference: str | None
     name: str | None
@@ -119,11 +119,14 @@ class CallItem(BaseModel):
     responses=problem_responses(401, 403, 404),
     dependencies=[Depends(require_planner)],
 )
-def call_list(municipality: MunicipalityDep, session: SessionDep) -> list[CallItem]:
+def call_list(
+    municipality: MunicipalityDep, session: SessionDep, settings: SettingsDep
+) -> list[CallItem]:
     """Whom to phone: no channel reaches them, undeliverable, or Notify's delivery failed."""
     tz = clock.zone(municipality.timezone)
     out = []
-    for message in notify.phone_tasks(session, municipality=municipality):
+    sendable = sendable_channels(settings, municipality.slug)
+    for message in notify.phone_tasks(session, municipality=municipality, sendable=sendable):
         visit = session.get(Visit, message.visit_id) if message.visit_id is not None else None
         to = recipient_of(visit) if visit is not None else None
         out.append(

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import ResourceId, SessionDep
-from api.runtime import KeysDep, TravelDep, keys_of
+from api.runtime import KeysDep, TravelDep, keys_of, sendable_channels
 from api.web.expert import signed_in
 from api.web.forms import Form, PostedForm
 from api.web.i18n import Translator
@@ -295,13 +295,17 @@ class PhoneTask:
 
 
 def phone_tasks(
-    session: Session, municipality: Municipality, t: Translator, keys: KeyRing | None = None
+    session: Session,
+    municipality: Municipality,
+    t: Translator,
+    keys: KeyRing | None = None,
+    sendable: tuple[str, ...] = ("email", "sms", "letter"),
 ) -> list[PhoneTask]:
     """The outbox's phone tasks (oldest first) with the name and number to call: the contact
     person who booked for the citizen, or the citizen."""
     tz = clock.zone(municipality.timezone)
     out = []
-    for message in notify.phone_tasks(session, municipality=municipality):
+    for message in notify.phone_tasks(session, municipality=municipality, sendable=sendable):
         visit = session.get(Visit, message.visit_id) if message.visit_id is not None else None
         local = message.created_at.astimezone(tz)
         out.append(
@@ -397,7 +401,8 @@ def _overview(pp: PlannerPage, session: Session, travel: TravelTimeProvider) -> 
         )
         for d in figures.days
     ]
-    tasks = phone_tasks(session, m, t, keys_of(pp.page.request.app.state.settings))
+    settings = pp.page.request.app.state.settings
+    tasks = phone_tasks(session, m, t, keys_of(settings), sendable_channels(settings, m.slug))
     return pp.render(
         "planner/overview.html",
         section="overview",
@@ -414,7 +419,9 @@ def calls(
     pp: PlannerDep, session: SessionDep, keys: KeysDep, afgehandeld: int | None = None
 ) -> Response:
     """Messages for citizens without e-mail (or whose e-mail failed): who to call, what to say."""
-    tasks = phone_tasks(session, pp.municipality, pp.t, keys)
+    settings = pp.page.request.app.state.settings
+    sendable = sendable_channels(settings, pp.municipality.slug)
+    tasks = phone_tasks(session, pp.municipality, pp.t, keys, sendable)
     return pp.render("planner/calls.html", section="calls", tasks=tasks, handled=afgehandeld)
 
 

@@ -200,6 +200,9 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.calls.no_channel": _n(
         "Geen mobiel nummer of e-mailadres", "No mobile number or e-mail address"
     ),
+    "planner.calls.not_sent": _n(
+        "Kan niet worden verstuurd ({channel} staat uit)", "Cannot be sent ({channel} is off)"
+    ),
     "planner.calls.undeliverable": _n(
         "Bericht kwam niet aan ({channel})", "Message could not be delivered ({channel})"
     ),

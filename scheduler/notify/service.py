@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import re
 import smtplib
+from collections.abc import Collection
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
@@ -649,12 +650,19 @@ DELIVERY_STATUSES = (
 _FAILED_FOR_GOOD = ("permanent-failure", "validation-failed", "virus-scan-failed")
 
 
-def phone_tasks(session: Session, *, municipality: Municipality) -> list[OutboxMessage]:
+def phone_tasks(
+    session: Session,
+    *,
+    municipality: Municipality,
+    sendable: Collection[str] = ("email", "sms", "letter"),
+) -> list[OutboxMessage]:
     """The call list: messages a planner must phone about. Oldest first.
 
     * no channel reaches the recipient (no mobile number or e-mail, nor a letter for the kind);
     * undeliverable after :data:`MAX_ATTEMPTS` (or refused for good by the mail server);
-    * Notify reported a permanent failure of a confirmation, change or disruption.
+    * Notify reported a permanent failure of a confirmation, change or disruption;
+    * its channel cannot be sent here (not in ``sendable``: no SMTP for e-mail, no Notify service
+      for SMS and letters), so it would wait for ever: as before Notify, a planner phones.
     A planner's "handled" takes a message off the list.
     """
     return list(
@@ -668,6 +676,7 @@ def phone_tasks(session: Session, *, municipality: Municipality) -> list[OutboxM
                         OutboxMessage.sent_at.is_(None),
                         or_(
                             OutboxMessage.channel == "call",
+                            OutboxMessage.channel.not_in(tuple(sendable)),
                             OutboxMessage.attempts >= MAX_ATTEMPTS,
                         ),
                     ),

@@ -262,6 +262,7 @@ def test_overview_shows_at_risk_promises_and_phone_tasks_at_once(site: Site) -> 
                 municipality_id=m.id,
                 visit_id=visit.id,
                 kind="disruption",
+                channel="call",
                 recipient=None,
                 subject="[bellen] test",
                 body="Beste inwoner",
