@@ -303,6 +303,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "message.cancellation": {"nl": "Annulering", "en": "Cancellation"},
     "message.reminder": {"nl": "Herinnering", "en": "Reminder"},
     "message.disruption": {"nl": "Bericht over een verstoring", "en": "Disruption notice"},
+    "live.on_the_way": {
+        "nl": "De medewerker is onderweg. Verwacht tussen {start} en {end} uur.",
+        "en": "The expert is on the way. Expected between {start} and {end}.",
+    },
+    "live.late": {
+        "nl": "De medewerker is later dan beloofd. Verwacht tussen {start} en {end} uur.",
+        "en": "The expert is running late. Expected between {start} and {end}.",
+    },
+    "label.live": {"nl": "Nu", "en": "Now"},
     "message.on_the_way": {"nl": "Medewerker onderweg", "en": "Expert on the way"},
     "message.late": {"nl": "Medewerker is later", "en": "Expert running late"},
     # Confirmation

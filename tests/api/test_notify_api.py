@@ -174,6 +174,10 @@ def test_sms_only_citizen_gets_confirmation_and_on_the_way(
         ).json()["live"]
         assert live["status"] == "on_the_way"
         assert dt.datetime.fromisoformat(live["expected_from"]) == low
+        # And so does the manage page, from the short link.
+        page = client.get(opened.headers["location"].removeprefix(BASE))
+        assert page.status_code == 200
+        assert f"onderweg. Verwacht tussen {band.group(1)} en {band.group(2)} uur" in page.text
         # A second round sends nothing new.
         count = len(fake.sent())
         assert main(["worker", "--once"]) == 0
