@@ -197,6 +197,11 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "channel.sms": _n("sms", "text message"),
     "channel.letter": _n("brief", "letter"),
     "channel.call": _n("telefoon", "phone"),
+    "planner.desk.post": _n(
+        "Berichten per brief (ook zonder telefoon of e-mail)",
+        "Messages by letter (also without phone or e-mail)",
+    ),
+    "planner.desk.letter": _n("Brief afdrukken (pdf)", "Print the letter (PDF)"),
     "planner.calls.no_channel": _n(
         "Geen mobiel nummer of e-mailadres", "No mobile number or e-mail address"
     ),

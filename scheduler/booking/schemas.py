@@ -191,6 +191,10 @@ class CitizenIn(_Strict):
     email: Annotated[str, StringConstraints(max_length=254, pattern=_LINE)] | None = Field(
         default=None, examples=["naam@voorbeeld.nl"]
     )
+    by_post: bool = Field(
+        default=False,
+        description="Send the confirmation, changes and cancellation by post (a letter).",
+    )
 
     def to_citizen(self, *, reach_needed: bool = True) -> Citizen:
         """The checked and normalised citizen, or :class:`InvalidInput` saying what to fix."""
@@ -211,6 +215,7 @@ class CitizenIn(_Strict):
             name=name,
             phone=normalise_phone(phone) if phone else None,
             email=normalise_email(email) if email else None,
+            wants_post=self.by_post,
         )
 
 

@@ -1052,3 +1052,29 @@ def test_kpis_show_the_waiting_list(site: Site) -> None:
     section = page.text
     assert f"{msg('planner.kpi.waitlist.size')} 2" in section
     assert f"{msg('planner.kpi.waitlist.successes')} 1" in section
+
+
+def test_desk_books_with_an_address_only_and_prints_the_letter(site: Site) -> None:
+    """A caller without phone or e-mail who asks for letters is booked with the address only;
+    the confirmation is a letter, and the desk prints it as a PDF with the reference."""
+    site.sign_in("planner")
+    refused = _desk_book(site, telefoon="")
+    assert refused.status_code == 422
+    reference = Html(_desk_book(site, telefoon="", post="ja").text).text_of("referentie")
+    with site.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == reference)).one()
+        assert visit.wants_post and visit.citizen_phone is None
+        message = s.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == visit.id)).one()
+        assert (message.kind, message.channel, message.recipient) == (
+            "confirmation",
+            "letter",
+            None,
+        )
+    page = site.client.get(f"{BASE}/balie/afspraak", params={"referentie": reference})
+    assert f"/balie/afspraak/{reference}/brief.pdf" in page.text
+    pdf = site.client.get(f"{BASE}/balie/afspraak/{reference}/brief.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert reference in text and "Bep Jansen" in text
