@@ -472,6 +472,23 @@ class LookupAccepted(BaseModel):
     detail: str
 
 
+class LiveRead(BaseModel):
+    """The live status of a visit (:func:`scheduler.booking.live.live_of`)."""
+
+    status: str
+    expected_from: dt.datetime | None
+    expected_until: dt.datetime | None
+
+    @classmethod
+    def of(cls, v: Visit, tz: ZoneInfo) -> LiveRead:
+        live = live_of(v)
+        return cls(
+            status=live.status,
+            expected_from=live.expected_from.astimezone(tz) if live.expected_from else None,
+            expected_until=live.expected_until.astimezone(tz) if live.expected_until else None,
+        )
+
+
 class BookingRead(BaseModel):
     """A booking as its citizen sees it.
 
@@ -532,23 +549,6 @@ class BookingRead(BaseModel):
             updated_at=v.updated_at.astimezone(tz),
             cancelled_at=v.cancelled_at.astimezone(tz) if v.cancelled_at else None,
             live=LiveRead.of(v, tz),
-        )
-
-
-class LiveRead(BaseModel):
-    """The live status of a visit (:func:`scheduler.booking.live.live_of`)."""
-
-    status: str
-    expected_from: dt.datetime | None
-    expected_until: dt.datetime | None
-
-    @classmethod
-    def of(cls, v: Visit, tz: ZoneInfo) -> LiveRead:
-        live = live_of(v)
-        return cls(
-            status=live.status,
-            expected_from=live.expected_from.astimezone(tz) if live.expected_from else None,
-            expected_until=live.expected_until.astimezone(tz) if live.expected_until else None,
         )
 
 
