@@ -18,7 +18,7 @@ from scheduler import clock
 from scheduler.booking.models import Visit
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
-from scheduler.notify.notifynl import NotifyConfig, NotifyGateway, NotifyRoutes
+from scheduler.notify.notifynl import DemoGateway, NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.security import KeyRing
 from scheduler.usecases.notifier import Notifier
 
@@ -102,6 +102,8 @@ def notify_routes(settings: Settings) -> NotifyRoutes | None:
         )
         for slug, o in settings.notify_municipalities.items()
     }
+    if default is None and not by_slug and settings.demo_messages:
+        return NotifyRoutes(default=DemoGateway())
     routes = NotifyRoutes(default=default, by_slug=by_slug)
     return routes if routes else None
 

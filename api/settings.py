@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     notify_email_template: str | None = None
     notify_templates: dict[str, str] = Field(default_factory=dict)
     notify_municipalities: dict[str, NotifyOverride] = Field(default_factory=dict)
+    #: ``aanhuis demo`` only: messages count as sent without leaving the machine, and
+    #: ``/demo/berichten`` shows them by channel. Never in production.
+    demo_messages: bool = False
     #: The bearer token Notify sends with delivery callbacks (``/api/v1/notify/callback``).
     notify_callback_token: SecretStr | None = None
     #: Map tiles of the expert app and the planner's day view ({z}/{x}/{y} filled in by Leaflet).

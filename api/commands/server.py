@@ -8,6 +8,7 @@ import pathlib
 import secrets
 import shutil
 import tempfile
+import threading
 
 import uvicorn
 
@@ -111,7 +112,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     if write_secret(pathlib.Path(".env")):
         print("wrote a random AANHUIS_SECRET_KEY to .env")
-        get_settings.cache_clear()
+    # Messages count as sent inside the demo and show on /demo/berichten.
+    os.environ.setdefault("AANHUIS_DEMO_MESSAGES", "true")
+    get_settings.cache_clear()
     settings = get_settings()
     url = settings.database_url
     print(f"database: {url}")
@@ -150,10 +153,16 @@ Aan Huis demo is starting on {base}
   Planner pages:           {base}/planner/{DEMO_SLUG}/   (sign in with the planner token)
   Expert route app:        {base}/expert/                (sign in with the expert token)
   API documentation:       {base}/api/docs
+  Messages sent (demo):    {base}/demo-berichten      (SMS, e-mail and letters, by channel)
 
   Planner token: {planner_token}
   Expert token:  {expert_token}
 """
     )
+    # The worker runs in-process: reminders, the waiting list, "on the way", sending.
+    from api.commands.worker import _work
+
+    worker = argparse.Namespace(once=False, poll=5.0, reminders_every=900.0)
+    threading.Thread(target=_work, args=(worker,), name="demo-worker", daemon=True).start()
     serve("127.0.0.1", args.port, 1)
     return 0

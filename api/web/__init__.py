@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import citizen, expert, manage
+from api.web import citizen, demo_messages, expert, manage
 
 router = APIRouter(include_in_schema=False)
 # The manage pages first: their literal prefix (/afspraak) is more specific than /{slug}/.
 router.include_router(manage.router)
 # Sign-in and the expert's route app (/login, /logout, /expert/…): literal prefixes too.
 router.include_router(expert.router)
+# ``aanhuis demo`` only (a 404 elsewhere): the messages sent, by channel.
+router.include_router(demo_messages.router)
 router.include_router(citizen.router)
 
 __all__ = ["router"]

@@ -13,9 +13,10 @@ phone number or address): 429 and 5xx (and a connection failure) are worth retry
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
@@ -120,14 +121,45 @@ class NotifyGateway:
         return str(answer["id"])
 
 
+class Gateway(Protocol):
+    """What the outbox sends through: a Notify service, or the demo's stand-in."""
+
+    def can_send(self, channel: str) -> bool: ...
+
+    def send_sms(self, *, phone: str, kind: str, body: str, reference: str) -> str: ...
+
+    def send_email(
+        self, *, email: str, kind: str, subject: str, body: str, reference: str
+    ) -> str: ...
+
+    def send_letter(self, *, pdf: bytes, reference: str) -> str: ...
+
+
+class DemoGateway:
+    """``aanhuis demo`` only: every message counts as delivered at once and nothing leaves the
+    machine; the demo's message page shows them by channel."""
+
+    def can_send(self, channel: str) -> bool:
+        return channel in ("email", "sms", "letter")
+
+    def send_sms(self, *, phone: str, kind: str, body: str, reference: str) -> str:
+        return f"demo-{uuid.uuid4()}"
+
+    def send_email(self, *, email: str, kind: str, subject: str, body: str, reference: str) -> str:
+        return f"demo-{uuid.uuid4()}"
+
+    def send_letter(self, *, pdf: bytes, reference: str) -> str:
+        return f"demo-{uuid.uuid4()}"
+
+
 @dataclass(frozen=True)
 class NotifyRoutes:
     """The Notify service of each municipality: an override by slug, else the default."""
 
-    default: NotifyGateway | None = None
-    by_slug: Mapping[str, NotifyGateway] = field(default_factory=dict)
+    default: Gateway | None = None
+    by_slug: Mapping[str, Gateway] = field(default_factory=dict)
 
-    def gateway(self, slug: str) -> NotifyGateway | None:
+    def gateway(self, slug: str) -> Gateway | None:
         return self.by_slug.get(slug, self.default)
 
     def __bool__(self) -> bool:

@@ -258,3 +258,24 @@ def test_desk_letter_is_a_pdf_with_reference_and_window(world: tuple[str, FakeNo
         assert booking["window_start"][11:16] in text and booking["window_end"][11:16] in text
         box = reader.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_the_demo_page_shows_messages_by_channel_and_only_in_the_demo(
+    world: tuple[str, FakeNotify], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the demo's setting and no Notify key, a booking's SMS counts as sent at once (nothing
+    reaches Notify) and the demo page shows its text; without the setting the page is a 404."""
+    url, fake = world
+    monkeypatch.delenv("AANHUIS_NOTIFY_API_KEY")
+    with frozen_clock(NOW), _client(url) as client:
+        assert client.get("/demo-berichten").status_code == 404
+    with (
+        frozen_clock(NOW),
+        api_client(url, secret_key=SECRET, base_url=BASE, demo_messages=True) as client,
+    ):
+        booking = _book_phone_only(client, url)
+        page = client.get("/demo-berichten")
+        assert page.status_code == 200
+        assert booking["reference"] in page.text and "+31612345678" in page.text
+        assert "bevestigd" in page.text
+    assert fake.requests == []
