@@ -102,10 +102,11 @@ def delivery_callback(
 class CallItem(BaseModel):
     """A citizen a planner must phone: which message, why, and whom to call."""
 
-    message_id: int
+    #: The message to pass on; None for a visit where nobody was home (reason ``not_home``).
+    message_id: int | None
     kind: str
     channel: str
-    reason: Literal["no_channel", "not_sent", "undeliverable", "delivery_failed"]
+    reason: Literal["no_channel", "not_sent", "undeliverable", "delivery_failed", "not_home"]
     delivery_status: str | None
     reference: str | None
     name: str | None
@@ -122,7 +123,7 @@ class CallItem(BaseModel):
 def call_list(
     municipality: MunicipalityDep, session: SessionDep, settings: SettingsDep
 ) -> list[CallItem]:
-    """Whom to phone: no channel reaches them, undeliverable, or Notify's delivery failed."""
+    """Whom to phone: no channel reaches them, undeliverable, delivery failed, or not home."""
     tz = clock.zone(municipality.timezone)
     out = []
     sendable = sendable_channels(settings, municipality.slug)
@@ -140,6 +141,21 @@ def call_list(
                 name=to.name if to else None,
                 phone=to.phone if to else None,
                 created_at=message.created_at.astimezone(tz),
+            )
+        )
+    for visit in notify.not_home_calls(session, municipality=municipality, now=clock.now()):
+        to = recipient_of(visit)
+        out.append(
+            CallItem(
+                message_id=None,
+                kind="not_home",
+                channel="call",
+                reason="not_home",
+                delivery_status=None,
+                reference=visit.reference,
+                name=to.name,
+                phone=to.phone,
+                created_at=visit.updated_at.astimezone(tz),
             )
         )
     return out

@@ -422,7 +422,48 @@ def calls(
     settings = pp.page.request.app.state.settings
     sendable = sendable_channels(settings, pp.municipality.slug)
     tasks = phone_tasks(session, pp.municipality, pp.t, keys, sendable)
-    return pp.render("planner/calls.html", section="calls", tasks=tasks, handled=afgehandeld)
+    tz = clock.zone(pp.municipality.timezone)
+    not_home = [
+        NotHomeCall(
+            id=v.id,
+            reference=v.reference,
+            name=recipient_of(v).name,
+            phone=recipient_of(v).phone,
+            when=pp.t.window(v.window_start, v.window_end, tz),
+        )
+        for v in notify.not_home_calls(session, municipality=pp.municipality, now=clock.now())
+    ]
+    return pp.render(
+        "planner/calls.html",
+        section="calls",
+        tasks=tasks,
+        not_home=not_home,
+        handled=afgehandeld,
+    )
+
+
+@dataclass(frozen=True)
+class NotHomeCall:
+    """A visit where nobody was home: call for a new appointment."""
+
+    id: int
+    reference: str
+    name: str | None
+    phone: str | None
+    when: str
+
+
+@router.post(f"{PREFIX}/bellen/bezoek/{{visit_id}}/afgehandeld", response_class=HTMLResponse)
+def not_home_called(
+    pp: PlannerDep, form: PostedForm, session: SessionDep, visit_id: ResourceId
+) -> Response:
+    """The planner called about a not-home visit: it leaves the list (the form only carries the
+    CSRF token)."""
+    notify.mark_called(
+        session, municipality=pp.municipality, visit_id=visit_id, actor=pp.actor, now=clock.now()
+    )
+    session.commit()
+    return pp.redirect(f"{pp.base}/bellen?afgehandeld={visit_id}")
 
 
 @router.post(f"{PREFIX}/bellen/{{message_id}}/afgehandeld", response_class=HTMLResponse)

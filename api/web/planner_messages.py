@@ -180,10 +180,10 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     # Calls
     "planner.calls.title": _n("Inwoners bellen", "Residents to call"),
     "planner.calls.lead": _n(
-        "Deze berichten konden niet per e-mail. Bel de inwoner, lees het bericht voor en "
-        "markeer het daarna als afgehandeld.",
-        "These messages could not go by e-mail. Call the resident, read the message out and "
-        "then mark it as handled.",
+        "Deze inwoners bereikt geen e-mail, sms of brief, of hun bericht kwam niet aan. Bel de "
+        "inwoner, lees het bericht voor en markeer het daarna als afgehandeld.",
+        "No e-mail, text message or letter reaches these residents, or their message was not "
+        "delivered. Call the resident, read the message out and then mark it as handled.",
     ),
     "planner.calls.none": _n("Er hoeft niemand gebeld te worden.", "Nobody needs a call."),
     "planner.calls.handled": _n(
@@ -197,6 +197,10 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "channel.sms": _n("sms", "text message"),
     "channel.letter": _n("brief", "letter"),
     "channel.call": _n("telefoon", "phone"),
+    "planner.calls.not_home": _n(
+        "Niemand thuis: bel voor een nieuwe afspraak",
+        "Nobody at home: call to make a new appointment",
+    ),
     "planner.desk.post": _n(
         "Berichten per brief (ook zonder telefoon of e-mail)",
         "Messages by letter (also without phone or e-mail)",

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import clock
 from scheduler.booking.live import COMING, expected_instants
-from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitStatus
+from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitEvent, VisitStatus
 from scheduler.calendar import render_invite
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
@@ -710,6 +710,43 @@ def display_text(message: OutboxMessage, keys: KeyRing | None) -> str:
         return text
     letter = letter_of_json(text)
     return "\n\n".join((letter.subject, *letter.paragraphs))
+
+
+#: Not-home visits stay on the call list this long (a planner calls to make a new appointment).
+NOT_HOME_DAYS = 7
+
+
+def not_home_calls(
+    session: Session, *, municipality: Municipality, now: dt.datetime
+) -> list[Visit]:
+    """Visits of the last :data:`NOT_HOME_DAYS` days where nobody was home and nobody has
+    called since (a ``called`` event in the visit's history). Oldest first."""
+    called = exists().where(VisitEvent.visit_id == Visit.id, VisitEvent.status == "called")
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(
+                Visit.municipality_id == municipality.id,
+                Visit.status == VisitStatus.NOT_HOME,
+                Visit.window_end >= now - dt.timedelta(days=NOT_HOME_DAYS),
+                Visit.erased_at.is_(None),
+                ~called,
+            )
+            .order_by(Visit.window_start, Visit.id)
+        )
+    )
+
+
+def mark_called(
+    session: Session, *, municipality: Municipality, visit_id: int, actor: str, now: dt.datetime
+) -> Visit:
+    """Record that a planner called about a not-home visit; it leaves the call list. Flushes."""
+    visit = session.get(Visit, visit_id)
+    if visit is None or visit.municipality_id != municipality.id:
+        raise NotFound("visit not found", nl="Bezoek niet gevonden")
+    session.add(VisitEvent(visit_id=visit.id, status="called", at=now, actor=actor))
+    session.flush()
+    return visit
 
 
 def record_delivery(

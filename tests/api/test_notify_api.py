@@ -25,8 +25,9 @@ from api.cli import main
 from api.settings import get_settings
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
-from scheduler.booking.models import Visit
+from scheduler.booking.models import Visit, VisitStatus
 from scheduler.db import make_engine, make_sessionmaker
+from scheduler.notify import service as notify_service
 from scheduler.notify.models import OutboxMessage
 from scheduler.tenants import service as tenants
 
@@ -279,3 +280,33 @@ def test_the_demo_page_shows_messages_by_channel_and_only_in_the_demo(
         assert booking["reference"] in page.text and "+31612345678" in page.text
         assert "bevestigd" in page.text
     assert fake.requests == []
+
+
+def test_not_home_visits_are_on_the_call_list_until_called(
+    world: tuple[str, FakeNotify],
+) -> None:
+    """A visit where nobody was home is on the call list (API) for a new appointment; once a
+    planner records the call it leaves the list."""
+    url, _ = world
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        visit = session.query(Visit).filter(Visit.erased_at.is_(None)).order_by(Visit.id).first()
+        assert visit is not None
+        visit.status = VisitStatus.NOT_HOME
+        reference, visit_id = visit.reference, visit.id
+        session.commit()
+    planner = {"Authorization": f"Bearer {planner_token(url)}"}
+    with frozen_clock(NOW), _client(url) as client:
+        calls = client.get(f"/api/v1/municipalities/{SLUG}/call-list", headers=planner).json()
+        assert [(c["reason"], c["message_id"]) for c in calls if c["reference"] == reference] == [
+            ("not_home", None)
+        ]
+        with make_sessionmaker(engine)() as session:
+            town = tenants.get_by_slug(session, SLUG)
+            notify_service.mark_called(
+                session, municipality=town, visit_id=visit_id, actor="planner:1", now=NOW
+            )
+            session.commit()
+        calls = client.get(f"/api/v1/municipalities/{SLUG}/call-list", headers=planner).json()
+        assert reference not in [c["reference"] for c in calls]
+    engine.dispose()
