@@ -64,10 +64,7 @@ _SMS: dict[Language, dict[str, str]] = {
         "reschedule": "uw huisbezoek is verplaatst naar {day}, tussen {start} en {end} uur.",
         "cancellation": "uw huisbezoek van {day}, {start}-{end} uur, is geannuleerd.",
         "reminder": "herinnering: huisbezoek op {day}, tussen {start} en {end} uur.",
-        "disruption": (
-            "uw huisbezoek van {day}, {start}-{end} uur, kan helaas niet doorgaan. "
-            "Kies een nieuw moment."
-        ),
+        "disruption": "uw huisbezoek van {day}, {start}-{end} uur, kan helaas niet doorgaan.",
         "waiting_list_offer": (
             "er is een eerder moment vrij voor uw huisbezoek (nu {day}, {start}-{end} uur)."
         ),
@@ -79,7 +76,7 @@ _SMS: dict[Language, dict[str, str]] = {
         ),
         "ref": "Ref. {reference}.",
         "link": "Bekijk of wijzig: {url}",
-        "pick": "Kies: {url}",
+        "pick": "Kies een nieuw moment: {url}",
         "call": "Vragen? Bel {phone}.",
         "for": "(voor {name})",
         "expert": "Onze medewerker",
@@ -89,9 +86,7 @@ _SMS: dict[Language, dict[str, str]] = {
         "reschedule": "your home visit has moved to {day}, between {start} and {end}.",
         "cancellation": "your home visit of {day}, {start}-{end}, is cancelled.",
         "reminder": "reminder: home visit on {day}, between {start} and {end}.",
-        "disruption": (
-            "sorry, your home visit of {day}, {start}-{end}, cannot go ahead. Choose a new time."
-        ),
+        "disruption": "sorry, your home visit of {day}, {start}-{end}, cannot go ahead.",
         "waiting_list_offer": (
             "an earlier time is free for your home visit (now {day}, {start}-{end})."
         ),
@@ -100,7 +95,7 @@ _SMS: dict[Language, dict[str, str]] = {
         "late": "{expert} is running late, sorry. Now expected between {from_} and {until}.",
         "ref": "Ref. {reference}.",
         "link": "View or change: {url}",
-        "pick": "Choose: {url}",
+        "pick": "Choose a new time: {url}",
         "call": "Questions? Call {phone}.",
         "for": "(for {name})",
         "expert": "Our expert",
