@@ -55,6 +55,10 @@ class NotifyCallback(BaseModel):
         "created",
         "validation-failed",
         "virus-scan-failed",
+        "pending-virus-check",
+        "accepted",
+        "received",
+        "cancelled",
     ]
     reference: str | None = None
     notification_type: str | None = None
