@@ -11,7 +11,8 @@ What it checks, as Notify does:
   at most 10 pages and 2 MB, with a reference;
 * more than ``rate_limit`` sends answer 429 ``RateLimitError``; queued ``failures`` (status
   codes) answer the next sends first (to test retries);
-* ``GET /v2/notifications/{id}`` returns the notification in Notify's shape.
+* ``GET /v2/notifications/{id}`` returns the notification in Notify's shape, and
+  ``GET /v2/notifications?reference=…`` the ones sent with that reference.
 
 Answers have Notify's response shapes. :meth:`FakeNotify.callback` builds the delivery receipt
 Notify posts to a service's callback URL, and posts it with the callback's bearer token.
@@ -31,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from pypdf import PdfReader
@@ -124,6 +126,15 @@ class FakeNotify:
     ) -> tuple[int, Any]:
         if claims is None:
             return 403, _error(403, "AuthError", "Invalid token: signature, api token not found")
+        if method == "GET" and path.startswith("/v2/notifications?"):
+            query = parse_qs(urlsplit(path).query)
+            wanted = query.get("reference", [None])[0]
+            found = [
+                {k: v for k, v in n.items() if k != "pdf"}
+                for n in reversed(self.notifications.values())
+                if wanted is None or n.get("reference") == wanted
+            ]
+            return 200, {"notifications": found, "links": {"current": path}}
         if method == "GET":
             match = re.fullmatch(r"/v2/notifications/([0-9a-f-]{36})", path)
             if match and match.group(1) in self.notifications:

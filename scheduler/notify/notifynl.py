@@ -107,6 +107,19 @@ class NotifyGateway:
             pdf_file=io.BytesIO(pdf),
         )
 
+    def find(self, reference: str) -> str | None:
+        """The id of a notification sent earlier with ``reference``, if Notify has one."""
+        try:
+            answer = self.client.get_all_notifications(reference=reference)  # type: ignore[no-untyped-call]
+        except APIError as exc:
+            raise NotifyFailed(exc.status_code if exc.status_code < 600 else 0) from None
+        except OSError:
+            raise NotifyFailed(0) from None
+        found = answer.get("notifications") if isinstance(answer, dict) else None
+        if not found:
+            return None
+        return str(found[0]["id"])
+
     @staticmethod
     def _call(method: Any, **kwargs: Any) -> str:
         try:
@@ -134,6 +147,8 @@ class Gateway(Protocol):
 
     def send_letter(self, *, pdf: bytes, reference: str) -> str: ...
 
+    def find(self, reference: str) -> str | None: ...
+
 
 class DemoGateway:
     """``aanhuis demo`` only: every message counts as delivered at once and nothing leaves the
@@ -150,6 +165,9 @@ class DemoGateway:
 
     def send_letter(self, *, pdf: bytes, reference: str) -> str:
         return f"demo-{uuid.uuid4()}"
+
+    def find(self, reference: str) -> str | None:
+        return None
 
 
 @dataclass(frozen=True)

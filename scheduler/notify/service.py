@@ -313,6 +313,9 @@ class _Outgoing:
     municipality_slug: str
     municipality_name: str
     municipality_email: str
+    #: An earlier claim of this message through Notify ended without a record (a worker died):
+    #: Notify may have it already, so it is looked up by reference before sending again.
+    resumed: bool = False
 
     @property
     def notify_reference(self) -> str:
@@ -408,6 +411,10 @@ def send_pending(
                 session.delete(message)
                 continue
             message.send_after = now + CLAIM_LEASE
+            via_notify = message.channel != "email" or mailer is None
+            resumed = via_notify and message.delivery_status == _CLAIMED
+            if via_notify:
+                message.delivery_status = _CLAIMED
             town = towns[message.municipality_id]
             outgoing.append(
                 _Outgoing(
@@ -423,6 +430,7 @@ def send_pending(
                     municipality_slug=town.slug,
                     municipality_name=town.name,
                     municipality_email=town.email,
+                    resumed=resumed,
                 )
             )
 
@@ -437,6 +445,8 @@ def send_pending(
                 # This municipality has no Notify service (for this channel): it waits.
                 _release(session_factory, item.id, now)
                 continue
+            elif item.resumed and (found := gateway.find(item.notify_reference)) is not None:
+                notify_id = found  # sent before the last worker could record it: not again
             elif item.channel == "email":
                 assert item.recipient is not None
                 notify_id = gateway.send_email(
@@ -473,11 +483,17 @@ def send_pending(
     return sent
 
 
+#: The delivery status of a message claimed for Notify and not yet recorded as sent.
+_CLAIMED = "claimed"
+
+
 def _release(session_factory: sessionmaker[Session], message_id: int, now: dt.datetime) -> None:
     with transaction(session_factory) as session:
         message = session.get(OutboxMessage, message_id)
         if message is not None:
             message.send_after = now + FIRST_BACKOFF
+            if message.delivery_status == _CLAIMED:
+                message.delivery_status = None
 
 
 def _email_of(item: _Outgoing, sender: str, keys: KeyRing | None) -> EmailMessage:
@@ -511,6 +527,11 @@ def _record_failure(
         if message is None:
             return
         message.attempts += 1
+        refused = isinstance(exc, NotifyFailed) and 400 <= exc.status < 500
+        if message.delivery_status == _CLAIMED and refused:
+            # Notify refused it, so it has nothing: a retry need not look it up first. After a
+            # timeout or a 5xx it may have it, so the mark stays and the retry looks first.
+            message.delivery_status = None
         if _is_permanent(exc):
             # The server refused the address for good: retrying cannot help, a phone call can.
             message.attempts = max(message.attempts, MAX_ATTEMPTS)

@@ -392,3 +392,39 @@ def test_a_late_booking_gets_its_reminder_in_the_morning(
         reminder = s.scalars(select(OutboxMessage)).one()
         assert reminder.channel == "sms"
         assert reminder.send_after == dt.datetime(2026, 6, 15, 6, 0, tzinfo=dt.UTC)
+
+
+def test_a_worker_that_died_after_sending_does_not_send_twice(
+    sessions: sessionmaker[Session], tenant: Tenant, fake: FakeNotify
+) -> None:
+    """A message claimed for Notify whose sending was never recorded (the worker died after
+    Notify accepted it) is looked up by its reference when claimed again: Notify's id is
+    recorded and nothing is sent a second time. After a timeout the mark stays as well."""
+    visit_id = add_visit(sessions, tenant, citizen_email=None, citizen_phone=MOBILE)
+    mid = queue(sessions, visit_id, "confirmation")
+    notify = routes(fake)
+    gateway = notify.default
+    assert gateway is not None
+    with transaction(sessions) as s:
+        m = s.get(OutboxMessage, mid)
+        assert m is not None
+        reference = f"aanhuis-{m.id}-{m.created_at:%Y%m%d%H%M%S}"
+        # What the dead worker did: claimed it, and Notify accepted it.
+        m.delivery_status = "claimed"
+        body = outbox.readable(m.body, KEYS)
+    earlier = gateway.send_sms(phone=MOBILE, kind="confirmation", body=body, reference=reference)
+    later = NOW + outbox.CLAIM_LEASE
+    assert outbox.send_pending(sessions, None, now=later, keys=KEYS, notify=notify) == 1
+    assert len(fake.sent("sms")) == 1
+    stored = message(sessions, mid)
+    assert stored.notify_id == earlier and stored.sent_at is not None
+    # A message Notify never got is sent after the look-up finds nothing.
+    other = queue(
+        sessions,
+        add_visit(sessions, tenant, citizen_email=None, citizen_phone=MOBILE),
+        "confirmation",
+    )
+    with transaction(sessions) as s:
+        s.get(OutboxMessage, other).delivery_status = "claimed"  # type: ignore[union-attr]
+    assert outbox.send_pending(sessions, None, now=later, keys=KEYS, notify=notify) == 1
+    assert len(fake.sent("sms")) == 2
