@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -310,3 +311,35 @@ def test_not_home_visits_are_on_the_call_list_until_called(
         calls = client.get(f"/api/v1/municipalities/{SLUG}/call-list", headers=planner).json()
         assert reference not in [c["reference"] for c in calls]
     engine.dispose()
+
+
+def test_settings_give_each_municipality_its_own_notify_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``AANHUIS_NOTIFY_MUNICIPALITIES`` (JSON) gives a municipality its own key and templates,
+    falling back to the general ones; without any key nothing goes through Notify."""
+    from api.runtime import notify_routes, sendable_channels
+    from api.settings import Settings
+    from scheduler.notify.notifynl import NotifyGateway
+
+    service, secret = "1" * 8 + "-1111-1111-1111-" + "1" * 12, "2" * 36
+    own = f"utrecht-{service}-{secret}"
+    monkeypatch.setenv(
+        "AANHUIS_NOTIFY_MUNICIPALITIES",
+        json.dumps({"utrecht": {"api_key": own, "sms_template": "sms-utrecht"}}),
+    )
+    monkeypatch.setenv("AANHUIS_NOTIFY_EMAIL_TEMPLATE", "email-general")
+    monkeypatch.setenv("AANHUIS_NOTIFY_TEMPLATES", '{"sms:on_the_way": "sms-onderweg"}')
+    settings = Settings(smtp_host=None, notify_api_key=None, demo_messages=False)
+    routes = notify_routes(settings)
+    assert routes is not None and routes.gateway("amsterdam") is None
+    utrecht = routes.gateway("utrecht")
+    assert isinstance(utrecht, NotifyGateway)
+    assert utrecht.client.service_id == service and utrecht.client.api_key == secret
+    assert utrecht.template("sms", "confirmation") == "sms-utrecht"
+    assert utrecht.template("sms", "on_the_way") == "sms-onderweg"
+    assert utrecht.template("email", "reminder") == "email-general"
+    assert sendable_channels(settings, "utrecht") == ("email", "sms", "letter")
+    assert sendable_channels(settings, "amsterdam") == ()
+    monkeypatch.delenv("AANHUIS_NOTIFY_MUNICIPALITIES")
+    assert notify_routes(Settings(smtp_host=None, notify_api_key=None)) is None
