@@ -49,16 +49,16 @@ def world(
     backend: str, db_url: str, fake: FakeNotify, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, FakeNotify]]:
     """The seeded demo municipality; the worker's environment points at the fake Notify."""
-    fake.sms_template = fake.add_template("sms", "((body))")  # type: ignore[attr-defined]
-    fake.email_template = fake.add_template("email", "((body))", "((subject))")  # type: ignore[attr-defined]
+    sms_template = fake.add_template("sms", "((body))")
+    email_template = fake.add_template("email", "((body))", "((subject))")
     env = {
         "AANHUIS_DATABASE_URL": db_url,
         "AANHUIS_SECRET_KEY": SECRET,
         "AANHUIS_BASE_URL": BASE,
         "AANHUIS_NOTIFY_URL": fake.url,
         "AANHUIS_NOTIFY_API_KEY": fake.api_key,
-        "AANHUIS_NOTIFY_SMS_TEMPLATE": fake.sms_template,  # type: ignore[attr-defined]
-        "AANHUIS_NOTIFY_EMAIL_TEMPLATE": fake.email_template,  # type: ignore[attr-defined]
+        "AANHUIS_NOTIFY_SMS_TEMPLATE": sms_template,
+        "AANHUIS_NOTIFY_EMAIL_TEMPLATE": email_template,
         "AANHUIS_NOTIFY_CALLBACK_TOKEN": CALLBACK_TOKEN,
         "AANHUIS_SMTP_HOST": "",
     }
