@@ -77,6 +77,7 @@ _SMS: dict[Language, dict[str, str]] = {
         "ref": "Ref. {reference}.",
         "link": "Bekijk of wijzig: {url}",
         "pick": "Kies een nieuw moment: {url}",
+        "free": "Vrij: {windows}.",
         "call": "Vragen? Bel {phone}.",
         "for": "(voor {name})",
         "expert": "Onze medewerker",
@@ -96,6 +97,7 @@ _SMS: dict[Language, dict[str, str]] = {
         "ref": "Ref. {reference}.",
         "link": "View or change: {url}",
         "pick": "Choose a new time: {url}",
+        "free": "Free: {windows}.",
         "call": "Questions? Call {phone}.",
         "for": "(for {name})",
         "expert": "Our expert",
@@ -104,10 +106,12 @@ _SMS: dict[Language, dict[str, str]] = {
 
 
 def short_day(date_text: str, language: Language) -> str:
-    """``dinsdag 8 december`` from ``dinsdag 8 december 2026``: an SMS needs no year."""
-    words = date_text.split()
+    """``dinsdag 8 december`` from ``dinsdag 8 december 2026``: an SMS needs no year (also at
+    the start of ``dinsdag 8 december 2026, 09:00-11:00``)."""
+    head, sep, tail = date_text.partition(",")
+    words = head.split()
     if len(words) == 4 and words[0] in WEEKDAYS[language]:
-        return " ".join(words[:3])
+        return " ".join(words[:3]) + sep + tail
     return date_text
 
 
@@ -127,6 +131,9 @@ def render_sms(kind: Kind, facts: MessageFacts, language: Language) -> str:
     if facts.on_behalf_of:
         parts.append(t["for"].format(name=facts.on_behalf_of))
     parts.append(t["ref"].format(reference=facts.reference))
+    if kind == "disruption" and facts.new_windows:
+        windows = [short_day(w, language) for w in facts.new_windows[:2]]
+        parts.append(t["free"].format(windows="; ".join(windows)))
     url = facts.short_url or facts.manage_url
     if url and kind != "cancellation":
         label = "pick" if kind in ("disruption", "waiting_list_offer") else "link"

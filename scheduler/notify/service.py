@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import clock
 from scheduler.booking.live import COMING, expected_instants
-from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitEvent, VisitStatus
+from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit, VisitEvent, VisitStatus
 from scheduler.calendar import render_invite
 from scheduler.capacity.models import Expert
 from scheduler.catalog.models import ServiceType
@@ -150,6 +150,27 @@ def expected_band(visit: Visit, tz: ZoneInfo, language: Language) -> tuple[str, 
     return format_time(low, tz, language), format_time(high, tz, language)
 
 
+#: Free windows a disruption message lists at most.
+NEW_WINDOWS = 3
+
+
+def free_windows(
+    session: Session, visit: Visit, tz: ZoneInfo, language: Language, now: dt.datetime
+) -> tuple[str, ...]:
+    """The first windows offered to move ``visit`` (a disruption's alternatives), in words."""
+    offers = session.scalars(
+        select(Offer)
+        .where(Offer.reschedule_of == visit.id, Offer.expires_at > now)
+        .order_by(Offer.window_start, Offer.id)
+        .limit(NEW_WINDOWS)
+    ).all()
+    return tuple(
+        f"{format_date(clock.local_date(o.window_start, tz), language)}, "
+        f"{format_time(o.window_start, tz, language)}-{format_time(o.window_end, tz, language)}"
+        for o in offers
+    )
+
+
 def booking_link(base_url: str, municipality: Municipality) -> str:
     """Where a citizen books a new visit with ``municipality``: ``/{slug}/``."""
     return f"{base_url.rstrip('/')}/{municipality.slug}/"
@@ -235,6 +256,7 @@ def enqueue(
         expert_name=expert.name.split()[0] if expert and expert.name.strip() else None,
         expected_from=expected[0] if expected else None,
         expected_until=expected[1] if expected else None,
+        new_windows=free_windows(session, visit, tz, lang, now) if kind == "disruption" else (),
     )
     subject, body = render_message(kind, facts, lang)
     if channel == "sms":

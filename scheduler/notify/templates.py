@@ -200,6 +200,9 @@ class MessageFacts:
     expert_name: str | None = None
     expected_from: str | None = None
     expected_until: str | None = None
+    #: A disruption: the first free windows at the citizen's address ("woensdag 2 december,
+    #: 09:00-11:00"), to choose from with the link.
+    new_windows: tuple[str, ...] = ()
 
 
 _SUBJECTS: dict[Language, dict[Kind, str]] = {
@@ -297,6 +300,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "cancel_invite": "Met de bijlage haalt u de afspraak uit uw agenda.",
         "rebook": "Wilt u toch een huisbezoek? Maak een nieuwe afspraak via",
         "pick_new": "Kies een nieuw moment dat u past",
+        "free_now": "Deze momenten zijn nu vrij:",
         "call_us": "Liever bellen? Dat kan via {phone}.",
         "manage_elsewhere": (
             "Bekijken, verplaatsen of annuleren kan met de link in uw bevestigingsmail, "
@@ -333,6 +337,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "cancel_invite": "The attachment removes the appointment from your calendar.",
         "rebook": "Would you still like a home visit? Book a new appointment at",
         "pick_new": "Please choose a new time that suits you",
+        "free_now": "These times are free now:",
         "call_us": "Prefer to call? Phone {phone}.",
         "manage_elsewhere": (
             "To view, reschedule or cancel, use the link in your confirmation e-mail, "
@@ -407,6 +412,8 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         if facts.municipality_phone:
             parts.append(t["call_us"].format(phone=facts.municipality_phone))
     elif kind == "disruption":
+        if facts.new_windows:
+            parts.append(f"{t['free_now']}\n" + "\n".join(f"- {w}" for w in facts.new_windows))
         if facts.manage_url:
             parts.append(f"{t['pick_new']}: {facts.manage_url}")
             if facts.municipality_phone:

@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -428,3 +429,47 @@ def test_a_worker_that_died_after_sending_does_not_send_twice(
         s.get(OutboxMessage, other).delivery_status = "claimed"  # type: ignore[union-attr]
     assert outbox.send_pending(sessions, None, now=later, keys=KEYS, notify=notify) == 1
     assert len(fake.sent("sms")) == 2
+
+
+def test_a_disruption_sms_lists_the_new_windows(
+    sessions: sessionmaker[Session], tenant: Tenant, fake: FakeNotify
+) -> None:
+    """A disruption's SMS names the first free windows offered to move the visit (live offers
+    only) and the short link to choose one; the e-mail text lists up to three."""
+    from scheduler.booking.models import Offer
+
+    visit_id = add_visit(sessions, tenant, citizen_email=None, citizen_phone=MOBILE)
+    with transaction(sessions) as s:
+        for n, (day, start, expires) in enumerate(
+            [
+                (16, 7, NOW + dt.timedelta(minutes=10)),  # 09:00 local on Tuesday 16 June
+                (17, 11, NOW + dt.timedelta(minutes=10)),  # 13:00 local on Wednesday 17 June
+                (16, 5, NOW - dt.timedelta(minutes=1)),  # expired: not offered any more
+            ]
+        ):
+            begin = dt.datetime(2026, 6, day, start, 0, tzinfo=dt.UTC)
+            s.add(
+                Offer(
+                    id=f"offer{n}",
+                    municipality_id=tenant.municipality_id,
+                    service_type_id=tenant.service_id,
+                    date=begin.date(),
+                    window_start=begin,
+                    window_end=begin + dt.timedelta(hours=2),
+                    lat=52.09,
+                    lon=5.12,
+                    reschedule_of=visit_id,
+                    created_at=NOW,
+                    expires_at=expires,
+                )
+            )
+    queue(sessions, visit_id, "disruption")
+    assert outbox.send_pending(sessions, None, now=NOW, keys=KEYS, notify=routes(fake)) == 1
+    text = fake.sent("sms")[0]["body"]
+    assert "Vrij: dinsdag 16 juni, 09:00-11:00; woensdag 17 juni, 13:00-15:00." in text, text
+    assert "07:00" not in text and re.search(r"/m/[A-Z2-9]{10}", text)
+    with sessions() as s:
+        visit = s.get(Visit, visit_id)
+        assert visit is not None
+        windows = outbox.free_windows(s, visit, ZoneInfo("Europe/Amsterdam"), "en", NOW)
+    assert windows == ("Tuesday 16 June 2026, 09:00-11:00", "Wednesday 17 June 2026, 13:00-15:00")
