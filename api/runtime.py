@@ -19,6 +19,7 @@ from scheduler import clock
 from scheduler.booking.models import Visit
 from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
+from scheduler.notify.notifynl import DemoGateway, NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.security import KeyRing
 from scheduler.usecases.notifier import Notifier
 
@@ -84,6 +85,48 @@ def notifier(settings: Settings) -> Notifier:
     return _notify
 
 
+def notify_routes(settings: Settings) -> NotifyRoutes | None:
+    """The Notify services of the settings (a default and per-municipality ones), or None."""
+    kinds = dict(settings.notify_templates)
+    default = None
+    if settings.notify_api_key is not None and settings.notify_api_key.get_secret_value():
+        default = NotifyGateway(
+            NotifyConfig(
+                api_key=settings.notify_api_key.get_secret_value(),
+                base_url=settings.notify_url,
+                sms_template=settings.notify_sms_template,
+                email_template=settings.notify_email_template,
+                kind_templates=kinds,
+            )
+        )
+    by_slug = {
+        slug: NotifyGateway(
+            NotifyConfig(
+                api_key=o.api_key.get_secret_value(),
+                base_url=o.url or settings.notify_url,
+                sms_template=o.sms_template or settings.notify_sms_template,
+                email_template=o.email_template or settings.notify_email_template,
+                kind_templates={**kinds, **o.templates},
+            )
+        )
+        for slug, o in settings.notify_municipalities.items()
+    }
+    if default is None and not by_slug and settings.demo_messages:
+        return NotifyRoutes(default=DemoGateway())
+    routes = NotifyRoutes(default=default, by_slug=by_slug)
+    return routes if routes else None
+
+
+def sendable_channels(settings: Settings, slug: str) -> tuple[str, ...]:
+    """The channels a municipality's messages can be sent over with these settings."""
+    routes = notify_routes(settings)
+    gateway = routes.gateway(slug) if routes is not None else None
+    channels = ["email"] if settings.smtp_host else []
+    if gateway is not None:
+        channels += [c for c in ("email", "sms", "letter") if gateway.can_send(c)]
+    return tuple(dict.fromkeys(channels))
+
+
 def mailer(settings: Settings) -> SmtpMailer | None:
     """The SMTP mailer of the settings, or None when no SMTP host is configured."""
     if not settings.smtp_host:
@@ -110,7 +153,8 @@ def send_after_response(
     """
     session.close()
     smtp = mailer(settings)
-    if smtp is not None:
+    routes = notify_routes(settings)
+    if smtp is not None or routes is not None:
         from scheduler.notify import service as notify
 
         background.add_task(
@@ -119,6 +163,7 @@ def send_after_response(
             smtp,
             now=clock.now(),
             keys=keys_of(settings),
+            notify=routes,
         )
 
 

@@ -12,6 +12,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from scheduler.waitlist.schemas import Hours
 
 
+class NotifyOverride(BaseModel):
+    """A municipality's own Notify service (``AANHUIS_NOTIFY_MUNICIPALITIES``, JSON by slug)."""
+
+    api_key: SecretStr
+    url: str | None = None
+    sms_template: str | None = None
+    email_template: str | None = None
+    templates: dict[str, str] = Field(default_factory=dict)
+
+
 class OidcProvider(BaseModel):
     """One municipality's OpenID Connect identity provider (Entra ID, Keycloak, …)."""
 
@@ -55,6 +65,23 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "noreply@aanhuis.example"
+    #: NotifyNL (GOV.UK Notify's API) for SMS, letters and, without SMTP, e-mail. Without a key
+    #: messages stay in the outbox, visible to planners. The key is Notify's
+    #: ``{name}-{service id}-{secret}``; the templates are generic ones whose only placeholders
+    #: are ((body)) and, for e-mail, ((subject)). ``notify_templates`` overrides them per kind
+    #: (``{"sms:on_the_way": "<id>"}``); ``notify_municipalities`` gives a municipality its own
+    #: service (``{"utrecht": {"api_key": …, "sms_template": …}}``).
+    notify_url: str = "https://api.notifynl.nl"
+    notify_api_key: SecretStr | None = None
+    notify_sms_template: str | None = None
+    notify_email_template: str | None = None
+    notify_templates: dict[str, str] = Field(default_factory=dict)
+    notify_municipalities: dict[str, NotifyOverride] = Field(default_factory=dict)
+    #: ``aanhuis demo`` only: messages count as sent without leaving the machine, and
+    #: ``/demo/berichten`` shows them by channel. Never in production.
+    demo_messages: bool = False
+    #: The bearer token Notify sends with delivery callbacks (``/api/v1/notify/callback``).
+    notify_callback_token: SecretStr | None = None
     #: Map tiles of the expert app and the planner's day view ({z}/{x}/{y} filled in by Leaflet).
     #: OpenStreetMap's standard layer by default (mind its tile usage policy); a municipality's
     #: own tile server or PDOK's BRT map in production.

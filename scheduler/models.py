@@ -23,7 +23,7 @@ from scheduler.capacity.models import (
 from scheduler.catalog.models import ServiceType
 from scheduler.db import Base
 from scheduler.insights.models import OfferSearchHour
-from scheduler.notify.models import OutboxMessage
+from scheduler.notify.models import OutboxMessage, ShortLink
 from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
 from scheduler.tenants.models import Municipality
 from scheduler.waitlist.models import WaitlistEntry
@@ -49,6 +49,7 @@ __all__ = [
     "Role",
     "ServiceType",
     "ShiftException",
+    "ShortLink",
     "SpentOffer",
     "TravelMode",
     "User",

@@ -124,12 +124,15 @@ class KeyRing:
     tokens: Sealer
     #: Offers handed to anonymous clients instead of being stored.
     offers: Sealer
+    #: The key that hashes short manage-link codes (HMAC), so stored hashes open nothing alone.
+    short_links: bytes = b""
 
     @classmethod
     def derive(cls, secret: str) -> KeyRing:
         return cls(
             tokens=Sealer(derive_key(secret, TOKEN_AT_REST)),
             offers=Sealer(derive_key(secret, OFFER_SIGNING)),
+            short_links=derive_key(secret, SHORT_LINK),
         )
 
 

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.runtime import keys_of, mailer
+from api.runtime import keys_of, mailer, notify_routes
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.db import make_engine, make_sessionmaker, transaction
@@ -36,15 +36,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _send(args: argparse.Namespace) -> int:
     settings = get_settings()
     smtp = mailer(settings)
-    if smtp is None:
-        print("error: set AANHUIS_SMTP_HOST to send e-mail", file=sys.stderr)
+    routes = notify_routes(settings)
+    if smtp is None and routes is None:
+        print(
+            "error: set AANHUIS_SMTP_HOST or AANHUIS_NOTIFY_API_KEY to send messages",
+            file=sys.stderr,
+        )
         return 2
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     try:
         while True:
             sent = outbox.send_pending(
-                sessions, smtp, now=clock.now(), batch=args.batch, keys=keys_of(settings)
+                sessions,
+                smtp,
+                now=clock.now(),
+                batch=args.batch,
+                keys=keys_of(settings),
+                notify=routes,
             )
             print(f"sent {sent} message(s)", flush=True)
             if args.every is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import pathlib
 import secrets
@@ -113,7 +112,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     if write_secret(pathlib.Path(".env")):
         print("wrote a random AANHUIS_SECRET_KEY to .env")
-        get_settings.cache_clear()
+    # Messages count as sent inside the demo and show on /demo/berichten.
+    os.environ.setdefault("AANHUIS_DEMO_MESSAGES", "true")
+    get_settings.cache_clear()
     settings = get_settings()
     url = settings.database_url
     print(f"database: {url}")
@@ -152,41 +153,17 @@ Aan Huis demo is starting on {base}
   Planner pages:           {base}/planner/{DEMO_SLUG}/   (sign in with the planner token)
   Expert route app:        {base}/expert/                (sign in with the expert token)
   API documentation:       {base}/api/docs
+  Messages sent (demo):    {base}/demo-berichten      (SMS, e-mail and letters, by channel)
 
   Planner token: {planner_token}
   Expert token:  {expert_token}
 """
     )
-    # The demo is one command: it also runs the queued optimisations (what `aanhuis worker`
-    # does in production), so the planner's "optimise" button opens a proposal by itself.
-    start_job_runner(settings)
+    # The worker runs in-process: queued optimisations (the planner's "optimise" button opens a
+    # proposal by itself), reminders, the waiting list, the freeze, "on the way", sending.
+    from api.commands.worker import _work
+
+    worker = argparse.Namespace(once=False, poll=1.0, reminders_every=900.0)
+    threading.Thread(target=_work, args=(worker,), name="demo-worker", daemon=True).start()
     serve("127.0.0.1", args.port, 1)
     return 0
-
-
-def start_job_runner(
-    settings: Settings, poll: float = 1.0, stop: threading.Event | None = None
-) -> threading.Thread:
-    """Run queued optimisation jobs in a daemon thread of this process (the demo's worker),
-    until ``stop`` is set (never, by default)."""
-    from api.runtime import travel_provider
-    from scheduler.planning import jobs
-
-    sessions = make_sessionmaker(make_engine(settings.database_url))
-    travel = travel_provider(settings)
-
-    halt = stop or threading.Event()
-
-    def run() -> None:
-        while not halt.is_set():
-            try:
-                jobs.run_pending(sessions, travel)
-            except Exception as exc:  # logged by class only (no data); the next round retries
-                logging.getLogger("aanhuis.planning.jobs").warning(
-                    "job round failed: %s", type(exc).__name__
-                )
-            halt.wait(poll)
-
-    thread = threading.Thread(target=run, name="aanhuis-demo-jobs", daemon=True)
-    thread.start()
-    return thread

@@ -10,8 +10,10 @@ Each round it
 4. freezes the day plans whose freeze time has come (:mod:`scheduler.planning.lifecycle`):
    optimises each such day (``balanced``), applies it when the day did not change meanwhile, and
    marks it frozen, so the experts' routes are final;
-5. sends the e-mail that is due, when SMTP is configured (``AANHUIS_SMTP_HOST``);
-6. seals the access log's new records into its hash chain (``aanhuis audit``).
+5. queues "on the way" (and "running late") messages for visits the expert has started;
+6. sends the messages that are due: e-mail over SMTP (``AANHUIS_SMTP_HOST``) or Notify, SMS
+   and letters through Notify (``AANHUIS_NOTIFY_API_KEY``);
+7. seals the access log's new records into its hash chain (``aanhuis audit``).
 
 Then it sleeps ``--poll`` seconds; ``--once`` does one round and stops (cron, tests). Any number of
 workers may run against one database, on any machine: each job and each message is claimed by
@@ -28,14 +30,14 @@ import time
 from api import logging_config
 from api.audit import keys as audit_keys
 from api.commands.outbox import queue_reminders
-from api.runtime import keys_of, mailer, notifier, travel_provider
+from api.runtime import keys_of, mailer, notifier, notify_routes, travel_provider
 from api.settings import get_settings
 from scheduler import clock
 from scheduler.audit import service as audit
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs, lifecycle
-from scheduler.usecases import waitlist
+from scheduler.usecases import live, waitlist
 
 BATCH = 50
 #: Seconds the optimisation at a day's freeze may take.
@@ -75,6 +77,7 @@ def _work(args: argparse.Namespace) -> int:
     sessions = make_sessionmaker(engine)
     travel = travel_provider(settings)
     smtp = mailer(settings)
+    routes = notify_routes(settings)
     last_reminders = float("-inf")
     try:
         while True:
@@ -105,11 +108,19 @@ def _work(args: argparse.Namespace) -> int:
             )
             if frozen:
                 log.info("froze %d day plan(s)", len(frozen), extra={"count": len(frozen)})
-            if smtp is not None:
+            live_queued = live.sweep(sessions, notify=notifier(settings), now=clock.now())
+            if live_queued:
+                log.info("%d live status message(s) queued", live_queued)
+            if smtp is not None or routes is not None:
                 sent = BATCH
                 while sent == BATCH:
                     sent = outbox.send_pending(
-                        sessions, smtp, now=clock.now(), batch=BATCH, keys=keys_of(settings)
+                        sessions,
+                        smtp,
+                        now=clock.now(),
+                        batch=BATCH,
+                        keys=keys_of(settings),
+                        notify=routes,
                     )
                     if sent:
                         log.info("sent %d message(s)", sent, extra={"count": sent})

@@ -12,6 +12,7 @@ ROUTERS = (
     "capacity",
     "services_admin",
     "desk",
+    "notify",
     "planner_pages",
     "pages",
 )

@@ -20,7 +20,14 @@ from api.problems import prefers_dutch, problem_responses, problem_schema
 from api.ratelimit import Lookups, LookupsDep, citizen_visit, limit_bookings
 from api.routers.common import attach_alternatives
 from api.routers.offers import ManageCredentials, token_of
-from api.runtime import NotifierDep, TravelDep, keys_of, mailer, send_after_response
+from api.runtime import (
+    NotifierDep,
+    TravelDep,
+    keys_of,
+    mailer,
+    notify_routes,
+    send_after_response,
+)
 from api.settings import Settings
 from scheduler import clock
 from scheduler.addresses.service import normalise_postcode
@@ -286,8 +293,15 @@ def _send_manage_link(
             notify=notifier,
         )
     smtp = mailer(settings)
-    if sent and smtp is not None:
-        notify.send_pending(request.app.state.sessions, smtp, now=clock.now())
+    routes = notify_routes(settings)
+    if sent and (smtp is not None or routes is not None):
+        notify.send_pending(
+            request.app.state.sessions,
+            smtp,
+            now=clock.now(),
+            keys=keys_of(settings),
+            notify=routes,
+        )
 
 
 @router.get(

@@ -40,6 +40,7 @@ from scheduler.booking.schemas import (
     normalise_phone,
     normalise_reference,
 )
+from scheduler.booking.service import Citizen, Contact
 from scheduler.catalog.models import ServiceType
 from scheduler.errors import InvalidInput, OfferExpired, SlotTaken
 from scheduler.geocoding import Geocoder, Place
@@ -87,6 +88,12 @@ class DeskBookingRequest(BookingRequest):
 
     channel: Literal["phone", "desk"] = "phone"
     follow_up_of: FollowUpOf = None
+
+    def parties(self) -> tuple[Citizen, Contact | None]:
+        """As online, except that the desk may book with the address only: the citizen has no
+        phone or e-mail and gets letters (online bookings still need a phone or an e-mail)."""
+        contact = self.contact.to_contact() if self.contact is not None else None
+        return self.citizen.to_citizen(reach_needed=False), contact
 
 
 class DeskBookingRead(BookingRead):

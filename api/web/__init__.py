@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin_tokens, citizen, expert, manage, oidc
+from api.web import admin_tokens, citizen, demo_messages, expert, manage, oidc
 
 router = APIRouter(include_in_schema=False)
 # The manage pages first: their literal prefix (/afspraak) is more specific than /{slug}/.
@@ -20,6 +20,8 @@ router.include_router(expert.router)
 router.include_router(oidc.router)
 # Admins issue and revoke API tokens (/planner/toegangscodes).
 router.include_router(admin_tokens.router)
+# ``aanhuis demo`` only (a 404 elsewhere): the messages sent, by channel.
+router.include_router(demo_messages.router)
 router.include_router(citizen.router)
 
 __all__ = ["router"]

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.deps import ResourceId, SessionDep
-from api.runtime import KeysDep, TravelDep, keys_of
+from api.runtime import KeysDep, TravelDep, keys_of, sendable_channels
 from api.web.expert import signed_in
 from api.web.forms import Form, PostedForm
 from api.web.i18n import Translator
@@ -45,6 +45,7 @@ from scheduler.capacity.overview import capacity_overview
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.notify import service as notify
+from scheduler.notify.models import OutboxMessage
 from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import PHONE_PREFIX, service_name
 from scheduler.route_app import service as route_app
@@ -294,17 +295,22 @@ class PhoneTask:
     phone: str | None
     subject: str
     body: str
-    undeliverable: bool
+    #: Why the call: no channel reaches them, undeliverable, or Notify's delivery failed.
+    why: str
 
 
 def phone_tasks(
-    session: Session, municipality: Municipality, t: Translator, keys: KeyRing | None = None
+    session: Session,
+    municipality: Municipality,
+    t: Translator,
+    keys: KeyRing | None = None,
+    sendable: tuple[str, ...] = ("email", "sms", "letter"),
 ) -> list[PhoneTask]:
     """The outbox's phone tasks (oldest first) with the name and number to call: the contact
     person who booked for the citizen, or the citizen."""
     tz = clock.zone(municipality.timezone)
     out = []
-    for message in notify.phone_tasks(session, municipality=municipality):
+    for message in notify.phone_tasks(session, municipality=municipality, sendable=sendable):
         visit = session.get(Visit, message.visit_id) if message.visit_id is not None else None
         local = message.created_at.astimezone(tz)
         out.append(
@@ -316,50 +322,19 @@ def phone_tasks(
                 name=recipient_of(visit).name if visit is not None else None,
                 phone=recipient_of(visit).phone if visit is not None else None,
                 subject=message.subject.removeprefix(PHONE_PREFIX),
-                body=_readable(message.body, keys),
-                undeliverable=message.recipient is not None,
+                body=_readable(message, keys),
+                why=t(
+                    f"planner.calls.{notify.call_reason(message)}",
+                    channel=t(f"channel.{message.channel}"),
+                ),
             )
         )
     return out
 
 
-#: How far back the call list shows visits nobody was home for.
-NOT_HOME_DAYS = dt.timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class NotHomeLine:
-    """A visit nobody was home for: whom to call back about a new appointment."""
-
-    reference: str
-    date: str
-    window: str
-    name: str | None
-    phone: str | None
-    note: str | None
-
-
-def not_home_lines(
-    session: Session, municipality: Municipality, t: Translator, *, since: dt.date
-) -> list[NotHomeLine]:
-    """The visits nobody was home for since ``since``, newest first, with the expert's note."""
-    tz = clock.zone(municipality.timezone)
-    return [
-        NotHomeLine(
-            reference=v.reference,
-            date=capitalised(t.date(v.date)),
-            window=t.times(v.window_start, v.window_end, tz),
-            name=recipient_of(v).name,
-            phone=recipient_of(v).phone,
-            note=note,
-        )
-        for v, note in route_app.not_home_visits(session, municipality=municipality, since=since)
-    ]
-
-
-def _readable(text: str, keys: KeyRing | None) -> str:
+def _readable(message: OutboxMessage, keys: KeyRing | None) -> str:
     try:
-        return notify.readable(text, keys)
+        return notify.display_text(message, keys)
     except ValueError:  # written under another secret: the task still says whom to call
         return ""
 
@@ -431,7 +406,8 @@ def _overview(pp: PlannerPage, session: Session, travel: TravelTimeProvider) -> 
         )
         for d in figures.days
     ]
-    tasks = phone_tasks(session, m, t, keys_of(pp.page.request.app.state.settings))
+    settings = pp.page.request.app.state.settings
+    tasks = phone_tasks(session, m, t, keys_of(settings), sendable_channels(settings, m.slug))
     return pp.render(
         "planner/overview.html",
         section="overview",
@@ -448,14 +424,65 @@ def calls(
     pp: PlannerDep, session: SessionDep, keys: KeysDep, afgehandeld: int | None = None
 ) -> Response:
     """Messages for citizens without e-mail (or whose e-mail failed): who to call, what to say."""
-    tasks = phone_tasks(session, pp.municipality, pp.t, keys)
+    settings = pp.page.request.app.state.settings
+    sendable = sendable_channels(settings, pp.municipality.slug)
+    tasks = phone_tasks(session, pp.municipality, pp.t, keys, sendable)
+    tz = clock.zone(pp.municipality.timezone)
+    calls_due = notify.not_home_calls(session, municipality=pp.municipality, now=clock.now())
+    notes = {
+        v.id: note
+        for v, note in route_app.not_home_visits(
+            session,
+            municipality=pp.municipality,
+            since=min((v.date for v in calls_due), default=pp.today()),
+        )
+    }
+    not_home = [
+        NotHomeCall(
+            id=v.id,
+            reference=v.reference,
+            name=recipient_of(v).name,
+            phone=recipient_of(v).phone,
+            when=capitalised(pp.t.date(v.date))
+            + ", "
+            + pp.t.window(v.window_start, v.window_end, tz),
+            note=notes.get(v.id),
+        )
+        for v in calls_due
+    ]
     return pp.render(
         "planner/calls.html",
         section="calls",
         tasks=tasks,
+        not_home=not_home,
         handled=afgehandeld,
-        not_home=not_home_lines(session, pp.municipality, pp.t, since=pp.today() - NOT_HOME_DAYS),
     )
+
+
+@dataclass(frozen=True)
+class NotHomeCall:
+    """A visit where nobody was home: call for a new appointment."""
+
+    id: int
+    reference: str
+    name: str | None
+    phone: str | None
+    when: str
+    #: What the expert noted at the door (the route app's "niet thuis" note).
+    note: str | None = None
+
+
+@router.post(f"{PREFIX}/bellen/bezoek/{{visit_id}}/afgehandeld", response_class=HTMLResponse)
+def not_home_called(
+    pp: PlannerDep, form: PostedForm, session: SessionDep, visit_id: ResourceId
+) -> Response:
+    """The planner called about a not-home visit: it leaves the list (the form only carries the
+    CSRF token)."""
+    notify.mark_called(
+        session, municipality=pp.municipality, visit_id=visit_id, actor=pp.actor, now=clock.now()
+    )
+    session.commit()
+    return pp.redirect(f"{pp.base}/bellen?afgehandeld={visit_id}")
 
 
 @router.post(f"{PREFIX}/bellen/{{message_id}}/afgehandeld", response_class=HTMLResponse)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.deps import SessionDep, SettingsDep
-from api.runtime import GeocoderDep, NotifierDep, TravelDep, keys_of
+from api.runtime import GeocoderDep, KeysDep, NotifierDep, TravelDep, keys_of
 from api.web import forms, needs_form
 from api.web.forms import Form, PostedForm
 from api.web.i18n import Translator
@@ -42,6 +42,7 @@ from scheduler.errors import (
     UnknownAddress,
 )
 from scheduler.geocoding import Place
+from scheduler.notify import service as notify
 from scheduler.notify.recipients import recipient_of
 from scheduler.notify.service import manage_link
 from scheduler.notify.templates import format_address, service_name
@@ -283,7 +284,9 @@ def desk_book(
     contact = needs_form.contact_of(form, t)
     needs = needs_form.needs_of(form, t)
     notes = forms.optional_text(form, t, "opmerkingen", 1000, multiline=True)
-    reachable = phone or email or needs_form.for_someone_else(form)
+    by_post = form.get("post") == "ja"
+    # An address only is enough at the desk when the caller asks for letters.
+    reachable = phone or email or by_post or needs_form.for_someone_else(form)
     if not form.error("telefoon") and not form.error("email") and not reachable:
         form.add_error("telefoon", t("planner.desk.contact.missing"))
     channel = Channel.DESK if form.get("kanaal") == "desk" else Channel.PHONE
@@ -297,7 +300,7 @@ def desk_book(
             session,
             municipality=m,
             offer_id=offer_id,
-            citizen=booking.Citizen(name=name, phone=phone, email=email),
+            citizen=booking.Citizen(name=name, phone=phone, email=email, wants_post=by_post),
             contact=contact,
             needs=needs,
             notes=notes,
@@ -489,6 +492,18 @@ def desk_move(
         kind = "taken" if isinstance(exc, SlotTaken) else "expired"
         return _move_page(pp, visit, service, fresh, Form(), notice=t(f"notice.{kind}"), status=409)
     return _visit_page(pp, session, moved, service, notice=t("planner.desk.moved"))
+
+
+@router.get(f"{PREFIX}/balie/afspraak/{{reference}}/brief.pdf", response_class=Response)
+def desk_letter(pp: PlannerDep, session: SessionDep, keys: KeysDep, reference: str) -> Response:
+    """The visit's letter (A4 PDF) to print at the desk."""
+    visit, _ = _visit(session, pp, normalise_reference(reference) or reference)
+    pdf = notify.desk_letter(session, visit=visit, keys=keys, now=clock.now())
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{visit.reference}.pdf"'},
+    )
 
 
 @router.get(f"{PREFIX}/balie/afspraak/{{reference}}/annuleren", response_class=HTMLResponse)

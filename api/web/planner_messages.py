@@ -180,10 +180,10 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     # Calls
     "planner.calls.title": _n("Inwoners bellen", "Residents to call"),
     "planner.calls.lead": _n(
-        "Deze berichten konden niet per e-mail. Bel de inwoner, lees het bericht voor en "
-        "markeer het daarna als afgehandeld.",
-        "These messages could not go by e-mail. Call the resident, read the message out and "
-        "then mark it as handled.",
+        "Deze inwoners bereikt geen e-mail, sms of brief, of hun bericht kwam niet aan. Bel de "
+        "inwoner, lees het bericht voor en markeer het daarna als afgehandeld.",
+        "No e-mail, text message or letter reaches these residents, or their message was not "
+        "delivered. Call the resident, read the message out and then mark it as handled.",
     ),
     "planner.calls.none": _n("Er hoeft niemand gebeld te worden.", "Nobody needs a call."),
     "planner.calls.handled": _n(
@@ -193,7 +193,31 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     "planner.calls.created": _n("Sinds", "Since"),
     "planner.calls.why": _n("Waarom bellen", "Why call"),
     "planner.calls.no_email": _n("Geen e-mailadres", "No e-mail address"),
-    "planner.calls.undeliverable": _n("E-mail kwam niet aan", "E-mail could not be delivered"),
+    "channel.email": _n("e-mail", "e-mail"),
+    "channel.sms": _n("sms", "text message"),
+    "channel.letter": _n("brief", "letter"),
+    "channel.call": _n("telefoon", "phone"),
+    "planner.calls.not_home": _n(
+        "Niemand thuis: bel voor een nieuwe afspraak",
+        "Nobody at home: call to make a new appointment",
+    ),
+    "planner.desk.post": _n(
+        "Berichten per brief (ook zonder telefoon of e-mail)",
+        "Messages by letter (also without phone or e-mail)",
+    ),
+    "planner.desk.letter": _n("Brief afdrukken (pdf)", "Print the letter (PDF)"),
+    "planner.calls.no_channel": _n(
+        "Geen mobiel nummer of e-mailadres", "No mobile number or e-mail address"
+    ),
+    "planner.calls.not_sent": _n(
+        "Kan niet worden verstuurd ({channel} staat uit)", "Cannot be sent ({channel} is off)"
+    ),
+    "planner.calls.undeliverable": _n(
+        "Bericht kwam niet aan ({channel})", "Message could not be delivered ({channel})"
+    ),
+    "planner.calls.delivery_failed": _n(
+        "Bericht kon niet worden bezorgd ({channel})", "Message could not be delivered ({channel})"
+    ),
     "planner.calls.call": _n("Bel {phone}", "Call {phone}"),
     "planner.calls.text": _n("Tekst om voor te lezen", "Text to read out"),
     "planner.calls.done": _n("Gebeld: afgehandeld", "Called: handled"),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from api.web.i18n import Translator
 from scheduler import clock
+from scheduler.booking.live import live_of
 from scheduler.booking.models import ACTIVE_STATUSES, STARTED_STATUSES, Offer, Visit, VisitStatus
 from scheduler.booking.needs import describe
 from scheduler.booking.offers import AFTERNOON, EVENING, MORNING, part_of_day
@@ -110,6 +111,8 @@ class VisitView:
     changeable: bool
     cancelled: bool
     erased: bool
+    #: The live status while the expert comes ("Onderweg: verwacht tussen 10:20 en 10:40").
+    live: str | None = None
 
     @classmethod
     def of(
@@ -132,7 +135,17 @@ class VisitView:
             changeable=is_changeable(visit),
             cancelled=visit.status is VisitStatus.CANCELLED,
             erased=visit.erased_at is not None,
+            live=live_line(visit, t, tz),
         )
+
+
+def live_line(visit: Visit, t: Translator, tz: ZoneInfo) -> str | None:
+    """The live status in words while the expert is on the way or running late, else None."""
+    live = live_of(visit)
+    if live.expected_from is None or live.expected_until is None:
+        return None
+    key = "live.on_the_way" if live.status == VisitStatus.ON_THE_WAY.value else "live.late"
+    return t(key, start=t.time(live.expected_from, tz), end=t.time(live.expected_until, tz))
 
 
 def contact_line(visit: Visit, t: Translator) -> str | None:

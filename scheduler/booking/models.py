@@ -128,6 +128,8 @@ class Visit(Base):
     at_risk: Mapped[bool] = mapped_column(default=False)
     ical_uid: Mapped[str] = mapped_column(String(100))
     ical_sequence: Mapped[int] = mapped_column(default=0)
+    #: The citizen asked for messages by post (a letter), whatever else they gave.
+    wants_post: Mapped[bool] = mapped_column(default=False)
     #: Language the citizen booked in ("nl" or "en"): messages and invites follow it.
     language: Mapped[str] = mapped_column(String(2), default="nl")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)

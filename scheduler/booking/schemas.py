@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from scheduler.booking import needs as need_catalogue
+from scheduler.booking.live import live_of
 from scheduler.booking.models import Offer, Relation, Visit, VisitStatus
 from scheduler.booking.service import Citizen, Contact
 from scheduler.bounds import Day
@@ -190,6 +191,10 @@ class CitizenIn(_Strict):
     email: Annotated[str, StringConstraints(max_length=254, pattern=_LINE)] | None = Field(
         default=None, examples=["naam@voorbeeld.nl"]
     )
+    by_post: bool = Field(
+        default=False,
+        description="Send the confirmation, changes and cancellation by post (a letter).",
+    )
 
     def to_citizen(self, *, reach_needed: bool = True) -> Citizen:
         """The checked and normalised citizen, or :class:`InvalidInput` saying what to fix."""
@@ -210,6 +215,7 @@ class CitizenIn(_Strict):
             name=name,
             phone=normalise_phone(phone) if phone else None,
             email=normalise_email(email) if email else None,
+            wants_post=self.by_post,
         )
 
 
@@ -466,6 +472,23 @@ class LookupAccepted(BaseModel):
     detail: str
 
 
+class LiveRead(BaseModel):
+    """The live status of a visit (:func:`scheduler.booking.live.live_of`)."""
+
+    status: str
+    expected_from: dt.datetime | None
+    expected_until: dt.datetime | None
+
+    @classmethod
+    def of(cls, v: Visit, tz: ZoneInfo) -> LiveRead:
+        live = live_of(v)
+        return cls(
+            status=live.status,
+            expected_from=live.expected_from.astimezone(tz) if live.expected_from else None,
+            expected_until=live.expected_until.astimezone(tz) if live.expected_until else None,
+        )
+
+
 class BookingRead(BaseModel):
     """A booking as its citizen sees it.
 
@@ -492,6 +515,8 @@ class BookingRead(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None
+    #: Where the expert is: the status and, while on the way or running late, when they come.
+    live: LiveRead | None = None
 
     @classmethod
     def of(
@@ -523,6 +548,7 @@ class BookingRead(BaseModel):
             created_at=v.created_at.astimezone(tz),
             updated_at=v.updated_at.astimezone(tz),
             cancelled_at=v.cancelled_at.astimezone(tz) if v.cancelled_at else None,
+            live=LiveRead.of(v, tz),
         )
 
 

@@ -65,6 +65,8 @@ class Citizen:
     name: str
     phone: str | None = None
     email: str | None = None
+    #: Messages by post (a letter), whatever else was given.
+    wants_post: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,12 @@ class OutboxMessage(Base):
     visit_id: Mapped[int | None] = mapped_column(
         ForeignKey("visit.id", ondelete="SET NULL"), default=None, index=True
     )
-    #: confirmation | reschedule | cancellation | reminder | disruption
+    #: confirmation | reschedule | cancellation | reminder | disruption | waiting_list_offer |
+    #: manage_link | on_the_way | late
     kind: Mapped[str] = mapped_column(String(20))
+    #: How it travels: email | sms | letter | call (a planner phones; nothing is sent).
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    #: The e-mail address (email) or E.164 mobile number (sms); None for a letter or a call.
     recipient: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
@@ -31,3 +35,28 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300), default=None)
+    #: The id Notify gave the notification (delivery callbacks name it).
+    notify_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    #: Notify's delivery status: created | sending | delivered | permanent-failure |
+    #: temporary-failure | technical-failure (None: not sent through Notify, or no news yet).
+    delivery_status: Mapped[str | None] = mapped_column(String(30), default=None)
+    delivery_updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: A planner phoned the citizen about this message (it leaves the call list).
+    handled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ShortLink(Base):
+    """A short manage link ``/m/{code}`` that fits in an SMS and can be read out over the phone.
+
+    Only a keyed hash of the code is stored (HMAC with the ``short-link`` key), so a copy of the
+    database opens no visit. The manage token it leads to is kept sealed (AES-GCM, bound to the
+    code's hash); the row expires with the booking's retention period.
+    """
+
+    __tablename__ = "short_link"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    sealed_token: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]

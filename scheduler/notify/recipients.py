@@ -42,3 +42,17 @@ def has_email() -> ColumnElement[bool]:
         and_(Visit.contact_name.is_not(None), Visit.contact_email.is_not(None)),
         and_(Visit.contact_name.is_(None), Visit.citizen_email.is_not(None)),
     )
+
+
+def is_reachable_live() -> ColumnElement[bool]:
+    """SQL: a message to the visit's recipient goes by e-mail or SMS (not by post, not a call):
+    the channels that may carry reminders and "on the way" (see ``scheduler.notify.channels``)."""
+    mobile = "+316%"
+    return and_(
+        Visit.wants_post.is_(False),
+        or_(
+            has_email(),
+            and_(Visit.contact_name.is_not(None), Visit.contact_phone.like(mobile)),
+            and_(Visit.contact_name.is_(None), Visit.citizen_phone.like(mobile)),
+        ),
+    )

@@ -24,6 +24,8 @@ Kind = Literal[
     "waiting_list_offer",
     "manage_link",
     "not_home",
+    "on_the_way",
+    "late",
 ]
 KINDS: tuple[Kind, ...] = (
     "confirmation",
@@ -34,6 +36,8 @@ KINDS: tuple[Kind, ...] = (
     "waiting_list_offer",
     "manage_link",
     "not_home",
+    "on_the_way",
+    "late",
 )
 
 #: Put before the subject of a message that cannot be e-mailed: a planner phones the citizen.
@@ -194,6 +198,15 @@ class MessageFacts:
     on_behalf_of: str | None = None
     #: Free windows to suggest ("dinsdag 8 december, tussen 10:00 en 12:00 uur"), already worded.
     suggestions: tuple[str, ...] = ()
+    #: The short manage link (``/m/{code}``) for SMS texts and letters, when one was issued.
+    short_url: str | None = None
+    #: "On the way" and "late": the expert's first name and the expected arrival band.
+    expert_name: str | None = None
+    expected_from: str | None = None
+    expected_until: str | None = None
+    #: A disruption: the first free windows at the citizen's address ("woensdag 2 december,
+    #: 09:00-11:00"), to choose from with the link.
+    new_windows: tuple[str, ...] = ()
 
 
 _SUBJECTS: dict[Language, dict[Kind, str]] = {
@@ -208,6 +221,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "not_home": (
             "Niemand thuis bij uw huisbezoek op {date}: maak een nieuwe afspraak ({reference})"
         ),
+        "on_the_way": "Uw huisbezoek vandaag: de medewerker is onderweg ({reference})",
+        "late": "Uw huisbezoek vandaag: de medewerker is later ({reference})",
     },
     "en": {
         "confirmation": "Confirmed: home visit {service} on {date} ({reference})",
@@ -220,6 +235,8 @@ _SUBJECTS: dict[Language, dict[Kind, str]] = {
         "not_home": (
             "Nobody home for your home visit on {date}: please make a new appointment ({reference})"
         ),
+        "on_the_way": "Your home visit today: the expert is on the way ({reference})",
+        "late": "Your home visit today: the expert is running late ({reference})",
     },
 }
 
@@ -246,6 +263,11 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "Onze medewerker kwam bij u langs, maar er deed niemand open. Daarom maken we graag "
             "een nieuwe afspraak met u."
         ),
+        "on_the_way": "{expert} is onderweg naar u. Verwacht tussen {start} en {end} uur.",
+        "late": (
+            "{expert} is later dan beloofd. Het spijt ons. "
+            "Nieuwe verwachting: tussen {start} en {end} uur."
+        ),
     },
     "en": {
         "confirmation": "Your appointment for a home visit is confirmed.",
@@ -269,6 +291,8 @@ _OPENINGS: dict[Language, dict[Kind, str]] = {
             "Our expert came to your home, but nobody opened the door. We would like to make a "
             "new appointment with you."
         ),
+        "on_the_way": "{expert} is on the way to you; expected between {start} and {end}.",
+        "late": ("{expert} is running late. We are sorry. Now expected between {start} and {end}."),
     },
 }
 
@@ -391,7 +415,14 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
     table = "\n".join(f"{label + ':':<{width}}{value}" for label, value in facts_rows if value)
 
     contact = facts.municipality_phone or facts.municipality_email
-    parts = [greeting, _OPENINGS[language][kind], table]
+    opening = _OPENINGS[language][kind]
+    if kind in ("on_the_way", "late"):
+        opening = opening.format(
+            expert=facts.expert_name or ("Onze medewerker" if language == "nl" else "Our expert"),
+            start=facts.expected_from or facts.window_start,
+            end=facts.expected_until or facts.window_end,
+        )
+    parts = [greeting, opening, table]
     if kind == "cancellation":
         parts.append(f"{t['rebook']} {facts.book_url}")
         if facts.invite_attached:
@@ -406,9 +437,12 @@ def render_message(kind: Kind, facts: MessageFacts, language: Language) -> tuple
         if facts.suggestions:
             parts.append("\n".join([t["free_now"], *(f"- {w}" for w in facts.suggestions)]))
         parts.append(f"{t['book_new']} {facts.book_url}")
+    elif kind in ("on_the_way", "late"):
         if facts.municipality_phone:
             parts.append(t["call_us"].format(phone=facts.municipality_phone))
     elif kind == "disruption":
+        if facts.new_windows:
+            parts.append(f"{t['free_now']}\n" + "\n".join(f"- {w}" for w in facts.new_windows))
         if facts.manage_url:
             parts.append(f"{t['pick_new']}: {facts.manage_url}")
             if facts.municipality_phone:

@@ -98,6 +98,7 @@ def book(
         citizen_name=citizen.name,
         citizen_phone=citizen.phone,
         citizen_email=citizen.email,
+        wants_post=citizen.wants_post,
         contact_name=contact.name if contact else None,
         contact_phone=contact.phone if contact else None,
         contact_email=contact.email if contact else None,

@@ -161,9 +161,10 @@ def replan_day(
                     detail="taken out of the plan: no expert who works can keep the window",
                 )
             )
-            if notify is not None:
-                notify(session, visit, "disruption")
+        # The alternatives first: the disruption message lists the first of them.
         alternatives = _alternatives(session, municipality, visit, travel, hold_minutes)
+        if fresh and notify is not None:
+            notify(session, visit, "disruption")
         listed.append(ListedVisit(visit, alternatives, fresh and notify is not None))
     # Every expert whose route changed hears of it in the route app (and the calendar feed
     # follows the visits).

@@ -82,6 +82,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/bookings/{reference}/choices"),
         ("PATCH", "/api/v1/bookings/{reference}/choices"),
         ("POST", "/api/v1/bookings/{reference}/other-expert"),
+        # Notify's delivery receipts: authenticated by the callback token (test_notify_api).
+        ("POST", "/api/v1/notify/callback"),
         ("GET", "/api/docs"),
         ("GET", "/api/docs/oauth2-redirect"),
     }

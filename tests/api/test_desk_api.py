@@ -296,3 +296,38 @@ def test_the_desk_is_closed_to_other_municipalities_roles_and_manage_tokens(
     assert cancelled.status_code == 403
     with reader() as s:
         assert s.get(Visit, visit.id).status in ACTIVE_STATUSES  # type: ignore[union-attr]
+
+
+def test_the_desk_may_book_with_an_address_only_online_may_not(
+    client: TestClient, reader: sessionmaker[Session]
+) -> None:
+    """At the desk a name and the address are enough (the citizen gets letters); online a
+    booking without phone or e-mail is refused with 422."""
+    with reader() as s:
+        demo_id = select(Municipality.id).where(Municipality.slug == "demo").scalar_subquery()
+        homes = s.scalars(
+            select(Address).where(Address.municipality_id == demo_id).order_by(Address.id)
+        ).all()[:2]
+    offers = [
+        client.post(
+            f"{DESK}/offers",
+            json={
+                "service": "wmo-intake",
+                "address": {"postcode": h.postcode, "house_number": h.house_number},
+            },
+        ).json()["offers"][0]["id"]
+        for h in homes
+    ]
+    online = client.post(
+        "/api/v1/municipalities/demo/bookings",
+        json={"offer_id": offers[0], "citizen": {"name": "Jan Zonder"}},
+    )
+    assert online.status_code == 422
+    desk = client.post(
+        f"{DESK}/bookings",
+        json={"offer_id": offers[1], "citizen": {"name": "Jan Zonder", "by_post": True}},
+    )
+    assert desk.status_code == 201, desk.text
+    with reader() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == desk.json()["reference"])).one()
+        assert visit.wants_post and visit.citizen_phone is None and visit.citizen_email is None

@@ -13,8 +13,6 @@ import datetime as dt
 import io
 import logging
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -28,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.commands.server import start_job_runner
 from api.settings import Settings
 from api.web import planner_kpis
 from api.web.i18n import Translator, format_time
@@ -294,6 +291,7 @@ def test_overview_shows_at_risk_promises_and_phone_tasks_at_once(site: Site) -> 
                 municipality_id=m.id,
                 visit_id=visit.id,
                 kind="disruption",
+                channel="call",
                 recipient=None,
                 subject="[bellen] test",
                 body="Beste inwoner",
@@ -801,25 +799,6 @@ def test_the_day_page_lists_its_optimisations_and_refuses_an_unknown_mode(site: 
         assert proposal is not None and proposal.plan["mode"] == "keep_experts"
         assert proposal.plan["moved"] == []
     assert day.find("a", href=f"{BASE}/voorstel/{job.proposal_id}")
-
-
-def test_the_demo_runs_queued_optimisations_itself(site: Site, db_url: str) -> None:
-    """`aanhuis demo` has no separate worker: its job thread turns a queued optimisation into a
-    proposal, so the planner's page opens it without anyone starting `aanhuis worker`."""
-    site.sign_in("planner")
-    job_url = site.post(f"{BASE}/dag/{DAY.isoformat()}/optimaliseren").headers["location"]
-    stop = threading.Event()
-    runner = start_job_runner(Settings(database_url=db_url), poll=0.2, stop=stop)
-    try:
-        deadline = time.monotonic() + 30
-        while site.client.get(f"{job_url}/status").json()["status"] != "done":
-            assert time.monotonic() < deadline, "the demo's job thread did not run the job"
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        runner.join(timeout=10)
-    assert not runner.is_alive()
-    assert site.client.get(job_url).headers["location"].startswith(f"{BASE}/voorstel/")
 
 
 # -- disruption ---------------------------------------------------------------------------------
@@ -1340,3 +1319,29 @@ def test_kpis_show_the_waiting_list(site: Site) -> None:
     section = page.text
     assert f"{msg('planner.kpi.waitlist.size')} 2" in section
     assert f"{msg('planner.kpi.waitlist.successes')} 1" in section
+
+
+def test_desk_books_with_an_address_only_and_prints_the_letter(site: Site) -> None:
+    """A caller without phone or e-mail who asks for letters is booked with the address only;
+    the confirmation is a letter, and the desk prints it as a PDF with the reference."""
+    site.sign_in("planner")
+    refused = _desk_book(site, telefoon="")
+    assert refused.status_code == 422
+    reference = Html(_desk_book(site, telefoon="", post="ja").text).text_of("referentie")
+    with site.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.reference == reference)).one()
+        assert visit.wants_post and visit.citizen_phone is None
+        message = s.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == visit.id)).one()
+        assert (message.kind, message.channel, message.recipient) == (
+            "confirmation",
+            "letter",
+            None,
+        )
+    page = site.client.get(f"{BASE}/balie/afspraak", params={"referentie": reference})
+    assert f"/balie/afspraak/{reference}/brief.pdf" in page.text
+    pdf = site.client.get(f"{BASE}/balie/afspraak/{reference}/brief.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert reference in text and "Bep Jansen" in text
