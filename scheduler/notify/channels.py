@@ -69,7 +69,10 @@ _SMS: dict[Language, dict[str, str]] = {
             "er is een eerder moment vrij voor uw huisbezoek (nu {day}, {start}-{end} uur)."
         ),
         "manage_link": "uw link voor het huisbezoek op {day}, {start}-{end} uur.",
-        "not_home": "niemand deed open bij uw huisbezoek van {day}. Maak een nieuwe afspraak.",
+        "not_home": (
+            "niemand deed open bij uw huisbezoek van {day}, {start}-{end} uur. "
+            "Maak een nieuwe afspraak."
+        ),
         "on_the_way": "{expert} is onderweg naar u. Verwacht tussen {from_} en {until} uur.",
         "late": (
             "{expert} is later dan beloofd, sorry. Nieuwe verwachting: tussen {from_} en "
@@ -93,7 +96,9 @@ _SMS: dict[Language, dict[str, str]] = {
             "an earlier time is free for your home visit (now {day}, {start}-{end})."
         ),
         "manage_link": "your link for the home visit on {day}, {start}-{end}.",
-        "not_home": "nobody opened the door for your home visit of {day}. Please book again.",
+        "not_home": (
+            "nobody opened the door for your home visit of {day}, {start}-{end}. Please book again."
+        ),
         "on_the_way": "{expert} is on the way; expected between {from_} and {until}.",
         "late": "{expert} is running late, sorry. Now expected between {from_} and {until}.",
         "ref": "Ref. {reference}.",

@@ -154,7 +154,8 @@ def test_sms_only_citizen_gets_every_kind(
     sessions: sessionmaker[Session], tenant: Tenant, fake: FakeNotify, language: str
 ) -> None:
     """Each kind goes out as one short SMS to the mobile number, with the reference, the day,
-    the window (or the expected band) and a short link (none for a cancellation)."""
+    the window (or the expected band) and a short link (none for a cancellation; nobody home
+    links to booking a new visit, since that visit is over)."""
     visit_id = add_visit(
         sessions,
         tenant,
@@ -177,7 +178,9 @@ def test_sms_only_citizen_gets_every_kind(
         else:
             assert "09:00" in text and "11:00" in text, text
             assert ("juni" if language == "nl" else "June") in text
-        if kind != "cancellation":
+        if kind == "not_home":
+            assert text.endswith("https://aanhuis.example/utrecht/"), text
+        elif kind != "cancellation":
             assert re.search(r"/m/[A-Z2-9]{10}", text), text
         stored = message(sessions, mid)
         assert stored.notify_id == sms["id"] and stored.delivery_status == "created"
