@@ -24,6 +24,7 @@ from scheduler.db import Base
 from scheduler.insights.models import OfferSearchHour
 from scheduler.notify.models import OutboxMessage
 from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
+from scheduler.rota.models import ExpertContract, MinimumCoverRow, RotaProposal, ShiftTypeRow
 from scheduler.tenants.models import Municipality
 from scheduler.waitlist.models import WaitlistEntry
 
@@ -34,7 +35,9 @@ __all__ = [
     "Closure",
     "ExceptionKind",
     "Expert",
+    "ExpertContract",
     "ExpertDay",
+    "MinimumCoverRow",
     "Municipality",
     "Offer",
     "OfferSearchHour",
@@ -43,8 +46,10 @@ __all__ = [
     "PlanningDay",
     "Proposal",
     "Role",
+    "RotaProposal",
     "ServiceType",
     "ShiftException",
+    "ShiftTypeRow",
     "SpentOffer",
     "TravelMode",
     "User",

@@ -43,7 +43,9 @@ def team(n: int, contract: Contract = PART_TIME) -> tuple[RotaExpert, ...]:
     )
 
 
-def demand(weeks: int, evening: int = 240, saturday: int = 300) -> dict:
+def demand(
+    weeks: int, evening: int = 240, saturday: int = 300
+) -> dict[tuple[str, dt.date, Part], int]:
     out = {}
     for k in range(7 * weeks):
         day = MONDAY + dt.timedelta(days=k)
