@@ -489,3 +489,47 @@ def status_of(proposal: RotaProposal, municipality: Municipality) -> str:
     if proposal.status == "open" and proposal.base_version != municipality.capacity_version:
         return "stale"
     return proposal.status
+
+
+def forecast_table(
+    session: Session, *, municipality: Municipality, start: dt.date, weeks: int
+) -> tuple[list[dict[str, Any]], Forecast]:
+    """Forecast against current capacity per week and part of day, in expert-hours: one row per
+    skill and a total row (``skill`` None). An expert's hours count for each of their service
+    skills in equal shares (the total row counts them once)."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidInput(f"Choose 1 to {MAX_WEEKS} weeks.", nl=f"Kies 1 tot {MAX_WEEKS} weken.")
+    problem, predicted, current = build_problem(
+        session, municipality=municipality, start=start, weeks=weeks
+    )
+    service_skills = {s for s, _, _ in problem.demand} | {s for (s, _, _) in predicted.weekly}
+    skills_of = {e.id: sorted(e.skills & service_skills) for e in problem.experts}
+    demand: dict[tuple[int, Part, str | None], float] = defaultdict(float)
+    capacity: dict[tuple[int, Part, str | None], float] = defaultdict(float)
+    for (wanted, day, part), minutes in problem.demand.items():
+        w = problem.week_of(day)
+        demand[(w, part, wanted)] += minutes / 60
+        demand[(w, part, None)] += minutes / 60
+    for a in current:
+        w = problem.week_of(a.date)
+        mine = skills_of.get(a.expert_id, [])
+        for part, minutes in a.parts().items():
+            capacity[(w, part, None)] += minutes / 60
+            for own in mine:
+                capacity[(w, part, own)] += minutes / 60 / len(mine)
+    rows = []
+    keys: list[str | None] = [None, *sorted(service_skills)]
+    for w in range(weeks):
+        for skill in keys:
+            for part in Part:
+                rows.append(
+                    {
+                        "week": w + 1,
+                        "first": start + dt.timedelta(days=7 * w),
+                        "part": part,
+                        "skill": skill,
+                        "demand_hours": round(demand.get((w, part, skill), 0.0), 1),
+                        "capacity_hours": round(capacity.get((w, part, skill), 0.0), 1),
+                    }
+                )
+    return rows, predicted
