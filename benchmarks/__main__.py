@@ -13,7 +13,7 @@ import pathlib
 import sys
 import time
 
-SUITES = ("insertion", "search", "solver", "offers", "load")
+SUITES = ("insertion", "search", "solver", "offers", "load", "rota")
 RESULTS = pathlib.Path(__file__).parent / "results"
 
 
