@@ -11,6 +11,7 @@ from api.web import (  # noqa: F401
     planner_experts,
     planner_heatmap,
     planner_kpis,
+    planner_rota,
     planner_services,
     planner_shifts,
 )

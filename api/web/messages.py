@@ -10,6 +10,7 @@ from __future__ import annotations
 from api.web.carers_messages import CARERS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
+from api.web.rota_messages import ROTA_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Layout
@@ -442,3 +443,4 @@ MESSAGES.update(EXPERT_MESSAGES)
 MESSAGES.update(PLANNER_MESSAGES)
 # Booking for someone else, needs, the look-up, the waiting list and the desk's search.
 MESSAGES.update(CARERS_MESSAGES)
+MESSAGES.update(ROTA_MESSAGES)

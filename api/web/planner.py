@@ -125,6 +125,7 @@ SECTIONS = (
     ("capacity", "capaciteit"),
     ("experts", "medewerkers"),
     ("closures", "sluitingsdagen"),
+    ("rota", "rooster"),
     ("services", "diensten"),
     ("desk", "balie"),
     ("calls", "bellen"),

@@ -239,6 +239,12 @@ def current_assignments(
     return out
 
 
+def rota_start_default(municipality: Municipality) -> dt.date:
+    """The Monday after today: where a planner's rota usually starts."""
+    today = today_of(municipality)
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
 def check_horizon(municipality: Municipality, start: dt.date, weeks: int) -> None:
     if start <= today_of(municipality):
         raise InvalidInput(

@@ -1,0 +1,197 @@
+"""The planner's rota pages: expected demand against capacity (chart and table), proposing a
+rota, reading a proposal (reasons, coverage, fairness) and applying it behind a confirm step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.runtime import NotifierDep, TravelDep
+from api.web import forms
+from api.web.forms import Form, PostedForm
+from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
+from api.web.planner_changes import refused_page, replan_of, wants_replan
+from api.web.planner_charts import pair_chart
+from scheduler.capacity.models import Expert
+from scheduler.errors import Conflict, InvalidInput, PromisesAtRisk
+from scheduler.rota import service as rota
+from scheduler.rota.models import RotaProposal
+from scheduler.usecases import rota as rota_usecases
+
+#: Seconds a proposal made from the page may take (the planner waits for it).
+PAGE_TIME_LIMIT = 20.0
+
+
+def _rota_page(pp: PlannerPage, session: Session, form: Form, *, status: int = 200) -> HTMLResponse:
+    t = pp.t
+    start = rota.rota_start_default(pp.municipality)
+    rows, predicted = rota.forecast_table(
+        session, municipality=pp.municipality, start=start, weeks=4
+    )
+    totals = [r for r in rows if r["skill"] is None]
+    chart = pair_chart(
+        [
+            (
+                f"{t('rota.week')} {r['week']} {t('rota.part.' + r['part'].value)}",
+                r["demand_hours"],
+                r["capacity_hours"],
+            )
+            for r in totals
+        ],
+        fmt=lambda v: f"{v:.0f} u" if t.lang == "nl" else f"{v:.0f} h",
+    )
+    return pp.render(
+        "planner/rota.html",
+        section="rota",
+        status=status,
+        rows=rows,
+        totals=totals,
+        chart=chart,
+        backtest=predicted.backtest.public(),
+        form=form,
+    )
+
+
+@router.get(f"{PREFIX}/rooster", response_class=HTMLResponse)
+def rota_page(pp: PlannerDep, session: SessionDep) -> Response:
+    """Expected demand against current capacity for the next 4 weeks, and the propose form."""
+    form = forms.form_of(
+        {"begin": rota.rota_start_default(pp.municipality).isoformat(), "weken": "4"}
+    )
+    return _rota_page(pp, session, form)
+
+
+@router.post(f"{PREFIX}/rooster", response_class=HTMLResponse)
+def propose(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
+    """Propose a rota from the form (first day, weeks); show it."""
+    t = pp.t
+    pp.page.here = f"{pp.base}/rooster"
+    try:
+        start = dt.date.fromisoformat(form.get("begin"))
+    except ValueError:
+        form.add_error("begin", t("rota.start"))
+        return _rota_page(pp, session, form, status=422)
+    weeks_text = form.get("weken")
+    if not weeks_text.isdigit():
+        form.add_error("weken", t("rota.weeks"))
+        return _rota_page(pp, session, form, status=422)
+    try:
+        proposal = rota.propose(
+            session,
+            municipality=pp.municipality,
+            start=start,
+            weeks=int(weeks_text),
+            time_limit=PAGE_TIME_LIMIT,
+            actor=pp.actor,
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        form.add_error("begin", exc.detail if t.lang == "en" else exc.detail_nl)
+        return _rota_page(pp, session, form, status=422)
+    return pp.redirect(f"{pp.base}/rooster/voorstel/{proposal.id}")
+
+
+def _proposal_page(
+    pp: PlannerPage,
+    session: Session,
+    proposal: RotaProposal,
+    form: Form,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
+    names = _names(session, pp)
+    result: dict[str, Any] = proposal.result
+    fairness = result["fairness"]
+    per_expert = []
+    after = {e["expert_id"]: e for e in (fairness["after"] or {}).get("per_expert", [])}
+    for e in fairness["before"]["per_expert"]:
+        per_expert.append(
+            {
+                "name": names.get(e["expert_id"], str(e["expert_id"])),
+                "before": e,
+                "after": after.get(e["expert_id"]),
+            }
+        )
+    return pp.render(
+        "planner/rota_proposal.html",
+        section="rota",
+        status=status,
+        proposal=proposal,
+        state=rota.status_of(proposal, pp.municipality),
+        result=result,
+        per_expert=per_expert,
+        parts=("morning", "afternoon", "evening", "saturday"),
+        form=form,
+        notice=notice,
+    )
+
+
+def _names(session: Session, pp: PlannerPage) -> dict[int, str]:
+    return dict(
+        session.execute(
+            select(Expert.id, Expert.name).where(Expert.municipality_id == pp.municipality.id)
+        ).all()
+    )
+
+
+@router.get(f"{PREFIX}/rooster/voorstel/{{proposal_id}}", response_class=HTMLResponse)
+def proposal_page(pp: PlannerDep, session: SessionDep, proposal_id: str) -> Response:
+    """A rota proposal: why it cannot be (if so), coverage and fairness now and proposed."""
+    proposal = rota.get_proposal(session, municipality=pp.municipality, proposal_id=proposal_id)
+    return _proposal_page(pp, session, proposal, forms.form_of({}))
+
+
+@router.post(f"{PREFIX}/rooster/voorstel/{{proposal_id}}/toepassen", response_class=HTMLResponse)
+def apply(
+    pp: PlannerDep,
+    form: PostedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    travel: TravelDep,
+    notifier: NotifierDep,
+    proposal_id: str,
+) -> Response:
+    """Apply the rota once confirmed; breaking booked visits asks again (then re-plans)."""
+    t = pp.t
+    back = f"{pp.base}/rooster/voorstel/{proposal_id}"
+    pp.page.here = back
+    proposal = rota.get_proposal(session, municipality=pp.municipality, proposal_id=proposal_id)
+    if form.get("bevestigd") != "ja" and not wants_replan(form):
+        form.add_error("bevestigd", t("rota.apply.confirm.missing"))
+        return _proposal_page(pp, session, proposal, form, status=422)
+    try:
+        applied = rota_usecases.apply(
+            session,
+            municipality=pp.municipality,
+            proposal_id=proposal_id,
+            replan=replan_of(pp, settings, travel, notifier, enabled=wants_replan(form)),
+        )
+    except PromisesAtRisk as exc:
+        return refused_page(
+            pp,
+            session,
+            exc,
+            form=form,
+            action=f"{back}/toepassen",
+            back=back,
+            what=t("rota.what"),
+            section="rota",
+        )
+    except Conflict as exc:
+        session.rollback()
+        proposal = rota.get_proposal(session, municipality=pp.municipality, proposal_id=proposal_id)
+        form.add_error("bevestigd", exc.detail if t.lang == "en" else exc.detail_nl)
+        return _proposal_page(pp, session, proposal, form, status=409)
+    return _proposal_page(
+        pp,
+        session,
+        applied.proposal,
+        forms.form_of({}),
+        notice=t("rota.applied", count=applied.shifts),
+    )

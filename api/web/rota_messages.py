@@ -1,0 +1,91 @@
+"""Texts of the planner's rota pages (merged into :data:`api.web.messages.MESSAGES`)."""
+
+from __future__ import annotations
+
+
+def _n(nl: str, en: str) -> dict[str, str]:
+    return {"nl": nl, "en": en}
+
+
+ROTA_MESSAGES: dict[str, dict[str, str]] = {
+    "planner.nav.rota": _n("Rooster", "Rota"),
+    "rota.title": _n("Rooster en verwachte vraag", "Rota and expected demand"),
+    "rota.lead": _n(
+        "De verwachte vraag komt uit de afspraken, de zoekopdrachten zonder passende tijd en de "
+        "wachtlijst van de afgelopen weken. Alles in uren werk van medewerkers.",
+        "Expected demand comes from bookings, searches that found no suitable time and the "
+        "waiting list of recent weeks. Everything in expert-hours.",
+    ),
+    "rota.chart": _n(
+        "Verwachte vraag en capaciteit per week en dagdeel",
+        "Expected demand and capacity per week and part of day",
+    ),
+    "rota.chart.note": _n("dezelfde cijfers staan in de tabel", "the table holds the same figures"),
+    "rota.demand": _n("Verwachte vraag (uur)", "Expected demand (hours)"),
+    "rota.capacity": _n("Capaciteit nu (uur)", "Capacity now (hours)"),
+    "rota.week": _n("Week", "Week"),
+    "rota.part": _n("Dagdeel", "Part of day"),
+    "rota.part.morning": _n("ochtend", "morning"),
+    "rota.part.afternoon": _n("middag", "afternoon"),
+    "rota.part.evening": _n("avond", "evening"),
+    "rota.part.saturday": _n("zaterdag", "Saturday"),
+    "rota.backtest": _n(
+        "Terugblik: de voorspelling zat gemiddeld {mae} uur per dagdeel naast de werkelijkheid "
+        "(‘zelfde als vorige week’: {naive} uur), over {weeks} weken.",
+        "Backtest: the forecast was off by {mae} hours per cell on average (‘same as last "
+        "week’: {naive} hours), over {weeks} weeks.",
+    ),
+    "rota.backtest.none": _n(
+        "Nog te weinig weken om de voorspelling te toetsen.",
+        "Too few weeks yet to test the forecast.",
+    ),
+    "rota.propose": _n("Rooster voorstellen", "Propose a rota"),
+    "rota.start": _n("Eerste dag", "First day"),
+    "rota.weeks": _n("Aantal weken (2 tot 8)", "Number of weeks (2 to 8)"),
+    "rota.proposal.title": _n("Roostervoorstel", "Rota proposal"),
+    "rota.proposal.status": _n(
+        "Status: {status}. {weeks} weken vanaf {start}.",
+        "Status: {status}. {weeks} weeks from {start}.",
+    ),
+    "rota.status.open": _n("open", "open"),
+    "rota.status.applied": _n("toegepast", "applied"),
+    "rota.status.stale": _n(
+        "verouderd (de capaciteit is sindsdien gewijzigd)", "stale (capacity changed since)"
+    ),
+    "rota.infeasible": _n(
+        "Dit rooster kan niet: harde regels botsen", "This rota is impossible: hard rules clash"
+    ),
+    "rota.loosen": _n("Wat kan soepeler", "What to loosen"),
+    "rota.coverage": _n("Gedekte vraag (uur)", "Demand covered (hours)"),
+    "rota.before": _n("Nu", "Now"),
+    "rota.after": _n("Voorstel", "Proposal"),
+    "rota.fairness": _n("Verdeling van avonden en zaterdagen", "Spread of evenings and Saturdays"),
+    "rota.fairness.lead": _n(
+        "Verschil tussen wie de meeste en wie de minste avonden en zaterdagen werkt, de "
+        "afgelopen 4 weken meegeteld.",
+        "Difference between who works the most and the fewest evenings and Saturdays, the last "
+        "4 weeks counted.",
+    ),
+    "rota.spread.evening": _n("Verschil in avonden", "Evening spread"),
+    "rota.spread.saturday": _n("Verschil in zaterdagen", "Saturday spread"),
+    "rota.expert": _n("Medewerker", "Expert"),
+    "rota.hours": _n("Uren", "Hours"),
+    "rota.evenings": _n("Avonden", "Evenings"),
+    "rota.saturdays": _n("Zaterdagen", "Saturdays"),
+    "rota.replan": _n(
+        "{count} geboekte afspraak/afspraken passen niet meer en moeten opnieuw worden ingepland.",
+        "{count} booked visit(s) no longer fit and must be re-planned.",
+    ),
+    "rota.apply": _n("Rooster toepassen", "Apply rota"),
+    "rota.apply.confirm": _n(
+        "Ik weet dat dit de diensten van alle medewerkers in deze weken vervangt.",
+        "I understand this replaces every expert's shifts in these weeks.",
+    ),
+    "rota.apply.confirm.missing": _n(
+        "Vink aan dat je het rooster wilt toepassen.", "Tick the box to apply the rota."
+    ),
+    "rota.applied": _n(
+        "Rooster toegepast: {count} diensten geschreven.", "Rota applied: {count} shifts written."
+    ),
+    "rota.what": _n("het rooster toepassen", "applying the rota"),
+}

@@ -1,0 +1,122 @@
+"""The planner's rota pages: expected demand against capacity (chart and the same numbers in a
+table), proposing a rota, and applying it only after the confirm step.
+
+The planner world (4 experts, 3 days booked, a week of history) frozen at Monday 30 November
+2026; without contracts stored, each expert's contract is their weekly pattern's hours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from planner_world import SLUG, frozen_clock, seeded
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.settings import Settings
+from api.web.messages import MESSAGES
+from scheduler.db import make_engine, make_sessionmaker
+from scheduler.rota import service as rota
+from scheduler.rota.models import RotaProposal
+from scheduler.tenants.models import Municipality
+
+BASE = f"/planner/{SLUG}"
+
+
+@dataclass
+class Site:
+    client: TestClient
+    sessions: sessionmaker[Session]
+    facts: dict[str, Any]
+
+    @property
+    def csrf(self) -> str:
+        if not self.client.cookies.get("aanhuis_csrf"):
+            self.client.get("/login")
+        token = self.client.cookies.get("aanhuis_csrf")
+        assert token
+        return token
+
+    def post(self, url: str, data: dict[str, str] | None = None) -> Any:
+        return self.client.post(url, data={"csrf": self.csrf, **(data or {})})
+
+    def sign_in(self) -> None:
+        answer = self.post("/login", {"token": self.facts["tokens"]["planner"]})
+        assert answer.status_code == 303
+
+
+@pytest.fixture
+def site(backend: str, db_url: str) -> Iterator[Site]:
+    with seeded(backend, db_url) as (url, facts), frozen_clock():
+        engine = make_engine(url)
+        app = create_app(
+            Settings(database_url=url, base_url="http://aanhuis.example.nl", smtp_host=None)
+        )
+        with TestClient(app, follow_redirects=False) as client:
+            yield Site(client, make_sessionmaker(engine), facts)
+        app.state.engine.dispose()
+        engine.dispose()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_demand_table_shows_the_forecast_and_capacity(site: Site) -> None:
+    """The rota page's table holds, per week and part of day, the forecast and the current
+    capacity in hours as the forecast service computes them; the chart has one pair per row."""
+    site.sign_in()
+    page = site.client.get(f"{BASE}/rooster")
+    assert page.status_code == 200, page.text[:500]
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        start = rota.rota_start_default(m)
+        rows, _ = rota.forecast_table(s, municipality=m, start=start, weeks=4)
+    totals = [r for r in rows if r["skill"] is None]
+    table = page.text.split('id="vraag"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r'numeric">([0-9.]+)</td>', table)
+    assert cells == [str(v) for r in totals for v in (r["demand_hours"], r["capacity_hours"])]
+    assert page.text.count('class="aanhuis-chart__before"') == len(totals) == 16
+    assert sum(r["capacity_hours"] for r in totals) > 0
+
+
+def test_propose_then_apply_after_confirming(site: Site) -> None:
+    """Proposing shows coverage now and proposed; applying without ticking the box is refused
+    (422, nothing applied); ticked, the rota is applied and the page says how many shifts."""
+    site.sign_in()
+    with site.sessions() as s:
+        start = rota.rota_start_default(s.get_one(Municipality, site.facts["municipality_id"]))
+    made = site.post(f"{BASE}/rooster", {"begin": start.isoformat(), "weken": "2"})
+    assert made.status_code == 303, made.text[:500]
+    url = made.headers["location"]
+    page = site.client.get(url)
+    assert page.status_code == 200
+    assert MESSAGES["rota.coverage"]["nl"] in page.text
+    refused = site.post(f"{url}/toepassen")
+    assert refused.status_code == 422
+    assert MESSAGES["rota.apply.confirm.missing"]["nl"] in refused.text
+    proposal_id = url.rsplit("/", 1)[1]
+    with site.sessions() as s:
+        assert s.get_one(RotaProposal, proposal_id).status == "open"
+    done = site.post(f"{url}/toepassen", {"bevestigd": "ja"})
+    assert done.status_code == 200, _text(done.text)[:800]
+    with site.sessions() as s:
+        proposal = s.get_one(RotaProposal, proposal_id)
+        assert proposal.status == "applied"
+        written = sum(a["pattern"] != "fixed" for a in proposal.result["assignments"])
+    assert MESSAGES["rota.applied"]["nl"].format(count=written) in done.text
+
+
+def test_a_bad_week_count_is_a_422_page(site: Site) -> None:
+    """Nine weeks is refused on the page itself with the reason, nothing stored."""
+    site.sign_in()
+    with site.sessions() as s:
+        start = rota.rota_start_default(s.get_one(Municipality, site.facts["municipality_id"]))
+    r = site.post(f"{BASE}/rooster", {"begin": start.isoformat(), "weken": "9"})
+    assert r.status_code == 422
+    assert "2 tot 8 weken" in r.text
