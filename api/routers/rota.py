@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
 from api.deps import MunicipalityDep, Planner, ResourceId, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
@@ -28,6 +28,9 @@ from scheduler.rota.schemas import (
     ShiftTypeRead,
 )
 from scheduler.usecases import rota as rota_usecases
+
+#: Seconds a synchronous proposal may take at most (longer ones: ``Prefer: respond-async``).
+MAX_SYNC_SECONDS = 60.0
 
 router = APIRouter(
     prefix="/api/v1/municipalities/{slug}",
@@ -146,7 +149,10 @@ def get_forecast(
     "/rota/proposals",
     response_model=RotaProposalRead,
     status_code=201,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        **problem_responses(401, 403, 404, 422),
+        202: {"model": RotaProposalRead, "description": "Queued (`Prefer: respond-async`)"},
+    },
 )
 def propose(
     body: RotaRequest,
@@ -154,15 +160,37 @@ def propose(
     planner: Planner,
     session: SessionDep,
     settings: SettingsDep,
+    response: Response,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async` queues the proposal for `aanhuis worker` (202)"),
+    ] = None,
 ) -> RotaProposalRead:
     """Propose a rota for 2-8 weeks with CP-SAT (infeasible ones carry their reasons)."""
+    limit = min(body.time_limit, max(settings.optimize_time_limit, MAX_SYNC_SECONDS))
+    actor = f"planner:{planner.id}"
+    if prefer and "respond-async" in {p.strip().lower() for p in prefer.split(",")}:
+        queued = rota.enqueue(
+            session,
+            municipality=municipality,
+            start=body.start,
+            weeks=body.weeks,
+            time_limit=body.time_limit,
+            actor=actor,
+        )
+        response.status_code = 202
+        response.headers["Location"] = (
+            f"/api/v1/municipalities/{municipality.slug}/rota/proposals/{queued.id}"
+        )
+        response.headers["Preference-Applied"] = "respond-async"
+        return RotaProposalRead.of(queued, queued.status)
     proposal = rota.propose(
         session,
         municipality=municipality,
         start=body.start,
         weeks=body.weeks,
-        time_limit=min(body.time_limit, max(settings.optimize_time_limit, 60.0)),
-        actor=f"planner:{planner.id}",
+        time_limit=limit,
+        actor=actor,
     )
     return RotaProposalRead.of(proposal, rota.status_of(proposal, municipality))
 

@@ -1,8 +1,9 @@
 """Rota tables: shift types, contracts with preferences, minimum cover, and rota proposals.
 
-An applied rota is not a table of its own: it is written as weekly shifts valid for one week
-each (``valid_from``/``valid_until``), with the weekly pattern cut around the rota's horizon, so
-everything that reads working time (offers, day plans, the capacity overview) reads it unchanged.
+An applied rota is not a table of its own: each of its shifts is written as a weekly shift valid
+on its one date (``valid_from`` = ``valid_until``), with the weekly pattern cut around the
+rota's horizon, so everything that reads working time (offers, day plans, the capacity overview)
+reads it unchanged.
 """
 
 from __future__ import annotations
@@ -68,7 +69,11 @@ class MinimumCoverRow(Base):
 
 
 class RotaProposal(Base):
-    """A proposed rota with its figures; ``open`` until applied, ``stale`` once capacity moved."""
+    """A proposed rota with its figures; ``open`` until applied, ``stale`` once capacity moved.
+
+    With ``Prefer: respond-async`` the row is the job too: ``queued`` until a worker claims it
+    (``running``), then ``open`` with its result, or ``failed``.
+    """
 
     __tablename__ = "rota_proposal"
 
@@ -80,9 +85,17 @@ class RotaProposal(Base):
     weeks: Mapped[int]
     #: The municipality's capacity version the proposal was made against.
     base_version: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open | applied | stale
+    #: queued | running | failed (asynchronous ones, for ``aanhuis worker``) | open | applied |
+    #: stale
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     feasible: Mapped[bool]
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(40))
     applied_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: Asynchronous proposals: the solver's time limit, claims so far, the lease or due time,
+    #: and the failure (an error class name, no personal data).
+    time_limit: Mapped[float] = mapped_column(default=20.0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[dt.datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)

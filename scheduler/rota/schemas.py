@@ -176,9 +176,12 @@ class RotaProposalRead(BaseModel):
     forecast: dict[str, Any]
     created_at: dt.datetime
     applied_at: dt.datetime | None
+    #: Why an asynchronous proposal failed (an error class name).
+    error: str | None = None
 
     @classmethod
     def of(cls, p: RotaProposal, status: str) -> RotaProposalRead:
+        """The proposal; a queued, running or failed one has no shifts or figures yet."""
         r = p.result
         return cls(
             id=p.id,
@@ -186,15 +189,16 @@ class RotaProposalRead(BaseModel):
             feasible=p.feasible,
             start=p.start,
             weeks=p.weeks,
-            reasons=r["reasons"],
-            assignments=[AssignmentRead.model_validate(a) for a in r["assignments"]],
-            coverage=r["coverage"],
-            fairness=r["fairness"],
-            replan=r["replan"],
-            solver=r["solver"],
-            forecast=r["forecast"],
+            reasons=r.get("reasons", []),
+            assignments=[AssignmentRead.model_validate(a) for a in r.get("assignments", [])],
+            coverage=r.get("coverage", {}),
+            fairness=r.get("fairness", {}),
+            replan=r.get("replan", []),
+            solver=r.get("solver", {}),
+            forecast=r.get("forecast", {}),
             created_at=p.created_at,
             applied_at=p.applied_at,
+            error=p.error,
         )
 
 

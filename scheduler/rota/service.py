@@ -395,20 +395,17 @@ def _visits_to_replan(
     return out
 
 
-def propose(
+def compute(
     session: Session,
     *,
     municipality: Municipality,
     start: dt.date,
     weeks: int,
     time_limit: float,
-    actor: str,
     workers: int = 2,
-) -> RotaProposal:
-    """Solve a rota for the horizon and store it as an open proposal with its figures (commits).
-
-    An infeasible rota is stored too, marked so, with the reasons in words.
-    """
+) -> tuple[bool, dict[str, Any], int]:
+    """Solve a rota for the horizon: (feasible, the proposal's result, the capacity version it
+    was made against). Reads only; the caller stores it."""
     check_horizon(municipality, start, weeks)
     version = municipality.capacity_version
     problem, predicted, current = build_problem(
@@ -455,6 +452,38 @@ def propose(
         },
         "broken_before": len(broken_promises(problem, current)),
     }
+    log.info(
+        "rota for municipality %s: %s, %d shifts, %.1f s",
+        municipality.id,
+        solution.status,
+        len(solution.assignments),
+        solution.seconds,
+    )
+    return solution.feasible, result, version
+
+
+def propose(
+    session: Session,
+    *,
+    municipality: Municipality,
+    start: dt.date,
+    weeks: int,
+    time_limit: float,
+    actor: str,
+    workers: int = 2,
+) -> RotaProposal:
+    """Solve a rota for the horizon and store it as an open proposal with its figures (commits).
+
+    An infeasible rota is stored too, marked so, with the reasons in words.
+    """
+    feasible, result, version = compute(
+        session,
+        municipality=municipality,
+        start=start,
+        weeks=weeks,
+        time_limit=time_limit,
+        workers=workers,
+    )
     proposal = RotaProposal(
         id=new_id(),
         municipality_id=municipality.id,
@@ -462,20 +491,47 @@ def propose(
         weeks=weeks,
         base_version=version,
         status="open",
-        feasible=solution.feasible,
+        feasible=feasible,
         result=result,
         created_at=clock.now(),
         created_by=actor[:40],
+        time_limit=time_limit,
     )
     session.add(proposal)
     session.commit()
-    log.info(
-        "rota proposal %s: %s, %d shifts, %.1f s",
-        proposal.id,
-        solution.status,
-        len(solution.assignments),
-        solution.seconds,
+    log.info("rota proposal %s stored", proposal.id)
+    return proposal
+
+
+def enqueue(
+    session: Session,
+    *,
+    municipality: Municipality,
+    start: dt.date,
+    weeks: int,
+    time_limit: float,
+    actor: str,
+) -> RotaProposal:
+    """Queue a rota proposal for ``aanhuis worker`` (the horizon is checked now); commits."""
+    check_horizon(municipality, start, weeks)
+    now = clock.now()
+    proposal = RotaProposal(
+        id=new_id(),
+        municipality_id=municipality.id,
+        start=start,
+        weeks=weeks,
+        base_version=municipality.capacity_version,
+        status="queued",
+        feasible=False,
+        result={},
+        created_at=now,
+        created_by=actor[:40],
+        time_limit=time_limit,
+        run_after=now,
     )
+    session.add(proposal)
+    session.commit()
+    log.info("rota proposal %s queued", proposal.id)
     return proposal
 
 

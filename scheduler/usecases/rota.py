@@ -99,6 +99,13 @@ def apply(
             nl="Dit rooster is al toegepast.",
             proposal=proposal.id,
         )
+    if proposal.status in ("queued", "running", "failed"):
+        session.rollback()
+        raise Conflict(
+            "This rota has not been solved (yet).",
+            nl="Dit rooster is (nog) niet berekend.",
+            proposal=proposal.id,
+        )
     if not proposal.feasible:
         session.rollback()
         raise Conflict(

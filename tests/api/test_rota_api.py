@@ -20,6 +20,8 @@ from api.settings import Settings
 from scheduler import demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
+from scheduler.db import make_engine, make_sessionmaker
+from scheduler.rota import jobs as rota_jobs
 from scheduler.tenants.models import Municipality
 
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
@@ -155,3 +157,26 @@ def test_the_forecast_table_has_demand_and_capacity(client: TestClient) -> None:
     assert sum(r["demand_hours"] for r in totals if r["part"] == "evening") > 0
     assert sum(r["capacity_hours"] for r in totals) > 0
     assert body["backtest"]["weeks"] >= 1
+
+
+def test_respond_async_queues_for_the_worker(client: TestClient, db_url: str) -> None:
+    """With ``Prefer: respond-async`` the answer is 202 with the proposal queued and its
+    Location; applying it is refused until the worker solved it, then it reads as open with its
+    shifts."""
+    made = client.post(
+        f"{BASE}/rota/proposals",
+        json={"start": "2026-03-09", "weeks": 2, "time_limit": 5},
+        headers={"Prefer": "respond-async"},
+    )
+    assert made.status_code == 202, made.text
+    body = made.json()
+    assert body["status"] == "queued" and body["assignments"] == []
+    assert made.headers["Location"].endswith(f"/rota/proposals/{body['id']}")
+    problem(client.post(f"{BASE}/rota/proposals/{body['id']}/apply"), 409)
+    engine = make_engine(db_url)
+    try:
+        assert rota_jobs.run_pending(make_sessionmaker(engine)) == 1
+    finally:
+        engine.dispose()
+    read = client.get(made.headers["Location"]).json()
+    assert read["status"] == "open" and read["feasible"] is True and read["assignments"]

@@ -1,6 +1,6 @@
 """Rotas: shift types, expert contracts with preferences, minimum cover and rota proposals.
 
-An applied rota is written as week-long weekly shifts (no table of its own).
+An applied rota is written as weekly shifts valid on one date each (no table of its own).
 
 Revision ID: 0009
 Revises: 0004
@@ -54,6 +54,10 @@ def upgrade() -> None:
         sa.Column("created_at", scheduler.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=40), nullable=False),
         sa.Column("applied_at", scheduler.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("time_limit", sa.Double(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("run_after", scheduler.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
             ["municipality_id"],
             ["municipality.id"],
@@ -66,6 +70,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_rota_proposal_municipality_id"), ["municipality_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_rota_proposal_status"), ["status"], unique=False)
 
     op.create_table(
         "rota_shift_type",
@@ -121,6 +126,7 @@ def downgrade() -> None:
 
     op.drop_table("rota_shift_type")
     with op.batch_alter_table("rota_proposal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rota_proposal_status"))
         batch_op.drop_index(batch_op.f("ix_rota_proposal_municipality_id"))
 
     op.drop_table("rota_proposal")
