@@ -9,6 +9,13 @@ def _n(nl: str, en: str) -> dict[str, str]:
 
 ROTA_MESSAGES: dict[str, dict[str, str]] = {
     "planner.nav.rota": _n("Rooster", "Rota"),
+    # KPI pages (issue 13): no rank without enough peers with enough data.
+    "planner.kpi.rank.too_few": _n(
+        "Geen plaats: daarvoor zijn minstens {needed} gemeenten met elk {visits} bezoeken of "
+        "meer nodig (nu {comparable}).",
+        "No rank: that needs at least {needed} municipalities with {visits} visits or more "
+        "each (now {comparable}).",
+    ),
     "rota.title": _n("Rooster en verwachte vraag", "Rota and expected demand"),
     "rota.lead": _n(
         "De verwachte vraag komt uit de afspraken, de zoekopdrachten zonder passende tijd en de "
