@@ -174,7 +174,8 @@ class RotaExpert:
     #: Dates the expert cannot work (whole-day absence, sickness).
     unavailable: frozenset[dt.date] = frozenset()
     fixed: Mapping[dt.date, Fixed] = field(default_factory=dict)
-    #: Dates with booked visits, each with the local span the visits need (first start, last end).
+    #: Dates with booked visits, each with the latest start and the earliest end a shift may have
+    #: and still keep them (local times).
     promised: Mapping[dt.date, tuple[dt.time, dt.time]] = field(default_factory=dict)
     #: Evenings and Saturdays worked in the rolling period before the horizon.
     history_evenings: int = 0

@@ -285,7 +285,7 @@ def build_problem(
             Visit.date,
             Visit.window_start,
             Visit.window_end,
-            Visit.planned_start,
+            Visit.planned_arrival,
             Visit.planned_end,
         ).where(
             Visit.municipality_id == municipality.id,
@@ -302,6 +302,13 @@ def build_problem(
         promised[eid][day] = (
             (min(first_t, old[0]), max(last_t, old[1])) if old else (first_t, last_t)
         )
+    current = current_assignments(
+        session, municipality=municipality, first=start, last=last, experts=experts
+    )
+    now_working = {(a.expert_id, a.date): a for a in current}
+    for eid, by_day in promised.items():
+        for day, (first_t, last_t) in by_day.items():
+            by_day[day] = _promise_span(now_working.get((eid, day)), first_t, last_t)
     history_first = start - dt.timedelta(days=7 * HISTORY_WEEKS)
     history = current_assignments(
         session,
@@ -357,10 +364,27 @@ def build_problem(
         minimums=tuple(get_minimums(session, municipality=municipality)),
         timezone=municipality.timezone,
     )
-    current = current_assignments(
-        session, municipality=municipality, first=start, last=last, experts=experts
-    )
     return problem, predicted, current
+
+
+#: Time to reach the first visit of a day and to return from the last, when a shift differs
+#: from today's.
+TRAVEL_MARGIN = dt.timedelta(minutes=30)
+
+
+def _promise_span(now: Assignment | None, first: dt.time, last: dt.time) -> tuple[dt.time, dt.time]:
+    """The latest start and earliest end a shift may have and still keep the day's visits:
+    no later than today's start (or half an hour before the first arrival), no earlier than
+    today's end (or half an hour after the last visit)."""
+    day = dt.date(2000, 1, 3)
+    earliest = (dt.datetime.combine(day, first) - TRAVEL_MARGIN).time()
+    latest = dt.datetime.combine(day, last) + TRAVEL_MARGIN
+    latest_t = latest.time() if latest.date() == day else dt.time(23, 59)
+    if first < dt.time(0, 30):
+        earliest = dt.time(0)
+    if now is None:
+        return earliest, latest_t
+    return max(now.start, earliest), min(now.end, latest_t)
 
 
 # --- proposals -------------------------------------------------------------------------------
