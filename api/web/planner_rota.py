@@ -7,20 +7,30 @@ import datetime as dt
 from typing import Any
 
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ResourceId, SessionDep, SettingsDep
 from api.runtime import NotifierDep, TravelDep
 from api.web import forms
 from api.web.forms import Form, PostedForm
-from api.web.planner import PREFIX, PlannerDep, PlannerPage, router
+from api.web.planner import (
+    PREFIX,
+    PlannerDep,
+    PlannerPage,
+    blank_to_none,
+    router,
+    schema_errors,
+)
 from api.web.planner_changes import refused_page, replan_of, wants_replan
 from api.web.planner_charts import pair_chart
+from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Expert
 from scheduler.errors import Conflict, InvalidInput, PromisesAtRisk
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
+from scheduler.rota.schemas import ContractIn
 from scheduler.usecases import rota as rota_usecases
 
 #: Seconds a proposal made from the page may take (the planner waits for it).
@@ -195,3 +205,75 @@ def apply(
         forms.form_of({}),
         notice=t("rota.applied", count=applied.shifts),
     )
+
+
+CONTRACT_FIELDS = {
+    "hours_per_week": "uren",
+    "tolerance_hours": "marge",
+    "max_evenings_per_week": "avonden",
+    "max_saturdays_per_month": "zaterdagen",
+    "evenings": "avondwens",
+    "day_off": "vrije_dag",
+}
+
+
+def _contract_page(
+    pp: PlannerPage,
+    expert: Expert,
+    form: Form,
+    *,
+    stored: bool,
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
+    return pp.render(
+        "planner/contract.html",
+        section="experts",
+        status=status,
+        expert=expert,
+        form=form,
+        stored=stored,
+        notice=notice,
+    )
+
+
+@router.get(f"{PREFIX}/medewerkers/{{expert_id}}/contract", response_class=HTMLResponse)
+def contract_page(pp: PlannerDep, session: SessionDep, expert_id: ResourceId) -> Response:
+    """An expert's contract hours, limits and rota preferences, with a form to change them."""
+    expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
+    c, p, stored = rota.get_contract(session, municipality=pp.municipality, expert_id=expert_id)
+    form = forms.form_of(
+        {
+            "uren": f"{c.hours_per_week:g}",
+            "marge": f"{c.tolerance_hours:g}",
+            "avonden": c.max_evenings_per_week,
+            "zaterdagen": c.max_saturdays_per_month,
+            "avondwens": p.evenings.value,
+            "vrije_dag": "" if p.day_off is None else p.day_off,
+        }
+    )
+    return _contract_page(pp, expert, form, stored=stored)
+
+
+@router.post(f"{PREFIX}/medewerkers/{{expert_id}}/contract", response_class=HTMLResponse)
+def save_contract(
+    pp: PlannerDep, form: PostedForm, session: SessionDep, expert_id: ResourceId
+) -> Response:
+    """Save the contract and preferences (the next rota proposal uses them)."""
+    pp.page.here = f"{pp.base}/medewerkers/{expert_id}/contract"
+    expert = capacity.get_expert(session, municipality=pp.municipality, expert_id=expert_id)
+    values = blank_to_none({k: form.get(v) for k, v in CONTRACT_FIELDS.items()})
+    values = {k: v.replace(",", ".") if isinstance(v, str) else v for k, v in values.items()}
+    try:
+        data = ContractIn(**values)
+    except ValidationError as exc:
+        schema_errors(exc, form, pp.t, CONTRACT_FIELDS, "uren")
+        return _contract_page(pp, expert, form, stored=True, status=422)
+    rota.put_contract(
+        session,
+        municipality=pp.municipality,
+        expert_id=expert_id,
+        contract=data.contract(),
+        preference=data.preference(),
+    )
+    return _contract_page(pp, expert, form, stored=True, notice=pp.t("rota.contract.saved"))

@@ -95,4 +95,30 @@ ROTA_MESSAGES: dict[str, dict[str, str]] = {
         "Rooster toegepast: {count} diensten geschreven.", "Rota applied: {count} shifts written."
     ),
     "rota.what": _n("het rooster toepassen", "applying the rota"),
+    "rota.contract.link": _n("Contract", "Contract"),
+    "rota.contract.title": _n(
+        "Contract en voorkeuren van {name}", "Contract and preferences of {name}"
+    ),
+    "rota.contract.lead": _n(
+        "Het rooster houdt zich aan de uren en limieten; voorkeuren volgt het waar het kan.",
+        "The rota keeps to the hours and limits; it follows preferences where it can.",
+    ),
+    "rota.contract.default": _n(
+        "Nog geen contract opgeslagen: dit zijn de uren van het weekpatroon.",
+        "No contract saved yet: these are the weekly pattern's hours.",
+    ),
+    "rota.contract.hours": _n("Uren per week", "Hours per week"),
+    "rota.contract.tolerance": _n(
+        "Marge in uren (meer of minder)", "Tolerance in hours (more or less)"
+    ),
+    "rota.contract.evenings": _n("Hoogstens avonden per week", "Most evenings per week"),
+    "rota.contract.saturdays": _n("Hoogstens zaterdagen per maand", "Most Saturdays per month"),
+    "rota.contract.wish": _n("Avonden", "Evenings"),
+    "rota.contract.wish.none": _n("Geen voorkeur", "No preference"),
+    "rota.contract.wish.wants": _n("Werkt graag 's avonds", "Likes to work evenings"),
+    "rota.contract.wish.cannot": _n("Kan niet 's avonds", "Cannot work evenings"),
+    "rota.contract.day_off": _n("Liefst vrij op", "Prefers to be off on"),
+    "rota.contract.day_off.none": _n("Geen voorkeur", "No preference"),
+    "rota.contract.save": _n("Opslaan", "Save"),
+    "rota.contract.saved": _n("Contract opgeslagen.", "Contract saved."),
 }

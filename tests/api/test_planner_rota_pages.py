@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from planner_world import SLUG, frozen_clock, seeded
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
 from api.web.messages import MESSAGES
+from scheduler.capacity.models import Expert
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
@@ -120,3 +122,34 @@ def test_a_bad_week_count_is_a_422_page(site: Site) -> None:
     r = site.post(f"{BASE}/rooster", {"begin": start.isoformat(), "weken": "9"})
     assert r.status_code == 422
     assert "2 tot 8 weken" in r.text
+
+
+def test_contract_form_saves_hours_limits_and_preferences(site: Site) -> None:
+    """The contract page starts from the weekly pattern's hours; saving "24,5" hours with
+    "cannot do evenings" and Friday off stores exactly that; 70 hours is refused (422)."""
+    site.sign_in()
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        expert = s.scalars(select(Expert).where(Expert.municipality_id == m.id)).first()
+        assert expert is not None
+        expert_id = expert.id
+        hours = rota.pattern_hours(expert)
+    url = f"{BASE}/medewerkers/{expert_id}/contract"
+    page = site.client.get(url)
+    assert page.status_code == 200
+    assert f'value="{hours:g}"' in page.text
+    form = {"uren": "24,5", "marge": "2", "avonden": "1", "zaterdagen": "1"}
+    saved = site.post(url, {**form, "avondwens": "cannot", "vrije_dag": "4"})
+    assert saved.status_code == 200, _text(saved.text)[:500]
+    assert MESSAGES["rota.contract.saved"]["nl"] in saved.text
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        c, p, stored = rota.get_contract(s, municipality=m, expert_id=expert_id)
+    assert stored and (c.hours_per_week, c.tolerance_hours) == (24.5, 2.0)
+    assert (c.max_evenings_per_week, c.max_saturdays_per_month) == (1, 1)
+    assert (p.evenings.value, p.day_off) == ("cannot", 4)
+    refused = site.post(url, {**form, "uren": "70", "avondwens": "none", "vrije_dag": ""})
+    assert refused.status_code == 422
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        assert rota.get_contract(s, municipality=m, expert_id=expert_id)[0].hours_per_week == 24.5
