@@ -30,7 +30,8 @@ from scheduler.capacity.models import Expert
 from scheduler.errors import Conflict, InvalidInput, PromisesAtRisk
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
-from scheduler.rota.schemas import ContractIn
+from scheduler.rota.problem import ShiftType
+from scheduler.rota.schemas import ContractIn, ShiftTypeIn, ShiftTypeRead
 from scheduler.usecases import rota as rota_usecases
 
 #: Seconds a proposal made from the page may take (the planner waits for it).
@@ -277,3 +278,92 @@ def save_contract(
         preference=data.preference(),
     )
     return _contract_page(pp, expert, form, stored=True, notice=pp.t("rota.contract.saved"))
+
+
+TYPE_FIELDS = {
+    "code": "code",
+    "name": "naam",
+    "start": "begin",
+    "end": "einde",
+    "break_minutes": "pauze_minuten",
+    "break_earliest": "pauze_vanaf",
+    "break_latest": "pauze_uiterlijk",
+    "weekdays": "dag_0",
+}
+
+
+def _types_page(
+    pp: PlannerPage, session: Session, form: Form, *, status: int = 200
+) -> HTMLResponse:
+    rows = rota.get_shift_types(session, municipality=pp.municipality)
+    types = [ShiftTypeRead.of(r) for r in rows]
+    defaults = [] if rows else list(rota.DEFAULT_SHIFT_TYPES)
+    return pp.render(
+        "planner/shift_types.html",
+        section="rota",
+        status=status,
+        types=types,
+        defaults=defaults,
+        form=form,
+    )
+
+
+@router.get(f"{PREFIX}/rooster/diensttypen", response_class=HTMLResponse)
+def shift_types_page(pp: PlannerDep, session: SessionDep) -> Response:
+    """The shift types rotas are made of, and a form to add one."""
+    form = forms.form_of(
+        {
+            "begin": "08:30",
+            "einde": "17:00",
+            "pauze_minuten": "30",
+            "pauze_vanaf": "12:00",
+            "pauze_uiterlijk": "13:30",
+        }
+    )
+    return _types_page(pp, session, form)
+
+
+def _shift_type_in(row: ShiftTypeRead) -> ShiftType:
+    return ShiftTypeIn.model_validate(row.model_dump(exclude={"id", "hours"})).shift_type()
+
+
+@router.post(f"{PREFIX}/rooster/diensttypen", response_class=HTMLResponse)
+def add_shift_type(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
+    """Add a shift type (the defaults become the municipality's own the first time)."""
+    pp.page.here = f"{pp.base}/rooster/diensttypen"
+    values: dict[str, Any] = blank_to_none(
+        {k: form.get(v) for k, v in TYPE_FIELDS.items() if k != "weekdays"}
+    )
+    values["break_minutes"] = values["break_minutes"] or "0"
+    if values["break_minutes"] == "0":
+        values["break_earliest"] = values["break_latest"] = None
+    values["weekdays"] = [d for d in range(6) if form.get(f"dag_{d}") == "ja"]
+    try:
+        new = ShiftTypeIn(**values).shift_type()
+    except ValidationError as exc:
+        schema_errors(exc, form, pp.t, TYPE_FIELDS, "begin")
+        return _types_page(pp, session, form, status=422)
+    rows = rota.get_shift_types(session, municipality=pp.municipality)
+    current = [_shift_type_in(ShiftTypeRead.of(r)) for r in rows] or list(rota.DEFAULT_SHIFT_TYPES)
+    try:
+        rota.replace_shift_types(
+            session,
+            municipality=pp.municipality,
+            types=[t for t in current if t.code != new.code] + [new],
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        form.add_error("code", exc.detail if pp.t.lang == "en" else exc.detail_nl)
+        return _types_page(pp, session, form, status=422)
+    return pp.redirect(f"{pp.base}/rooster/diensttypen")
+
+
+@router.post(f"{PREFIX}/rooster/diensttypen/{{code}}/verwijderen", response_class=HTMLResponse)
+def delete_shift_type(pp: PlannerDep, form: PostedForm, session: SessionDep, code: str) -> Response:
+    """Remove a shift type (applied rotas keep their shifts; one type at least stays)."""
+    rows = rota.get_shift_types(session, municipality=pp.municipality)
+    current = [_shift_type_in(ShiftTypeRead.of(r)) for r in rows] or list(rota.DEFAULT_SHIFT_TYPES)
+    kept = [t for t in current if t.code != code]
+    if kept and len(kept) < len(current):
+        rota.replace_shift_types(session, municipality=pp.municipality, types=kept)
+    return pp.redirect(f"{pp.base}/rooster/diensttypen")

@@ -96,6 +96,22 @@ ROTA_MESSAGES: dict[str, dict[str, str]] = {
     ),
     "rota.what": _n("het rooster toepassen", "applying the rota"),
     "rota.contract.link": _n("Contract", "Contract"),
+    "rota.types.link": _n("Soorten diensten", "Shift types"),
+    "rota.types.title": _n("Soorten diensten voor het rooster", "Shift types for the rota"),
+    "rota.types.lead": _n(
+        "Het rooster deelt medewerkers in op deze diensten, elk met een pauze.",
+        "The rota assigns experts to these shifts, each with its break.",
+    ),
+    "rota.types.defaults": _n(
+        "Nog geen eigen soorten: het rooster gebruikt deze standaarddiensten.",
+        "No shift types of your own yet: the rota uses these defaults.",
+    ),
+    "rota.types.code": _n("Code (kleine letters)", "Code (lower case)"),
+    "rota.types.name": _n("Naam", "Name"),
+    "rota.types.times": _n("Tijden", "Times"),
+    "rota.types.days": _n("Dagen", "Days"),
+    "rota.types.hours": _n("Uren werk", "Working hours"),
+    "rota.types.add": _n("Soort dienst toevoegen of wijzigen", "Add or change a shift type"),
     "rota.contract.title": _n(
         "Contract en voorkeuren van {name}", "Contract and preferences of {name}"
     ),

@@ -153,3 +153,33 @@ def test_contract_form_saves_hours_limits_and_preferences(site: Site) -> None:
     with site.sessions() as s:
         m = s.get_one(Municipality, site.facts["municipality_id"])
         assert rota.get_contract(s, municipality=m, expert_id=expert_id)[0].hours_per_week == 24.5
+
+
+def test_shift_types_page_adds_to_the_defaults(site: Site) -> None:
+    """Without shift types of its own the page shows the defaults; adding one stores the
+    defaults plus the new one (with its weekdays); a 13-hour shift type is refused (422)."""
+    site.sign_in()
+    url = f"{BASE}/rooster/diensttypen"
+    page = site.client.get(url)
+    assert page.status_code == 200
+    assert MESSAGES["rota.types.defaults"]["nl"] in page.text
+    late = {
+        "code": "laat",
+        "naam": "Late dienst",
+        "begin": "12:00",
+        "einde": "20:00",
+        "pauze_minuten": "30",
+        "pauze_vanaf": "16:00",
+        "pauze_uiterlijk": "17:00",
+        "dag_1": "ja",
+        "dag_3": "ja",
+    }
+    added = site.post(url, late)
+    assert added.status_code == 303, _text(added.text)[:500]
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        rows = {r.code: r for r in rota.get_shift_types(s, municipality=m)}
+    assert set(rows) == {t.code for t in rota.DEFAULT_SHIFT_TYPES} | {"laat"}
+    assert rows["laat"].weekdays == [1, 3] and rows["laat"].break_minutes == 30
+    refused = site.post(url, {**late, "code": "lang", "begin": "07:00", "einde": "20:00"})
+    assert refused.status_code == 422
