@@ -9,6 +9,10 @@ def _n(nl: str, en: str) -> dict[str, str]:
 
 ROTA_MESSAGES: dict[str, dict[str, str]] = {
     "planner.nav.rota": _n("Rooster", "Rota"),
+    "planner.card.rota": _n(
+        "Verwachte vraag per dagdeel, en een rooster dat die eerlijk dekt.",
+        "Expected demand per part of day, and a rota that covers it fairly.",
+    ),
     # KPI pages (issue 13): no rank without enough peers with enough data.
     "planner.kpi.rank.too_few": _n(
         "Geen plaats: daarvoor zijn minstens {needed} gemeenten met elk {visits} bezoeken of "
