@@ -87,6 +87,14 @@ def report(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reason_line(reason: dict[str, Any]) -> str:
+    """A reason in words; one about an expert names them by id only (job logs hold no names)."""
+    if "expert_id" not in reason:
+        return f"{reason['text']} {reason['loosen']}"
+    when = f"week {reason['week']}" if "week" in reason else reason.get("month", "")
+    return f"{when}: rule {reason['rule']} cannot hold for expert {reason['expert_id']}".strip(": ")
+
+
 def _rota(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -109,7 +117,7 @@ def _rota(args: argparse.Namespace) -> int:
             )
             if not proposal.feasible:
                 for reason in result["reasons"]:
-                    print(f"  {reason['text']} {reason['loosen']}")
+                    print(f"  {_reason_line(reason)}")
                 return EXIT_REFUSED
             print(
                 f"  {len(result['assignments'])} shifts; "

@@ -108,3 +108,26 @@ def test_forecast_prints_weeks_and_backtest(
     out = capsys.readouterr().out
     assert out.count("\n") >= 1 + 2 * 4 + 1
     assert "backtest over" in out and "naive" in out
+
+
+def test_reasons_about_an_expert_name_them_by_id_only() -> None:
+    """Job logs hold no personal data: a reason about an expert prints their id, not the name
+    the planner's pages show; a reason about a skill prints in words."""
+    from api.commands.rota import _reason_line
+
+    about_expert = {
+        "rule": "contract_min",
+        "week": 2,
+        "expert_id": 7,
+        "text": "Week 2: Lotte Bakker cannot work the contract's minimum of 28 hours",
+        "loosen": "Raise the contract's tolerance_hours of Lotte Bakker.",
+    }
+    line = _reason_line(about_expert)
+    assert "Lotte" not in line and "expert 7" in line and "week 2" in line
+    about_skill = {
+        "rule": "minimum_cover",
+        "week": 1,
+        "text": "Week 1: no further …",
+        "loosen": "Raise …",
+    }
+    assert _reason_line(about_skill) == "Week 1: no further … Raise …"
