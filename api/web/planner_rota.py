@@ -30,7 +30,7 @@ from scheduler.capacity.models import Expert
 from scheduler.errors import Conflict, InvalidInput, PromisesAtRisk
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
-from scheduler.rota.problem import ShiftType
+from scheduler.rota.problem import MinimumCover, Part, ShiftType
 from scheduler.rota.schemas import ContractIn, ShiftTypeIn, ShiftTypeRead
 from scheduler.usecases import rota as rota_usecases
 
@@ -65,6 +65,9 @@ def _rota_page(pp: PlannerPage, session: Session, form: Form, *, status: int = 2
         chart=chart,
         backtest=predicted.backtest.public(),
         form=form,
+        minimums=rota.get_minimums(session, municipality=pp.municipality),
+        skill_options=[(k, k) for k in sorted({r["skill"] for r in rows if r["skill"]})],
+        part_options=[(p.value, t(f"rota.part.{p.value}")) for p in Part],
     )
 
 
@@ -367,3 +370,25 @@ def delete_shift_type(pp: PlannerDep, form: PostedForm, session: SessionDep, cod
     if kept and len(kept) < len(current):
         rota.replace_shift_types(session, municipality=pp.municipality, types=kept)
     return pp.redirect(f"{pp.base}/rooster/diensttypen")
+
+
+@router.post(f"{PREFIX}/rooster/minimum", response_class=HTMLResponse)
+def set_minimum(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
+    """Set the minimum cover of a skill in a part of day (0 removes it)."""
+    pp.page.here = f"{pp.base}/rooster"
+    rules = {(m.skill, m.part): m for m in rota.get_minimums(session, municipality=pp.municipality)}
+    count = form.get("aantal")
+    try:
+        part = Part(form.get("dagdeel"))
+    except ValueError:
+        form.add_error("dagdeel", pp.t("planner.error.required"))
+        return _rota_page(pp, session, form, status=422)
+    skill = form.get("vaardigheid")
+    if not count.isdigit() or int(count) > 50 or not skill or len(skill) > 64:
+        form.add_error("aantal", pp.t("planner.error.max", max=50))
+        return _rota_page(pp, session, form, status=422)
+    rules.pop((skill, part), None)
+    if int(count):
+        rules[(skill, part)] = MinimumCover(skill, part, int(count))
+    rota.replace_minimums(session, municipality=pp.municipality, minimums=list(rules.values()))
+    return pp.redirect(f"{pp.base}/rooster")

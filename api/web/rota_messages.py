@@ -101,6 +101,20 @@ ROTA_MESSAGES: dict[str, dict[str, str]] = {
     "rota.what": _n("het rooster toepassen", "applying the rota"),
     "rota.contract.link": _n("Contract", "Contract"),
     "rota.types.link": _n("Soorten diensten", "Shift types"),
+    "rota.minimum.title": _n("Minimale bezetting", "Minimum cover"),
+    "rota.minimum.lead": _n(
+        "Zoveel medewerkers met een vaardigheid werken in elk geval in dat dagdeel (0 haalt de "
+        "regel weg). Het rooster houdt zich hier altijd aan.",
+        "At least this many experts with a skill work in that part of the day (0 removes the "
+        "rule). The rota always keeps to it.",
+    ),
+    "rota.minimum.none": _n("Geen minimale bezetting ingesteld.", "No minimum cover set."),
+    "rota.minimum.rule": _n(
+        "{skill} in de {part}: minstens {experts}", "{skill} in the {part}: at least {experts}"
+    ),
+    "rota.minimum.skill": _n("Vaardigheid", "Skill"),
+    "rota.minimum.experts": _n("Aantal medewerkers", "Number of experts"),
+    "rota.minimum.save": _n("Minimum instellen", "Set minimum"),
     "rota.types.title": _n("Soorten diensten voor het rooster", "Shift types for the rota"),
     "rota.types.lead": _n(
         "Het rooster deelt medewerkers in op deze diensten, elk met een pauze.",

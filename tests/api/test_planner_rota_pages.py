@@ -25,6 +25,7 @@ from scheduler.capacity.models import Expert
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
+from scheduler.rota.problem import MinimumCover, Part
 from scheduler.tenants.models import Municipality
 
 BASE = f"/planner/{SLUG}"
@@ -183,3 +184,24 @@ def test_shift_types_page_adds_to_the_defaults(site: Site) -> None:
     assert rows["laat"].weekdays == [1, 3] and rows["laat"].break_minutes == 30
     refused = site.post(url, {**late, "code": "lang", "begin": "07:00", "einde": "20:00"})
     assert refused.status_code == 422
+
+
+def test_minimum_cover_is_set_and_removed_on_the_rota_page(site: Site) -> None:
+    """Setting "2 wmo experts on Saturday" stores that rule and the page lists it; 0 removes it;
+    a count that is no number is refused (422) and stores nothing."""
+    site.sign_in()
+    url = f"{BASE}/rooster/minimum"
+    rule = {"vaardigheid": "wmo", "dagdeel": "saturday", "aantal": "2"}
+    assert site.post(url, rule).status_code == 303
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        assert rota.get_minimums(s, municipality=m) == [MinimumCover("wmo", Part.SATURDAY, 2)]
+    page = site.client.get(f"{BASE}/rooster").text
+    assert (
+        MESSAGES["rota.minimum.rule"]["nl"].format(skill="wmo", part="zaterdag", experts=2) in page
+    )
+    assert site.post(url, {**rule, "aantal": "twee"}).status_code == 422
+    assert site.post(url, {**rule, "aantal": "0"}).status_code == 303
+    with site.sessions() as s:
+        m = s.get_one(Municipality, site.facts["municipality_id"])
+        assert rota.get_minimums(s, municipality=m) == []
