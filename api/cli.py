@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "route",
     "purge",
     "plan",
+    "rota",
     "worker",
     "audit",
 )

@@ -13,7 +13,17 @@ import pathlib
 import sys
 import time
 
-SUITES = ("insertion", "search", "solver", "phases", "offers", "load", "stability", "audit")
+SUITES = (
+    "insertion",
+    "search",
+    "solver",
+    "phases",
+    "offers",
+    "load",
+    "stability",
+    "audit",
+    "rota",
+)
 RESULTS = pathlib.Path(__file__).parent / "results"
 
 

@@ -13,6 +13,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,8 @@ from scheduler.errors import SlotTaken
 from scheduler.geocoding import Place
 from scheduler.insights import searches
 from scheduler.planning.models import ExpertDay
+from scheduler.rota.models import ExpertContract, ShiftTypeRow
+from scheduler.rota.service import DEFAULT_SHIFT_TYPES, pattern_hours
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.usecases.notifier import Notifier, no_notify
@@ -509,3 +512,80 @@ def create_peers(
         fill_bookings(session, m, size=size, travel=travel)
         out.append(m)
     return out
+
+
+def fill_rota(session: Session, municipality: Municipality) -> None:
+    """Shift types, contracts (the pattern's hours) and rota preferences for the demo's experts.
+
+    Commits. Some experts cannot work evenings, some want them, some prefer Wednesday off.
+    """
+    for t in DEFAULT_SHIFT_TYPES:
+        session.add(
+            ShiftTypeRow(
+                municipality_id=municipality.id,
+                code=t.code,
+                name=t.name,
+                start=t.start,
+                end=t.end,
+                break_earliest=t.break_earliest,
+                break_latest=t.break_latest,
+                break_minutes=t.break_minutes,
+                weekdays=sorted(t.weekdays),
+            )
+        )
+    experts = session.scalars(
+        select(Expert).where(Expert.municipality_id == municipality.id).order_by(Expert.id)
+    ).all()
+    for i, e in enumerate(experts):
+        hours = pattern_hours(e)
+        session.add(
+            ExpertContract(
+                expert_id=e.id,
+                hours_per_week=hours,
+                tolerance_hours=2.0 if hours < 24 else 4.0,
+                max_evenings_per_week=2,
+                max_saturdays_per_month=2,
+                evenings="cannot" if i % 5 == 1 else "wants" if i % 7 == 2 else "none",
+                day_off=2 if i % 4 == 3 else None,
+            )
+        )
+    session.commit()
+
+
+def fill_demand(
+    session: Session, municipality: Municipality, *, weeks: int = 8, seed: int = 7
+) -> int:
+    """Weeks of offer searches that found nothing suitable, mostly in evenings and on Saturdays
+    (the demand the current shifts miss), for the forecast. Commits; returns the searches."""
+    rng = random.Random(seed)
+    services = session.scalars(
+        select(ServiceType).where(ServiceType.municipality_id == municipality.id)
+    ).all()
+    tz = ZoneInfo(municipality.timezone)
+    today = clock.now().astimezone(tz).date()
+    made = 0
+    for back in range(1, 7 * weeks + 1):
+        day = today - dt.timedelta(days=back)
+        if day.weekday() == 6:
+            continue
+        hours = range(9, 14) if day.weekday() == 5 else range(18, 22)
+        for service in services:
+            for hour in hours:
+                n = (
+                    rng.choice([0, 0, 1, 1, 2])
+                    if service.skill != "schuldhulp"
+                    else rng.choice([0, 1])
+                )
+                if n:
+                    at = dt.datetime.combine(day, dt.time(hour, 15), tzinfo=tz)
+                    searches.record(
+                        session,
+                        municipality_id=municipality.id,
+                        service_type_id=service.id,
+                        at=at,
+                        first_window_start=None,
+                        searches=n,
+                    )
+                    made += n
+    session.commit()
+    return made

@@ -25,6 +25,7 @@ from scheduler.db import Base
 from scheduler.insights.models import OfferSearchHour
 from scheduler.notify.models import OutboxMessage, ShortLink
 from scheduler.planning.models import ExpertDay, OptimisationJob, PlanningDay, Proposal
+from scheduler.rota.models import ExpertContract, MinimumCoverRow, RotaProposal, ShiftTypeRow
 from scheduler.tenants.models import Municipality
 from scheduler.waitlist.models import WaitlistEntry
 
@@ -37,7 +38,9 @@ __all__ = [
     "Closure",
     "ExceptionKind",
     "Expert",
+    "ExpertContract",
     "ExpertDay",
+    "MinimumCoverRow",
     "Municipality",
     "Offer",
     "OfferSearchHour",
@@ -47,8 +50,10 @@ __all__ = [
     "ProcessingRecord",
     "Proposal",
     "Role",
+    "RotaProposal",
     "ServiceType",
     "ShiftException",
+    "ShiftTypeRow",
     "ShortLink",
     "SpentOffer",
     "TravelMode",

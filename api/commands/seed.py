@@ -52,6 +52,8 @@ def seed_demo(
                 return False
             municipality = demo.create_municipality(session, size=size, slug=DEMO_SLUG)
             session.commit()
+            demo.fill_rota(session, municipality)
+            demo.fill_demand(session, municipality)
 
             def progress(made: int, share: float) -> None:
                 if not quiet:

@@ -1,7 +1,8 @@
 """``aanhuis worker``: the background process beside ``aanhuis serve``.
 
 Each round it
-1. runs the day optimisations queued through the API (``Prefer: respond-async``), oldest first;
+1. runs the day optimisations and rota proposals queued through the API (``Prefer:
+   respond-async``), oldest first;
 2. queues tomorrow's reminders for every municipality (every ``--reminders-every`` seconds;
    idempotent, so several workers or a restart never queue one twice);
 3. sweeps the waiting list: citizens waiting for an earlier time hear of one (inside
@@ -37,6 +38,7 @@ from scheduler.audit import service as audit
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as outbox
 from scheduler.planning import jobs, lifecycle
+from scheduler.rota import jobs as rota_jobs
 from scheduler.usecases import live, waitlist
 
 BATCH = 50
@@ -84,6 +86,9 @@ def _work(args: argparse.Namespace) -> int:
             ran = jobs.run_pending(sessions, travel)
             if ran:
                 log.info("ran %d optimisation job(s)", ran, extra={"count": ran})
+            rotas = rota_jobs.run_pending(sessions)
+            if rotas:
+                log.info("ran %d rota proposal(s)", rotas, extra={"count": rotas})
             if time.monotonic() - last_reminders >= args.reminders_every:
                 last_reminders = time.monotonic()
                 for slug, day, queued in queue_reminders(

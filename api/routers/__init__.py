@@ -10,6 +10,7 @@ ROUTERS = (
     "feeds",
     "planning",
     "capacity",
+    "rota",
     "services_admin",
     "desk",
     "notify",

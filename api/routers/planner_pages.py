@@ -13,6 +13,7 @@ from api.web import (  # noqa: F401
     planner_heatmap,
     planner_kpis,
     planner_proposal,
+    planner_rota,
     planner_services,
     planner_shifts,
 )

@@ -13,6 +13,7 @@ from api.web.dayplans_messages import DAYPLANS_MESSAGES
 from api.web.expert_messages import EXPERT_MESSAGES
 from api.web.planner_messages import PLANNER_MESSAGES
 from api.web.proposal_messages import PROPOSAL_MESSAGES
+from api.web.rota_messages import ROTA_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Layout
@@ -476,3 +477,5 @@ MESSAGES.update(PROPOSAL_MESSAGES)
 MESSAGES.update(DAYPLANS_MESSAGES)
 # The citizen's privacy section: who looked, what the expert may see, another expert.
 MESSAGES.update(AUDIT_MESSAGES)
+# Forecast and rota proposals.
+MESSAGES.update(ROTA_MESSAGES)

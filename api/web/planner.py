@@ -130,6 +130,7 @@ SECTIONS = (
     ("capacity", "capaciteit"),
     ("experts", "medewerkers"),
     ("closures", "sluitingsdagen"),
+    ("rota", "rooster"),
     ("services", "diensten"),
     ("desk", "balie"),
     ("calls", "bellen"),

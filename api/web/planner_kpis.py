@@ -88,6 +88,9 @@ class WeekRow:
 class PeerView:
     rank: int | None
     peers: int
+    #: False: too few municipalities with enough data for a rank (the page says so).
+    ranked: bool
+    comparable: int
     median: str
     q1: str
     q3: str
@@ -165,6 +168,8 @@ def views(
             peer = PeerView(
                 rank=standing.rank,
                 peers=standing.peers,
+                ranked=standing.ranked,
+                comparable=standing.comparable,
                 median=with_unit(standing.median, d.unit, t),
                 q1=with_unit(q1, d.unit, t),
                 q3=with_unit(q3, d.unit, t),
@@ -215,6 +220,8 @@ def kpi_page(
         valid=valid,
         presets=presets,
         kpis=views(pp, total, weekly, standings),
+        min_peers=kpis.MIN_PEERS,
+        min_visits=kpis.MIN_VISITS,
         visits=total.counts["visits"],
         waitlist={
             "size": waitlist.size(session, municipality=m),
@@ -237,8 +244,9 @@ def kpi_csv(
     weekly = kpis.weekly(session, municipality=pp.municipality, start=period.start, end=period.end)
     body = kpis.to_csv(weekly, dutch=pp.t.lang == "nl")
     name = f"kpis-{pp.municipality.slug}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    # The byte order mark tells Excel the file is UTF-8 (the labels hold "é" and "’").
     return Response(
-        body,
+        "\ufeff" + body,
         media_type="text/csv; charset=utf-8",
         headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )

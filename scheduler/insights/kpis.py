@@ -4,6 +4,16 @@ Every KPI is computed from what the database already holds (visits, their status
 planned routes' travel, the experts' working time, offer searches), for visits whose date falls in
 the period. Peer comparison is anonymised: a municipality sees its own value, its rank and the
 median and quartiles of all municipalities in the deployment, never another one's name.
+
+Missing data is treated one way everywhere: a date without any counted visit is no data, not
+zero. Its working time does not count towards utilisation or visits per expert-day, so a week
+without visits shows "no data" for every figure, and a period's headline value is made of the
+dates that have data (it lies within the weekly values, instead of being dragged down by empty
+weeks).
+
+A rank among peers is only given with at least :data:`MIN_PEERS` municipalities that have at
+least :data:`MIN_VISITS` counted visits in the period (this one included); otherwise the
+standing says so (``rank`` None, ``ranked`` False).
 """
 
 from __future__ import annotations
@@ -81,6 +91,17 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
 )
 BY_KEY = {d.key: d for d in DEFINITIONS}
 
+#: Units of the CSV export, in the export's language.
+UNITS = {
+    "days": {"nl": "dagen", "en": "days"},
+    "%": {"nl": "%", "en": "%"},
+    "min": {"nl": "minuten", "en": "minutes"},
+    "visits": {"nl": "bezoeken", "en": "visits"},
+}
+#: A rank needs this many municipalities with enough data, each with this many visits.
+MIN_PEERS = 5
+MIN_VISITS = 20
+
 #: Visits that count as taking place (or having been due to).
 COUNTED = (
     VisitStatus.BOOKED,
@@ -113,7 +134,13 @@ def compute(
     """The KPIs for visits dated ``start``–``end`` (inclusive)."""
     tz = clock.zone(municipality.timezone)
     visits = session.execute(
-        select(Visit.window_start, Visit.status, Visit.duration_minutes, Visit.expert_day_id).where(
+        select(
+            Visit.window_start,
+            Visit.status,
+            Visit.duration_minutes,
+            Visit.expert_day_id,
+            Visit.date,
+        ).where(
             Visit.municipality_id == municipality.id,
             Visit.date >= start,
             Visit.date <= end,
@@ -141,6 +168,9 @@ def compute(
     routed_visits = sum(1 for v in visits if v.expert_day_id is not None)
 
     shifts = day_shifts.shifts_between(session, municipality=municipality, first=start, last=end)
+    # A date without visits is no data (see the module's notes), not a day of zero use.
+    with_data = {v.date for v in visits}
+    shifts = {key: s for key, s in shifts.items() if key[1] in with_data}
     available = sum(s.minutes for s in shifts.values())
 
     found, wait_seconds = offer_searches.totals(
@@ -199,12 +229,17 @@ class PeerStanding:
 
     key: str
     value: float | None
-    #: 1 is best (lowest where lower is better); None when this municipality has no value.
+    #: 1 is best (lowest where lower is better); None when this municipality has no value or
+    #: there are too few peers with enough data (see ``ranked``).
     rank: int | None
     peers: int
     median: float | None
     q1: float | None
     q3: float | None
+    #: Whether enough municipalities had enough data for a rank to mean something.
+    ranked: bool = True
+    #: Municipalities with enough data for a rank (at least :data:`MIN_VISITS` visits).
+    comparable: int = 0
 
 
 def _quartiles(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
@@ -217,35 +252,61 @@ def _quartiles(values: Sequence[float]) -> tuple[float | None, float | None, flo
 
 
 def compare(
-    session: Session, *, municipality: Municipality, start: dt.date, end: dt.date
+    session: Session,
+    *,
+    municipality: Municipality,
+    start: dt.date,
+    end: dt.date,
+    min_peers: int = MIN_PEERS,
+    min_visits: int = MIN_VISITS,
 ) -> list[PeerStanding]:
-    """Rank, median and quartiles per KPI among every municipality of the deployment."""
+    """Rank, median and quartiles per KPI among every municipality of the deployment; a rank only
+    among municipalities with enough data, and only when there are enough of them."""
     everyone = session.scalars(select(Municipality).order_by(Municipality.id)).all()
     sets = {m.id: compute(session, municipality=m, start=start, end=end) for m in everyone}
     mine = sets[municipality.id]
+    enough = {mid for mid, s in sets.items() if s.counts["visits"] >= min_visits}
     out = []
     for d in DEFINITIONS:
         values = [s.values[d.key] for s in sets.values() if s.values[d.key] is not None]
         numbers = sorted(float(v) for v in values if v is not None)
+        comparable = sorted(
+            float(v)
+            for mid, s in sets.items()
+            if mid in enough and (v := s.values[d.key]) is not None
+        )
         own = mine.values[d.key]
+        ranked = len(comparable) >= min_peers and municipality.id in enough
         rank = None
-        if own is not None:
-            better = [v for v in numbers if (v > own if d.higher_is_better else v < own)]
+        if own is not None and ranked:
+            better = [v for v in comparable if (v > own if d.higher_is_better else v < own)]
             rank = len(better) + 1
         q1, med, q3 = _quartiles(numbers)
-        out.append(PeerStanding(d.key, own, rank, len(numbers), med, q1, q3))
+        out.append(
+            PeerStanding(d.key, own, rank, len(numbers), med, q1, q3, ranked, len(comparable))
+        )
     return out
 
 
+def _decimal(value: float, dutch: bool) -> str:
+    text = str(value)
+    return text.replace(".", ",") if dutch else text
+
+
 def to_csv(weeks: Sequence[KpiSet], *, dutch: bool = True) -> str:
-    """One row per week and KPI: week start, week end, KPI, unit, value (for spreadsheets)."""
+    """One row per week and KPI: week start, week end, KPI, label, unit, value.
+
+    Dutch: ``;`` between fields and a decimal comma (as Dutch Excel reads CSV); English: ``,``
+    and a decimal point. Units are in the export's language; an empty value is no data.
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv.writer(buf, delimiter=";" if dutch else ",", lineterminator="\r\n")
     writer.writerow(
         ["week_start", "week_end", "kpi", "label", "unit", "value"]
         if not dutch
         else ["week_begin", "week_eind", "kpi", "omschrijving", "eenheid", "waarde"]
     )
+    lang = "nl" if dutch else "en"
     for w in weeks:
         for d in DEFINITIONS:
             value = w.values[d.key]
@@ -255,8 +316,8 @@ def to_csv(weeks: Sequence[KpiSet], *, dutch: bool = True) -> str:
                     w.end.isoformat(),
                     d.key,
                     d.label_nl if dutch else d.label_en,
-                    d.unit,
-                    "" if value is None else value,
+                    UNITS[d.unit][lang],
+                    "" if value is None else _decimal(float(value), dutch),
                 ]
             )
     return buf.getvalue()

@@ -384,9 +384,17 @@ def test_kpi_values_equal_compute_and_peers_stay_anonymous(
         assert (float(shown[key]) if shown[key] else None) == value, key
     for key, standing in standings.items():
         if standing.rank is not None and standing.median is not None:
-            assert msg("planner.kpi.rank", rank=standing.rank, peers=standing.peers) in (
+            assert msg("planner.kpi.rank", rank=standing.rank, peers=standing.comparable) in (
                 html.text_of(f"kpi-{key}-vergelijking")
             )
+        elif not standing.ranked and standing.median is not None:
+            # Too few peers with enough data: no "rank 1 of 2", and the page says why.
+            assert msg(
+                "planner.kpi.rank.too_few",
+                needed=kpis.MIN_PEERS,
+                visits=kpis.MIN_VISITS,
+                comparable=standing.comparable,
+            ) in html.text_of(f"kpi-{key}-vergelijking")
     assert any(s.peers == 2 for s in standings.values())
     assert peer_name not in html.text and PEER not in html.text
 
@@ -410,7 +418,9 @@ def test_kpi_csv_download_has_the_weekly_rows(site: Site, lang: str) -> None:
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"].startswith("attachment;")
     assert "kpis-demo-2026-11-16-2026-12-06.csv" in r.headers["content-disposition"]
-    rows = list(csv.reader(io.StringIO(r.text)))
+    assert r.text.startswith("\ufeff")
+    text = r.text.removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if lang == "nl" else ","))
     assert rows[0][0] == ("week_begin" if lang == "nl" else "week_start")
     with site.sessions() as s:
         weeks = kpis.weekly(
@@ -424,7 +434,8 @@ def test_kpi_csv_download_has_the_weekly_rows(site: Site, lang: str) -> None:
     for row in rows[1:]:
         week = next(w for w in weeks if w.start.isoformat() == row[0])
         value = week.values[row[2]]
-        assert row[5] == ("" if value is None else str(value))
+        written = "" if value is None else str(value)
+        assert row[5] == (written.replace(".", ",") if lang == "nl" else written)
 
 
 # -- day view, optimise, apply ------------------------------------------------------------------

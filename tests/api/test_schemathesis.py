@@ -265,7 +265,10 @@ def _expert_token(url: str) -> str:
 
 #: Operations whose generated requests would run the optimiser for seconds each: covered by
 #: their own API tests; here only with requests that are refused before solving.
-SLOW = {("POST", "/api/v1/municipalities/{slug}/days/{date}/optimize")}
+SLOW = {
+    ("POST", "/api/v1/municipalities/{slug}/days/{date}/optimize"),
+    ("POST", "/api/v1/municipalities/{slug}/rota/proposals"),
+}
 
 
 def _explain(exc: BaseException) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy.orm import Session
@@ -144,7 +146,12 @@ def test_peer_ranks_and_quartiles(session: Session) -> None:
     a = seed_one(session, "aa", [C, C, C, N], evening=2)  # not home 25%, evening 50%
     seed_one(session, "bb", [C, N], evening=0)  # not home 50%, evening 0%
     seed_one(session, "cc", [C, C, C, C], evening=1)  # not home 0%, evening 25%
-    standings = {p.key: p for p in kpis.compare(session, municipality=a, start=MONDAY, end=MONDAY)}
+    standings = {
+        p.key: p
+        for p in kpis.compare(
+            session, municipality=a, start=MONDAY, end=MONDAY, min_peers=3, min_visits=2
+        )
+    }
     nh = standings["not_home_rate"]
     assert (nh.value, nh.rank, nh.peers, nh.median) == (25.0, 2, 3, 25.0)
     assert (nh.q1, nh.q3) == (12.5, 37.5)
@@ -162,6 +169,59 @@ def test_csv_has_a_row_per_week_and_kpi(session: Session) -> None:
     assert lines[0].startswith("week_start,week_end,kpi")
     assert len(lines) == 1 + 2 * len(kpis.DEFINITIONS)
     assert "waarde" in kpis.to_csv(weeks).splitlines()[0]
+
+
+def test_dutch_csv_opens_in_dutch_excel(session: Session) -> None:
+    """The Dutch export separates fields with ';' and writes decimal commas, with Dutch units;
+    the English one keeps ',' and a decimal point."""
+    m = seed_one(session, "nlcsv", [C, C, N], evening=1)
+    weeks = kpis.weekly(session, municipality=m, start=MONDAY, end=MONDAY)
+    rows = list(csv.reader(io.StringIO(kpis.to_csv(weeks)), delimiter=";"))
+    assert rows[0] == ["week_begin", "week_eind", "kpi", "omschrijving", "eenheid", "waarde"]
+    by_key = {r[2]: r for r in rows[1:]}
+    share = weeks[0].values["evening_weekend_share"]
+    assert share == 33.33
+    assert by_key["evening_weekend_share"][5] == "33,33"
+    assert by_key["travel_minutes_per_visit"][4] == "minuten"
+    english = list(csv.reader(io.StringIO(kpis.to_csv(weeks, dutch=False))))
+    assert {r[2]: r for r in english[1:]}["evening_weekend_share"][5] == "33.33"
+    assert {r[2]: r for r in english[1:]}["travel_minutes_per_visit"][4] == "minutes"
+
+
+def test_an_empty_week_is_no_data_for_every_figure(session: Session) -> None:
+    """A week with working time but no visits is no data (None) for every figure, not 0%, and
+    the two weeks together give the busy week's utilisation, not half of it."""
+    m = seed_one(session, "leeg", [C, C, C, N], evening=1)
+    busy, empty = kpis.weekly(
+        session, municipality=m, start=MONDAY, end=MONDAY + dt.timedelta(days=13)
+    )
+    assert all(v is None for v in empty.values.values())
+    assert empty.values["utilisation"] is None and empty.values["visits_per_expert_day"] is None
+    both = kpis.compute(session, municipality=m, start=MONDAY, end=MONDAY + dt.timedelta(days=13))
+    assert both.values["utilisation"] == busy.values["utilisation"] == round(100 * 240 / 450, 2)
+
+
+def test_no_rank_among_too_few_peers_with_data(session: Session) -> None:
+    """Three municipalities with four visits each: no rank ("rank 1 of 3" would mean nothing),
+    but the median is still shown; with enough peers of enough data the rank comes back."""
+    a = seed_one(session, "ra", [C, C, C, N], evening=2)
+    seed_one(session, "rb", [C, N], evening=0)
+    seed_one(session, "rc", [C, C, C, C], evening=1)
+    (nh,) = [
+        p
+        for p in kpis.compare(session, municipality=a, start=MONDAY, end=MONDAY)
+        if p.key == "not_home_rate"
+    ]
+    assert (nh.rank, nh.ranked, nh.peers, nh.median) == (None, False, 3, 25.0)
+    (nh,) = [
+        p
+        for p in kpis.compare(
+            session, municipality=a, start=MONDAY, end=MONDAY, min_peers=2, min_visits=4
+        )
+        if p.key == "not_home_rate"
+    ]
+    # "rb" has two visits: too little data to rank against; among a and rc, a is second.
+    assert (nh.rank, nh.ranked, nh.comparable) == (2, True, 2)
 
 
 @pytest.mark.parametrize("d", kpis.DEFINITIONS, ids=lambda d: d.key)

@@ -1,0 +1,1 @@
+"""Rotas: forecast demand, propose shifts with CP-SAT, explain clashes, apply."""
