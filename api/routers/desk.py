@@ -128,7 +128,7 @@ def _read(
         {
             **base.model_dump(),
             "channel": visit.channel,
-            "other_expert_requested": bool(visit.excluded_experts),
+            "other_expert_requested": bool(visit.excluded_expert_ids),
         }
     )
 

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import audit
 from api.deps import MunicipalityDep, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.ratelimit import LookupsDep
@@ -118,6 +119,10 @@ class CallItem(BaseModel):
     created_at: dt.datetime
 
 
+#: What a call list shows of each citizen on it.
+CALL_FIELDS = ("name", "phone")
+
+
 @router.get(
     "/api/v1/municipalities/{slug}/call-list",
     response_model=list[CallItem],
@@ -134,6 +139,8 @@ def call_list(
     for message in notify.phone_tasks(session, municipality=municipality, sendable=sendable):
         visit = session.get(Visit, message.visit_id) if message.visit_id is not None else None
         to = recipient_of(visit) if visit is not None else None
+        if visit is not None:  # the access log: a call list shows name and phone (BIO, Logboek)
+            audit.note("read", visit, CALL_FIELDS, "calls")
         out.append(
             CallItem(
                 message_id=message.id,
@@ -149,6 +156,7 @@ def call_list(
         )
     for visit in notify.not_home_calls(session, municipality=municipality, now=clock.now()):
         to = recipient_of(visit)
+        audit.note("read", visit, CALL_FIELDS, "calls")
         out.append(
             CallItem(
                 message_id=None,

@@ -206,7 +206,7 @@ def show(manage: ManageDep, melding: str = "") -> Response:
         notice=notice,
         choices=choices,
         seen=[(t.date(e.at.date()) + " " + t.time(e.at, tz), e.who, e.why) for e in seen],
-        other_expert=bool(visit.excluded_experts),
+        other_expert=bool(visit.excluded_expert_ids),
         can_ask_other=visit.expert_id is not None and manage.view().changeable,
     )
 

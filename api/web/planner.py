@@ -313,6 +313,8 @@ def phone_tasks(
     out = []
     for message in notify.phone_tasks(session, municipality=municipality, sendable=sendable):
         visit = session.get(Visit, message.visit_id) if message.visit_id is not None else None
+        if visit is not None:  # the access log: the call list shows name, phone and the text
+            audit.note("read", visit, ("name", "phone", "message"), "calls")
         local = message.created_at.astimezone(tz)
         out.append(
             PhoneTask(
@@ -438,6 +440,8 @@ def calls(
             since=min((v.date for v in calls_due), default=pp.today()),
         )
     }
+    for v in calls_due:
+        audit.note("read", v, ("name", "phone", "notes"), "calls")
     not_home = [
         NotHomeCall(
             id=v.id,

@@ -60,7 +60,7 @@ class ChoicesRead(BaseModel):
             share_phone=visit.share_phone,
             share_notes=visit.share_notes,
             same_expert_followups=visit.same_expert_followups,
-            other_expert_requested=bool(visit.excluded_experts),
+            other_expert_requested=bool(visit.excluded_expert_ids),
         )
 
 

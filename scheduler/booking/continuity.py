@@ -80,8 +80,13 @@ def set_preference(
 
 
 def follow_up_expert(earlier: Visit) -> int | None:
-    """The expert a follow-up of ``earlier`` prefers: whoever has (or had) that visit."""
-    return earlier.expert_id or earlier.preferred_expert_id
+    """The expert a follow-up of ``earlier`` prefers: whoever has (or had) that visit; none when
+    the citizen chose that follow-ups need not go to the same expert (their choice on the manage
+    page, ``same_expert_followups``), or excluded that expert."""
+    if not earlier.same_expert_followups:
+        return None
+    expert = earlier.expert_id or earlier.preferred_expert_id
+    return None if expert in (earlier.excluded_expert_ids or ()) else expert
 
 
 def mark_follow_up(session: Session, *, visit: Visit, earlier: Visit, actor: str) -> Visit:

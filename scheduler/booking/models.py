@@ -144,8 +144,6 @@ class Visit(Base):
     share_phone: Mapped[bool] = mapped_column(default=True)
     share_notes: Mapped[bool] = mapped_column(default=True)
     same_expert_followups: Mapped[bool] = mapped_column(default=True)
-    #: Experts the citizen asked not to come (hard): never offered or planned for this visit.
-    excluded_experts: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -50,19 +50,15 @@ def skill_ids(services: Iterable[ServiceType], experts: Iterable[Expert]) -> dic
 
 
 def excluded_experts(visit: Visit) -> frozenset[int]:
-    """The experts who may never serve ``visit`` (the citizen asked for another expert).
+    """The experts who may never serve ``visit``: the citizen asked for another expert, or a
+    planner excluded them (the visit's expert rules, ``excluded_expert_ids``).
 
     The one place offers, bookings and the optimiser learn it from: insertion leaves these
-    experts' routes out (:meth:`DayState.planned_routes`), and the routing problem expresses it
-    as a skill only the other experts have (:meth:`DayState.routing_visit`,
-    :meth:`DayState.vehicle`). An engine rule for excluded vehicles replaces the skill there.
+    experts' routes out (:meth:`DayState.planned_routes`), and the routing problem carries them
+    as the visit's ``excluded_vehicles`` (:meth:`DayState.routing_visit`), a hard rule of the
+    engine.
     """
-    return frozenset(int(e) for e in (visit.excluded_experts or ()))
-
-
-def _allow_skill(visit_id: int) -> str:
-    """The skill that stands for "not one of this visit's excluded experts"."""
-    return f"visit-allow:{visit_id}"
+    return frozenset(int(e) for e in (visit.excluded_expert_ids or ()))
 
 
 def stops_of(day: ExpertDay | None) -> list[StopRef]:
@@ -121,18 +117,10 @@ class DayState:
                 )
                 for b in shift.breaks
             ),
-            skills=frozenset(self.skills[k] for k in expert.skills if k in self.skills)
-            | frozenset(
-                self.skill_id(_allow_skill(v.id))
-                for v in self._with_exclusions()
-                if expert_id not in excluded_experts(v)
-            ),
+            skills=frozenset(self.skills[k] for k in expert.skills if k in self.skills),
             profile=expert.travel_mode.value,
             max_visits=expert.max_visits_per_day,
         )
-
-    def _with_exclusions(self) -> list[Visit]:
-        return [v for v in self.visits.values() if v.excluded_experts]
 
     def skill_id(self, code: str) -> int:
         """The routing engine's number of a skill (a new one for a skill no expert has)."""
@@ -154,18 +142,13 @@ class DayState:
                 TimeWindow(self.seconds(visit.window_start), self.seconds(visit.window_end)),
             ),
             skills=frozenset(
-                self.skill_id(k)
-                for k in (
-                    service.skill,
-                    *(visit.extra_skills or ()),
-                    *([_allow_skill(visit.id)] if visit.excluded_experts else []),
-                )
+                self.skill_id(k) for k in (service.skill, *(visit.extra_skills or ()))
             ),
             pinned_vehicle=visit.expert_id if started else None,
             fixed=started,
             preferred_vehicle=visit.preferred_expert_id,
             required_vehicle=None if started else visit.required_expert_id,
-            excluded_vehicles=frozenset(visit.excluded_expert_ids or ())
+            excluded_vehicles=excluded_experts(visit)
             - ({visit.expert_id} if started and visit.expert_id is not None else set()),
         )
 

@@ -71,7 +71,9 @@ def ask_other_expert(
     others = set(booking.skill_experts(session, municipality, service, visit.date))
     lock_expert_days(session, municipality, visit.date, others | {expert_id})
     booking.remove_from_plan(session, municipality, visit.id, visit.date, expert_id, travel)
-    visit.excluded_experts = sorted({*(visit.excluded_experts or ()), expert_id})
+    # The day-plans expert rules (``excluded_expert_ids``): the one model offers, bookings and
+    # the routing engine (``excluded_vehicles``) read.
+    visit.excluded_expert_ids = sorted({*(visit.excluded_expert_ids or ()), expert_id})
     visit.expert_day_id = None
     visit.expert_id = None
     try:

@@ -207,7 +207,7 @@ def test_asking_for_another_expert_moves_the_visit_and_is_recorded(
     assert asked.json()["other_expert_requested"] is True
     with sessions() as s:
         v3 = s.get_one(Visit, world.visits["V3"].id)
-        assert v3.expert_id == world.bram.id and v3.excluded_experts == [world.anouk.id]
+        assert v3.expert_id == world.bram.id and v3.excluded_expert_ids == [world.anouk.id]
         assert v3.window_start == at(DAY, "11:00")
     anouk = client.get("/api/v1/me/route", headers=staff(world, "anouk")).json()
     assert REFS["V3"] not in [s.get("reference") for s in anouk["stops"]]

@@ -20,12 +20,14 @@ from citizen_world import AMS, SLUG, addresses, api_client, ask, book, planner_t
 from fastapi.testclient import TestClient
 from notify_fake import FakeNotify, running
 from pypdf import PdfReader
+from sqlalchemy import select
 from support import frozen_clock
 
 from api.cli import main
 from api.settings import get_settings
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
+from scheduler.audit.models import AuditRecord
 from scheduler.booking.models import Visit, VisitStatus
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify import service as notify_service
@@ -302,6 +304,16 @@ def test_not_home_visits_are_on_the_call_list_until_called(
         assert [(c["reason"], c["message_id"]) for c in calls if c["reference"] == reference] == [
             ("not_home", None)
         ]
+        # Each citizen the planner saw on the list is in the access log, as a read for calls.
+        with make_sessionmaker(engine)() as session:
+            seen = set(
+                session.scalars(
+                    select(AuditRecord.reference).where(
+                        AuditRecord.action == "read", AuditRecord.reason == "calls"
+                    )
+                )
+            )
+        assert {c["reference"] for c in calls if c["reference"]} <= seen and reference in seen
         with make_sessionmaker(engine)() as session:
             town = tenants.get_by_slug(session, SLUG)
             notify_service.mark_called(

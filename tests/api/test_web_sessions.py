@@ -40,6 +40,8 @@ ANONYMOUS = {
 #: Bodies that pass validation, so the answer is about who asks (the rest fail auth first).
 BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/bookings/{reference}/reschedule": {"offer_id": "a" * 32},
+    # Notify's receipts are authenticated by the callback token, never by a session.
+    "/api/v1/notify/callback": {"id": "f" * 36, "status": "delivered"},
     "/api/v1/bookings/{reference}/other-expert": {"confirm": True},
 }
 EVIL = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}

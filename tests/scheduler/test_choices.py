@@ -44,7 +44,7 @@ def _exclude(session: Session, world: World, who: str) -> tuple[Visit, int, int]
     other = world.bram.id if who == "anouk" else world.anouk.id
     booking.remove_from_plan(session, world.municipality, v3.id, v3.date, v3.expert_id, TRAVEL)
     v3.expert_id = v3.expert_day_id = None
-    v3.excluded_experts = [excluded]
+    v3.excluded_expert_ids = [excluded]
     session.commit()
     return v3, excluded, other
 
@@ -100,10 +100,26 @@ def test_asking_for_another_expert_when_nobody_else_can_come_changes_nothing(
     """V1 already excludes Bram; asking for another than Anouk leaves nobody: a Conflict, and
     V1 keeps Anouk and only the earlier exclusion."""
     v1 = session.get_one(Visit, world.visits["V1"].id)
-    v1.excluded_experts = [world.bram.id]
+    v1.excluded_expert_ids = [world.bram.id]
     session.commit()
     with pytest.raises(Conflict):
         choices.ask_other_expert(session, municipality=world.municipality, visit=v1, travel=TRAVEL)
     session.expire_all()
     v1 = session.get_one(Visit, world.visits["V1"].id)
-    assert v1.expert_id == world.anouk.id and v1.excluded_experts == [world.bram.id]
+    assert v1.expert_id == world.anouk.id and v1.excluded_expert_ids == [world.bram.id]
+
+
+def test_a_follow_up_prefers_the_earlier_expert_only_as_the_citizen_chose() -> None:
+    """The citizen's choice "follow-ups to the same expert" and their exclusions decide whom a
+    follow-up prefers: the earlier visit's expert by default, nobody when they said no or when
+    that expert is excluded."""
+    from scheduler.booking import continuity
+    from scheduler.booking.models import Visit
+
+    earlier = Visit(expert_id=7, same_expert_followups=True, excluded_expert_ids=[])
+    assert continuity.follow_up_expert(earlier) == 7
+    earlier.same_expert_followups = False
+    assert continuity.follow_up_expert(earlier) is None
+    earlier.same_expert_followups = True
+    earlier.excluded_expert_ids = [7]
+    assert continuity.follow_up_expert(earlier) is None

@@ -87,9 +87,6 @@ def upgrade() -> None:
                 "same_expert_followups", sa.Boolean(), nullable=False, server_default=sa.true()
             )
         )
-        batch.add_column(
-            sa.Column("excluded_experts", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-        )
 
 
 def downgrade() -> None:
@@ -99,7 +96,7 @@ def downgrade() -> None:
         batch.drop_column("oidc_subject")
         batch.drop_column("oidc_issuer")
     with op.batch_alter_table("visit") as batch:
-        for column in ("excluded_experts", "same_expert_followups", "share_notes", "share_phone"):
+        for column in ("same_expert_followups", "share_notes", "share_phone"):
             batch.drop_column(column)
     op.drop_table("processing_record")
     op.drop_table("audit_checkpoint")
