@@ -535,24 +535,25 @@ def _balanced(
     needed polish the winner: each visit pinned to the expert the winner gives it, only order
     and times may change.
     """
-    assert problem.objective is not None
+    objective = problem.objective
+    assert objective is not None
     served_before = set(snapshot.kept)
     cap = int(MAX_MOVE_SHARE * len(served_before))
 
     def priced(cost: int) -> Problem:
-        return replace(problem, objective=replace(problem.objective, move_cost=cost))
+        return replace(problem, objective=replace(objective, move_cost=cost))
 
     def fits(routes: Mapping[int, Sequence[StopRef]]) -> bool:
         return served_before <= served_visits(routes) and (
             _objective(problem, snapshot, routes).moved <= cap
         )
 
-    scout_cost = min(SCOUT_MOVE_COST, problem.objective.move_cost)
+    scout_cost = min(SCOUT_MOVE_COST, objective.move_cost)
     scout_params = replace(params, time_limit=params.time_limit * 3 / 8)
     step_params = replace(params, time_limit=params.time_limit * 3 / 8 / LADDER_STEPS)
     plan = _routes_of(snapshot, solve(priced(scout_cost), scout_params, initial=snapshot.initial))
     candidates = [plan]
-    cost = problem.objective.move_cost
+    cost = objective.move_cost
     steps = 0
     while steps < LADDER_STEPS and not fits(plan):
         steps += 1
@@ -560,7 +561,7 @@ def _balanced(
         candidates.append(plan)
         cost += LADDER_STEP
     candidates = [take_back_moves(snapshot, problem, r, max_moves=cap) for r in candidates]
-    kept_problem = mode_problem(snapshot, "keep_experts", move_cost=problem.objective.move_cost)
+    kept_problem = mode_problem(snapshot, "keep_experts", move_cost=objective.move_cost)
     rest = replace(params, time_limit=params.time_limit / 4)
     candidates.append(_routes_of(snapshot, solve(kept_problem, rest, initial=snapshot.initial)))
     fit = [r for r in candidates if fits(r)]
