@@ -87,6 +87,7 @@ MAX_MOVE_SHARE = 0.2
 SCOUT_MOVE_COST = 5 * 60
 LADDER_STEP = 150
 LADDER_STEPS = 5
+MIN_STEP = 40
 #: The stability cost after the freeze, when the expert has been told their route.
 TOLD_MOVE_COST = 60 * 60
 
@@ -530,10 +531,11 @@ def _balanced(
 
     Each plan of the scout and the ladder has the moves that do not pay for the stability cost
     given back (:func:`take_back_moves`, also down to the cap where one-by-one giving back can).
-    Among the plans that serve every visit served now and move at most the cap, the one with the
-    least working time (travel plus waiting) wins, the fewest moves on a tie. Ladder steps not
-    needed polish the winner: each visit pinned to the expert the winner gives it, only order
-    and times may change.
+    Among the plans that serve every visit served now, move at most the cap and whose objective
+    (working time plus the moves' stability cost) is no worse than keeping every expert's, the
+    one with the least working time (travel plus waiting) wins, the fewest moves on a tie.
+    Ladder steps not needed polish the winner: each visit pinned to the expert the winner gives
+    it, only order and times may change.
     """
     objective = problem.objective
     assert objective is not None
@@ -553,18 +555,30 @@ def _balanced(
     step_params = replace(params, time_limit=params.time_limit * 3 / 8 / LADDER_STEPS)
     plan = _routes_of(snapshot, solve(priced(scout_cost), scout_params, initial=snapshot.initial))
     candidates = [plan]
-    cost = objective.move_cost
-    steps = 0
-    while steps < LADDER_STEPS and not fits(plan):
+    # The ladder: from the last plan with too many moves, a step up in price (the stability cost
+    # first, then LADDER_STEP more, doubling while too many moves are left); once a step lands
+    # within the cap, the next steps halve the price gap (a big step may give back far more than
+    # needed), until the gap is under MIN_STEP or the steps are used.
+    over, over_cost, fit_cost = plan, objective.move_cost, None
+    step, steps = 0, 0
+    while steps < LADDER_STEPS and (fit_cost is None or fit_cost - over_cost >= MIN_STEP):
         steps += 1
-        plan = _routes_of(snapshot, solve(priced(cost), step_params, initial=_initial_of(plan)))
+        cost = over_cost + step if fit_cost is None else (over_cost + fit_cost) // 2
+        plan = _routes_of(snapshot, solve(priced(cost), step_params, initial=_initial_of(over)))
         candidates.append(plan)
-        cost += LADDER_STEP
+        if fits(plan):
+            fit_cost = cost
+        else:
+            over, over_cost = plan, cost
+            step = 2 * step or LADDER_STEP
     candidates = [take_back_moves(snapshot, problem, r, max_moves=cap) for r in candidates]
     kept_problem = mode_problem(snapshot, "keep_experts", move_cost=objective.move_cost)
     rest = replace(params, time_limit=params.time_limit / 4)
     candidates.append(_routes_of(snapshot, solve(kept_problem, rest, initial=snapshot.initial)))
-    fit = [r for r in candidates if fits(r)]
+    # Together the moves must pay their stability cost: no plan whose objective is worse than
+    # keeping every expert's (the guard in plan_day would refuse it).
+    kept_key = _objective(problem, snapshot, candidates[-1]).key
+    fit = [r for r in candidates if fits(r) and _objective(problem, snapshot, r).key <= kept_key]
     if not fit:
         return min(candidates, key=lambda r: _objective(problem, snapshot, r).key)
     best = min(
@@ -620,8 +634,8 @@ def plan_day(
     ``balanced`` (:func:`_balanced`): a scout search at a low stability cost finds the moves that
     save working time; searches at a rising stability cost, each from the plan before, give back
     the moves that do not pay until at most :data:`MAX_MOVE_SHARE` of the visits move; a search
-    keeping every expert competes. The plan with the least working time among those that serve
-    every visit served now and keep to the cap wins.
+    keeping every expert competes. The plan with the least working time wins among those that
+    serve every visit served now, keep to the cap and whose moves together pay their cost.
 
     ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
     an option. The fewest changes: every working expert whose day still fits keeps all of their
