@@ -311,3 +311,22 @@ def test_taking_back_moves_keeps_the_plan_feasible_and_never_costs_more(
         assert after.total <= before.total
         # Giving back is done: a second pass finds nothing more to give back.
         assert planning.take_back_moves(snapshot, problem, taken) == taken
+
+
+def test_balanced_moves_at_most_the_cap_and_never_works_longer_than_keeping_every_expert(
+    town: int, session: Session
+) -> None:
+    """On the same snapshot, ``balanced`` changes the expert of at most MAX_MOVE_SHARE of the
+    visits served now, serves each of them, and proposes no more working time (travel + waiting)
+    than ``keep_experts`` (it searches keeping every expert too, and picks the least working time
+    among the plans within the cap)."""
+    m = _m(session, town)
+    snapshot = planning.snapshot_day(session, m, DAY, TRAVEL)
+    assert len(snapshot.kept) >= 10
+    params = SolveParams(time_limit=LIMIT, stall=None)
+    kept = planning.plan_day(snapshot, params, purpose="optimise", mode="keep_experts")
+    balanced = planning.plan_day(snapshot, params, purpose="optimise", mode="balanced")
+    assert balanced.moves <= planning.MAX_MOVE_SHARE * len(snapshot.kept)
+    assert set(snapshot.kept) <= planning.served_visits(balanced.routes)
+    assert kept.moves == 0
+    assert balanced.after["working_seconds"] <= kept.after["working_seconds"]
