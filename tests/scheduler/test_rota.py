@@ -121,8 +121,12 @@ def test_applying_writes_exactly_the_proposed_shifts(
         session, municipality=seeded, first=after_horizon, last=after_horizon + dt.timedelta(days=6)
     )
     proposal = _propose(session, seeded)
+    # With re-planning allowed: the proposal checks promises against shift bounds, the apply
+    # against the routes themselves, and under load the solve now and then leaves a visit or two
+    # that fit the bounds but not the route (apply then refuses with 409, listing them; tested
+    # elsewhere). This test is about what apply writes.
     applied = rota_usecases.apply(
-        session, municipality=seeded, proposal_id=proposal.id, replan=_replan()
+        session, municipality=seeded, proposal_id=proposal.id, replan=_replan(True)
     )
     assert applied.proposal.status == "applied"
     written = {
