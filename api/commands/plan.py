@@ -30,12 +30,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``plan`` to the ``aanhuis`` command line."""
     parser = subparsers.add_parser(
         "plan",
-        help="optimise a day's routes with OR-Tools and print before/after figures",
+        help="optimise a day's routes (our ruin-and-recreate search, then OR-Tools) and print "
+        "before/after figures",
         description="Optimise the routes of a municipality's day into a proposal (never worse "
         "than the current plan) and print its before/after figures; --apply applies it.",
     )
     parser.add_argument("--municipality", required=True, metavar="SLUG")
-    parser.add_argument("--date", required=True, type=_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--date", required=True, type=date_argument, metavar="YYYY-MM-DD")
     parser.add_argument("--apply", action="store_true", help="apply the proposal")
     parser.add_argument(
         "--time-limit",
@@ -47,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_plan)
 
 
-def _date(text: str) -> dt.date:
+def date_argument(text: str) -> dt.date:
+    """An argparse type: a YYYY-MM-DD date (a clear usage error otherwise)."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

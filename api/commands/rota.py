@@ -11,10 +11,10 @@ by id only, so a job log holds no personal data.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Any
 
+from api.commands.plan import date_argument
 from api.runtime import notifier, travel_provider
 from api.settings import get_settings
 from scheduler.db import make_engine, make_sessionmaker
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "contracts, limits and the Working Hours Act; --apply writes it.",
     )
     parser.add_argument("--municipality", required=True, metavar="SLUG")
-    parser.add_argument("--start", required=True, type=_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--start", required=True, type=date_argument, metavar="YYYY-MM-DD")
     parser.add_argument("--weeks", type=int, default=4, choices=range(2, 9), metavar="N")
     parser.add_argument("--apply", action="store_true", help="apply the proposal")
     parser.add_argument(
@@ -52,16 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Forecast demand per week and part of day, against the current shifts.",
     )
     fc.add_argument("--municipality", required=True, metavar="SLUG")
-    fc.add_argument("--start", required=True, type=_date, metavar="YYYY-MM-DD")
+    fc.add_argument("--start", required=True, type=date_argument, metavar="YYYY-MM-DD")
     fc.add_argument("--weeks", type=int, default=4, choices=range(1, 9), metavar="N")
     fc.set_defaults(handler=_forecast)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def report(result: dict[str, Any]) -> list[str]:
