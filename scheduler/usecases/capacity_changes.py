@@ -86,6 +86,13 @@ class ReplannedDay:
     date: dt.date
     moved: tuple[str, ...]
     unplaced: tuple[str, ...]
+    #: Why each moved visit left its expert, by reference (the re-plan's words:
+    #: :data:`scheduler.planning.service.MOVE_REASONS`); visits the re-plan gave none are left out.
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    def reason_of(self, reference: str) -> str | None:
+        """Why the visit ``reference`` moved (None when the re-plan gave no reason)."""
+        return dict(self.reasons).get(reference)
 
 
 @dataclass(frozen=True)
@@ -392,6 +399,7 @@ def _replan_day(
         date=day,
         moved=tuple(m.reference for m in result.moved),
         unplaced=tuple(item.reference for item in result.listed),
+        reasons=tuple((m.reference, m.reason) for m in result.moved if m.reason is not None),
     )
 
 
