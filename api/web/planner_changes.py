@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.runtime import expert_notifier
 from api.settings import Settings
 from api.web.forms import Form
 from api.web.i18n import Translator
@@ -63,6 +64,7 @@ def replan_of(
         actor=pp.actor,
         hold_minutes=settings.offer_hold_minutes,
         time_limit=settings.optimize_time_limit,
+        tell_experts=expert_notifier(settings),
     )
 
 

@@ -45,7 +45,7 @@ from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 from scheduler.tenants.service import lock_capacity
 from scheduler.usecases import disruption
-from scheduler.usecases.notifier import Notifier
+from scheduler.usecases.notifier import ExpertNotifier, Notifier
 
 log = logging.getLogger("aanhuis.capacity")
 
@@ -117,7 +117,8 @@ class Replan:
 
     ``travel`` also times the replays that detect broken visits; ``notify`` queues the disruption
     messages; ``hold_minutes`` is how long the alternatives offered to citizens are held;
-    ``time_limit`` caps each day's re-plan solve below the planning module's default (seconds).
+    ``time_limit`` caps each day's re-plan solve below the planning module's default (seconds);
+    ``tell_experts`` tells the experts whose route of a frozen day changed (None: nobody).
     """
 
     enabled: bool
@@ -126,6 +127,7 @@ class Replan:
     actor: str
     hold_minutes: int
     time_limit: float | None = None
+    tell_experts: ExpertNotifier | None = None
 
 
 def broken_visits(
@@ -394,6 +396,7 @@ def _replan_day(
         actor=replan.actor,
         hold_minutes=replan.hold_minutes,
         time_limit=min(disruption.REPLAN_TIME_LIMIT, replan.time_limit or math.inf),
+        tell_experts=replan.tell_experts,
     )
     return ReplannedDay(
         date=day,

@@ -17,9 +17,12 @@ from api.cli import main
 from api.problems import PROBLEM_JSON
 from api.settings import get_settings
 from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit
-from scheduler.capacity.models import Expert
+from scheduler.capacity.models import ExceptionKind, Expert, ShiftException
 from scheduler.catalog.models import ServiceType
 from scheduler.day import state as day_state
+from scheduler.notify import experts as expert_messages
+from scheduler.notify.models import OutboxMessage
+from scheduler.planning import lifecycle
 from scheduler.tenants.models import Municipality
 
 __all__ = ["world"]  # the fixture, shared with test_planning_api
@@ -168,6 +171,37 @@ def test_a_planner_of_another_town_cannot_read_or_set_the_freeze(world: World) -
     assert r.headers["content-type"].startswith(PROBLEM_JSON)
     mine = world.client.get(_url("/plan-freeze"), headers=world.headers()).json()
     assert mine["freeze_time"] == "16:00"
+
+
+def test_a_replan_of_a_frozen_day_over_the_api_tells_the_experts_whose_route_changed(
+    world: World,
+) -> None:
+    """The API wires the expert notifier: after the freeze, a sick expert's day re-planned with
+    `POST …/replan` leaves one "route changed" message per expert in `experts_notified`, linking
+    to the route app's page of that day at the configured base URL."""
+    with world.sessions() as s:
+        m = s.get(Municipality, world.municipality_id)
+        assert m is not None
+        lifecycle._mark_frozen(s, m, DAY)
+        load: dict[int, int] = {}
+        for v in _visits(world).values():
+            if v.expert_id is not None:
+                load[v.expert_id] = load.get(v.expert_id, 0) + 1
+        sick = max(load, key=lambda e: load[e])
+        s.add(ShiftException(expert_id=sick, date=DAY, kind=ExceptionKind.SICKNESS, created_at=NOW))
+        m.capacity_version += 1
+        s.commit()
+    r = world.client.post(_url(f"/days/{DAY}/replan"), headers=world.headers())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["frozen"] and sick in body["experts_notified"]
+    with world.sessions() as s:
+        messages = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == expert_messages.ROUTE_CHANGED)
+        ).all()
+    assert sorted(x.expert_id or 0 for x in messages) == sorted(body["experts_notified"])
+    base = world.client.app.state.settings.base_url.rstrip("/")  # type: ignore[attr-defined]
+    assert all(f"{base}/expert/?datum={DAY.isoformat()}" in x.body for x in messages)
 
 
 def test_a_planner_sets_and_clears_the_expert_of_a_visit(world: World) -> None:
