@@ -5,6 +5,7 @@ Only ``api/`` reads settings; the domain gets ready-made adapters.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, cast
@@ -21,7 +22,8 @@ from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
 from scheduler.notify.notifynl import DemoGateway, NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.security import KeyRing
-from scheduler.usecases.notifier import Notifier
+from scheduler.tenants.models import Municipality
+from scheduler.usecases.notifier import ExpertNotifier, Notifier
 
 
 @lru_cache(maxsize=8)
@@ -83,6 +85,35 @@ def notifier(settings: Settings) -> Notifier:
         )
 
     return _notify
+
+
+def expert_notifier(settings: Settings) -> ExpertNotifier:
+    """Tell an expert their route changed: a message in the outbox linking to the route app."""
+    from scheduler.notify import experts
+
+    def _tell(
+        session: Session,
+        *,
+        municipality: Municipality,
+        expert_id: int,
+        date: dt.date,
+        version: int,
+        before: int,
+        after: int,
+    ) -> None:
+        experts.queue_route_changed(
+            session,
+            municipality=municipality,
+            expert_id=expert_id,
+            date=date,
+            version=version,
+            before=before,
+            after=after,
+            base_url=settings.base_url,
+            now=clock.now(),
+        )
+
+    return _tell
 
 
 def notify_routes(settings: Settings) -> NotifyRoutes | None:
@@ -182,6 +213,13 @@ def get_notifier(settings: SettingsDep) -> Notifier:
 TravelDep = Annotated[TravelTimeProvider, Depends(get_travel)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+
+
+def get_expert_notifier(settings: SettingsDep) -> ExpertNotifier:
+    return expert_notifier(settings)
+
+
+ExpertNotifierDep = Annotated[ExpertNotifier, Depends(get_expert_notifier)]
 
 
 def get_keys(settings: SettingsDep) -> KeyRing:

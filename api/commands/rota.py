@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from api.commands.plan import date_argument
-from api.runtime import notifier, travel_provider
+from api.runtime import expert_notifier, notifier, travel_provider
 from api.settings import get_settings
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.errors import Conflict, DomainError
@@ -129,6 +129,7 @@ def _rota(args: argparse.Namespace) -> int:
                 actor="cli",
                 hold_minutes=settings.offer_hold_minutes,
                 time_limit=settings.optimize_time_limit,
+                tell_experts=expert_notifier(settings),
             )
             try:
                 applied = rota_usecases.apply(

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import MunicipalityDep, Planner, ResourceId, SessionDep, SettingsDep, require_planner
-from api.runtime import GeocoderDep, NotifierDep, TravelDep
+from api.runtime import ExpertNotifierDep, GeocoderDep, NotifierDep, TravelDep
 from scheduler.bounds import Day
 from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Expert
@@ -69,6 +69,7 @@ def get_replan(
     settings: SettingsDep,
     travel: TravelDep,
     notifier: NotifierDep,
+    tell_experts: ExpertNotifierDep,
     replan: Annotated[
         bool,
         Query(
@@ -86,6 +87,7 @@ def get_replan(
         actor=f"planner:{planner.id}",
         hold_minutes=settings.offer_hold_minutes,
         time_limit=settings.optimize_time_limit,
+        tell_experts=tell_experts,
     )
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 
 from api.deps import MunicipalityDep, Planner, SessionDep, SettingsDep
 from api.problems import problem_responses
-from api.runtime import NotifierDep, TravelDep
+from api.runtime import ExpertNotifierDep, NotifierDep, TravelDep
 from scheduler import clock
 from scheduler.booking import continuity
 from scheduler.booking import service as booking
@@ -174,6 +174,7 @@ def replan_day(
     settings: SettingsDep,
     travel: TravelDep,
     notify: NotifierDep,
+    tell_experts: ExpertNotifierDep,
     time_limit: TimeLimit = None,
 ) -> ReplanRead:
     """Re-plan the day with the experts who work; list what cannot be kept, with new windows.
@@ -190,6 +191,7 @@ def replan_day(
         actor=_actor(planner),
         hold_minutes=settings.offer_hold_minutes,
         time_limit=limit,
+        tell_experts=tell_experts,
     )
     return ReplanRead.of(result, municipality.timezone)
 

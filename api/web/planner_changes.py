@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.runtime import expert_notifier
 from api.settings import Settings
 from api.web.forms import Form
 from api.web.i18n import Translator
@@ -34,11 +35,17 @@ from scheduler.day import shifts as day_shifts
 from scheduler.errors import PromisesAtRisk
 from scheduler.notify.recipients import recipient_of
 from scheduler.notify.templates import format_address, service_name
+from scheduler.planning.service import EXPERT_ABSENT, MADE_ROOM, NO_LONGER_FITS
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import capacity_changes
 from scheduler.usecases.notifier import Notifier
 
-#: Period lengths the heat map offers (days).
+#: The planner's words for why a re-plan moved a visit (the re-plan's reason → message key).
+REASON_KEYS = {
+    EXPERT_ABSENT: "planner.outcome.reason.absent",
+    NO_LONGER_FITS: "planner.outcome.reason.changed_day",
+    MADE_ROOM: "planner.outcome.reason.made_room",
+}
 
 
 def replan_of(
@@ -57,6 +64,7 @@ def replan_of(
         actor=pp.actor,
         hold_minutes=settings.offer_hold_minutes,
         time_limit=settings.optimize_time_limit,
+        tell_experts=expert_notifier(settings),
     )
 
 
@@ -108,6 +116,8 @@ class MovedLine:
     window: str
     expert: str | None
     arrival: str | None
+    #: Why it left its expert, in the planner's words (None when the re-plan gave no reason).
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ def replan_outcome(
                     window=t.times(v.window_start, v.window_end, tz),
                     expert=names.get(v.expert_id) if v.expert_id is not None else None,
                     arrival=t.time(v.planned_arrival, tz) if v.planned_arrival else None,
+                    reason=_reason_text(day.reason_of(ref), t),
                 )
             )
         for ref in day.unplaced:
@@ -189,6 +200,14 @@ def replan_outcome(
             )
         days.append(result)
     return days
+
+
+def _reason_text(reason: str | None, t: Translator) -> str | None:
+    """A re-plan's reason in the planner's words (an unknown one as the re-plan said it)."""
+    if reason is None:
+        return None
+    key = REASON_KEYS.get(reason)
+    return t(key) if key is not None else reason
 
 
 def refused_page(

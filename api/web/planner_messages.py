@@ -318,6 +318,16 @@ PLANNER_MESSAGES: dict[str, dict[str, str]] = {
     ),
     "planner.outcome.moved.none": _n("Geen.", "None."),
     "planner.outcome.moved_to": _n("{expert}, aankomst {arrival}", "{expert}, arrival {arrival}"),
+    "planner.outcome.reason": _n("Waarom: {reason}", "Why: {reason}"),
+    "planner.outcome.reason.absent": _n("de medewerker is afwezig", "the expert is absent"),
+    "planner.outcome.reason.changed_day": _n(
+        "past niet meer in de gewijzigde dag van de medewerker",
+        "no longer fits the expert's changed day",
+    ),
+    "planner.outcome.reason.made_room": _n(
+        "maakt plaats voor een bezoek van een afwezige collega",
+        "makes room for a visit of an absent colleague",
+    ),
     "planner.outcome.listed": _n("Kon niet doorgaan ({count})", "Could not be kept ({count})"),
     "planner.outcome.listed.lead": _n(
         "Deze inwoners hebben bericht gekregen. Bied een nieuwe tijd aan: de tijden hieronder "

@@ -12,17 +12,25 @@ from scheduler.db import Base
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "send_after"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "sent_at", "send_after"),
+        Index("ix_outbox_message_dedupe_key", "dedupe_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     visit_id: Mapped[int | None] = mapped_column(
         ForeignKey("visit.id", ondelete="SET NULL"), default=None, index=True
     )
+    #: The expert a message is for (None for messages to citizens, which name their visit).
+    expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expert.id", ondelete="CASCADE"), default=None, index=True
+    )
     #: confirmation | reschedule | cancellation | reminder | disruption | waiting_list_offer |
-    #: manage_link | on_the_way | late
+    #: manage_link | on_the_way | late; to experts: route_changed
     kind: Mapped[str] = mapped_column(String(20))
-    #: How it travels: email | sms | letter | call (a planner phones; nothing is sent).
+    #: How it travels: email | sms | letter | call (a planner phones; nothing is sent); to
+    #: experts: app (the route app shows it; see :mod:`scheduler.notify.experts`).
     channel: Mapped[str] = mapped_column(String(10), default="email")
     #: The e-mail address (email) or E.164 mobile number (sms); None for a letter or a call.
     recipient: Mapped[str | None] = mapped_column(String(254))
@@ -43,6 +51,9 @@ class OutboxMessage(Base):
     delivery_updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: A planner phoned the citizen about this message (it leaves the call list).
     handled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: Queueing the same message twice is refused by the database (e.g. one "route changed" per
+    #: expert and re-plan: ``route_changed:{expert}:{date}:{day version}``).
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class ShortLink(Base):

@@ -32,11 +32,15 @@ from scheduler.errors import Conflict
 from scheduler.planning import service as planning
 from scheduler.planning.models import PlanningDay
 from scheduler.tenants.models import Municipality
+from scheduler.tenants.service import lock_capacity
 
 log = logging.getLogger("aanhuis.planning.lifecycle")
 
 #: Days ahead the worker looks for plans to freeze (a freeze lies at most a few days ahead).
 LOOK_AHEAD_DAYS = 7
+#: The most working days before its date a plan may freeze (five: a week, weekend included,
+#: stays inside :data:`LOOK_AHEAD_DAYS`).
+MAX_FREEZE_DAYS_BEFORE = 5
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,61 @@ def due_days(session: Session, municipality: Municipality, now: dt.datetime) -> 
 
 
 @dataclass(frozen=True)
+class FreezeChanged:
+    """What changing a municipality's freeze did."""
+
+    freeze_time: dt.time
+    freeze_days_before: int
+    #: Days whose freeze had come under the old setting and that are now stored ``frozen``, so
+    #: the new setting cannot turn them back into drafts.
+    kept_frozen: tuple[dt.date, ...]
+
+
+def set_freeze(
+    session: Session,
+    *,
+    municipality: Municipality,
+    freeze_time: dt.time,
+    freeze_days_before: int,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> FreezeChanged:
+    """Change when the municipality's day plans freeze, and commit.
+
+    A later freeze must not make a frozen plan a draft again: the experts may already have their
+    routes as final. So every day from today on whose freeze has come under the old setting is
+    stored ``frozen`` first (as the worker would, but without its optimisation: the plan is kept
+    as the experts may have seen it). Days still in draft simply follow the new setting (an
+    earlier freeze makes them due for the worker's next round).
+    """
+    if not 0 <= freeze_days_before <= MAX_FREEZE_DAYS_BEFORE:
+        raise ValueError(f"freeze_days_before must be 0 to {MAX_FREEZE_DAYS_BEFORE}")
+    now = now or clock.now()
+    lock_capacity(session, municipality, exclusive=True)
+    before = (municipality.freeze_time, municipality.freeze_days_before)
+    kept = [
+        day
+        for day in due_days(session, municipality, now)
+        if _freeze_row(session, municipality, day)
+    ]
+    municipality.freeze_time = freeze_time.replace(second=0, microsecond=0, tzinfo=None)
+    municipality.freeze_days_before = freeze_days_before
+    session.commit()
+    log.info(
+        "freeze of municipality %s changed by %s: %s, %d working day(s) before (was %s, %d); "
+        "%d day(s) kept frozen",
+        municipality.id,
+        actor,
+        municipality.freeze_time.strftime("%H:%M"),
+        freeze_days_before,
+        before[0].strftime("%H:%M"),
+        before[1],
+        len(kept),
+    )
+    return FreezeChanged(municipality.freeze_time, freeze_days_before, tuple(kept))
+
+
+@dataclass(frozen=True)
 class Frozen:
     """What freezing one day did."""
 
@@ -100,6 +159,13 @@ class Frozen:
 
 
 def _mark_frozen(session: Session, municipality: Municipality, date: dt.date) -> bool:
+    frozen = _freeze_row(session, municipality, date)
+    session.commit()
+    return frozen
+
+
+def _freeze_row(session: Session, municipality: Municipality, date: dt.date) -> bool:
+    """Store the day's plan as ``frozen`` (flush only); False when it already was."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
@@ -116,7 +182,6 @@ def _mark_frozen(session: Session, municipality: Municipality, date: dt.date) ->
         )
         .values(state="frozen", frozen_at=clock.now())
     )
-    session.commit()
     return bool(getattr(result, "rowcount", 0))
 
 

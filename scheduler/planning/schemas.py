@@ -7,9 +7,10 @@ visit ids, references and windows, and reach citizens through the visit itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.planning.models import OptimisationJob, Proposal
 
@@ -184,6 +185,53 @@ class DayPlanStateRead(BaseModel):
     freeze_at: dt.datetime = Field(description="When the plan is (or was) frozen")
     frozen_at: dt.datetime | None = Field(description="When the worker froze it")
     version: int = Field(description="The day's version (goes up with every change)")
+
+
+#: A local time of day as planners write it: ``16:00``.
+HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class FreezeSettingsIn(BaseModel):
+    """When the municipality's day plans freeze: a local time, some working days before."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    freeze_time: str = Field(
+        pattern=HH_MM,
+        description="Local time of the freeze, `HH:MM` (24 hours)",
+        examples=["16:00"],
+    )
+    freeze_days_before: int = Field(
+        ge=0,
+        le=5,
+        description="Working days (Monday to Friday) before the date; 0 is the day itself",
+        examples=[1],
+    )
+
+    def time(self) -> dt.time:
+        hours, minutes = self.freeze_time.split(":")
+        return dt.time(int(hours), int(minutes))
+
+
+class FreezeSettingsRead(BaseModel):
+    """When the municipality's day plans freeze (default 16:00 on the working day before)."""
+
+    freeze_time: str = Field(description="Local time of the freeze, `HH:MM`")
+    freeze_days_before: int = Field(description="Working days before the date")
+    kept_frozen: list[dt.date] = Field(
+        default_factory=list,
+        description="Days whose freeze had come under the old setting: they stay frozen",
+    )
+
+    @classmethod
+    def of(
+        cls, freeze_time: dt.time, days_before: int, kept: Sequence[dt.date] = ()
+    ) -> FreezeSettingsRead:
+        return cls(
+            freeze_time=freeze_time.strftime("%H:%M"),
+            freeze_days_before=days_before,
+            kept_frozen=list(kept),
+        )
 
 
 class ExpertPreferenceIn(BaseModel):

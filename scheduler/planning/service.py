@@ -149,6 +149,14 @@ class PlanOutcome:
         return sum(1 for _, old, _ in self.moved if old is not None)
 
 
+#: Why a re-plan moved a visit to another expert (:attr:`PlanOutcome.reasons`; the API reports
+#: these words, the planner's pages translate them).
+EXPERT_ABSENT = "expert absent"
+NO_LONGER_FITS = "no longer fits the expert's changed day"
+MADE_ROOM = "made room for an absent expert's visit"
+MOVE_REASONS = (EXPERT_ABSENT, NO_LONGER_FITS, MADE_ROOM)
+
+
 #: How far ahead a day can be planned (no booking horizon comes near).
 PLAN_AHEAD_DAYS = 731
 
@@ -708,11 +716,11 @@ def plan_day(
             if old is None:
                 continue
             if old not in snapshot.working:
-                reasons[vid] = "expert absent"
+                reasons[vid] = EXPERT_ABSENT
             elif keep is not None and old not in keep:
-                reasons[vid] = "no longer fits the expert's changed day"
+                reasons[vid] = NO_LONGER_FITS
             else:
-                reasons[vid] = "made room for an absent expert's visit"
+                reasons[vid] = MADE_ROOM
     return PlanOutcome(
         routes=routes,
         timed=timed,

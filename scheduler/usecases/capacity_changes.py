@@ -45,7 +45,7 @@ from scheduler.planning.models import ExpertDay
 from scheduler.tenants.models import Municipality
 from scheduler.tenants.service import lock_capacity
 from scheduler.usecases import disruption
-from scheduler.usecases.notifier import Notifier
+from scheduler.usecases.notifier import ExpertNotifier, Notifier
 
 log = logging.getLogger("aanhuis.capacity")
 
@@ -86,6 +86,13 @@ class ReplannedDay:
     date: dt.date
     moved: tuple[str, ...]
     unplaced: tuple[str, ...]
+    #: Why each moved visit left its expert, by reference (the re-plan's words:
+    #: :data:`scheduler.planning.service.MOVE_REASONS`); visits the re-plan gave none are left out.
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    def reason_of(self, reference: str) -> str | None:
+        """Why the visit ``reference`` moved (None when the re-plan gave no reason)."""
+        return dict(self.reasons).get(reference)
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,8 @@ class Replan:
 
     ``travel`` also times the replays that detect broken visits; ``notify`` queues the disruption
     messages; ``hold_minutes`` is how long the alternatives offered to citizens are held;
-    ``time_limit`` caps each day's re-plan solve below the planning module's default (seconds).
+    ``time_limit`` caps each day's re-plan solve below the planning module's default (seconds);
+    ``tell_experts`` tells the experts whose route of a frozen day changed (None: nobody).
     """
 
     enabled: bool
@@ -119,6 +127,7 @@ class Replan:
     actor: str
     hold_minutes: int
     time_limit: float | None = None
+    tell_experts: ExpertNotifier | None = None
 
 
 def broken_visits(
@@ -387,11 +396,13 @@ def _replan_day(
         actor=replan.actor,
         hold_minutes=replan.hold_minutes,
         time_limit=min(disruption.REPLAN_TIME_LIMIT, replan.time_limit or math.inf),
+        tell_experts=replan.tell_experts,
     )
     return ReplannedDay(
         date=day,
         moved=tuple(m.reference for m in result.moved),
         unplaced=tuple(item.reference for item in result.listed),
+        reasons=tuple((m.reference, m.reason) for m in result.moved if m.reason is not None),
     )
 
 

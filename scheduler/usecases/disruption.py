@@ -25,7 +25,7 @@ from scheduler.geocoding import Place
 from scheduler.planning import service as planning
 from scheduler.tenants.models import Municipality
 from scheduler.tenants.service import lock_capacity
-from scheduler.usecases.notifier import Notifier
+from scheduler.usecases.notifier import ExpertNotifier, Notifier
 
 log = logging.getLogger("aanhuis.planning")
 
@@ -77,7 +77,9 @@ class ReplanResult:
     #: Visits that stay in a route (moved or not).
     kept: int = 0
     listed: list[ListedVisit] = field(default_factory=list)
-    #: Experts whose route changed (visits or their order); each was notified in the route app.
+    #: Experts whose route changed (visits or their order); each was notified in the route app
+    #: (``changed_at``) and, on a frozen day, sent a "route changed" message
+    #: (:mod:`scheduler.notify.experts`).
     experts_notified: list[int] = field(default_factory=list)
     #: The day's plan was frozen (the experts had their routes).
     frozen: bool = False
@@ -98,6 +100,7 @@ def replan_day(
     actor: str,
     hold_minutes: int = 10,
     time_limit: float = REPLAN_TIME_LIMIT,
+    tell_experts: ExpertNotifier | None = None,
 ) -> ReplanResult:
     """Re-plan a day with the experts who still work (after an absence), in one transaction.
 
@@ -105,7 +108,9 @@ def replan_day(
     kept leave the plan (``expert_day_id`` None, ``at_risk``; never cancelled) and are listed with
     fresh alternative windows at their address, held ``hold_minutes``; a "disruption" message is
     queued (``notify``; None queues nothing) for each visit this re-plan took out of a plan. Every
-    active visit of the day ends up in a route or in the list.
+    active visit of the day ends up in a route or in the list. On a frozen day (the experts have
+    their routes as final) each expert whose route changed is told (``tell_experts``; None tells
+    no one); a draft day's routes are not final yet, so nobody is.
 
     Alternatives cover the booking horizon from now, the day itself included: a later window that
     same day (another expert, the afternoon) is often what helps a citizen most (a death to
@@ -169,12 +174,25 @@ def replan_day(
     # Every expert whose route changed hears of it in the route app (and the calendar feed
     # follows the visits).
     notified: list[int] = []
+    counts: dict[int, tuple[int, int]] = {}
     for eid, day in sorted(locked.items()):
         after = [int(s["id"]) for s in day.stops if s["type"] == "visit"]
         if after != routes_before.get(eid, []):
             day.changed_at = now
             notified.append(eid)
+            counts[eid] = (len(routes_before.get(eid, [])), len(after))
     bump_day_version(session, municipality, date)
+    if snapshot.frozen and tell_experts is not None:
+        for eid in notified:
+            tell_experts(
+                session,
+                municipality=municipality,
+                expert_id=eid,
+                date=date,
+                version=version + 1,
+                before=counts[eid][0],
+                after=counts[eid][1],
+            )
     session.commit()
     log.info(
         "re-plan of municipality %s on %s: %d moved, %d listed, %d experts notified",

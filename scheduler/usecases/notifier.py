@@ -1,13 +1,16 @@
-"""The one way the use cases reach citizens: queue a message about a visit in the outbox."""
+"""The one way the use cases reach citizens (a message about a visit) and experts (their route
+changed) through the outbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from scheduler.booking.models import Visit
+from scheduler.tenants.models import Municipality
 
 
 class Notifier(Protocol):
@@ -40,3 +43,24 @@ def no_notify(
 ) -> None:
     """A notifier that queues nothing (imports, seeding, tests of other things)."""
     return None
+
+
+class ExpertNotifier(Protocol):
+    """Tells an expert that their route of ``date`` changed, inside the caller's transaction.
+
+    ``version`` is the day's version the change wrote (one message per expert and version);
+    ``before`` and ``after`` are the expert's visit counts. The API builds one from its settings
+    (:func:`api.runtime.expert_notifier`; the message links to the route app).
+    """
+
+    def __call__(
+        self,
+        session: Session,
+        *,
+        municipality: Municipality,
+        expert_id: int,
+        date: dt.date,
+        version: int,
+        before: int,
+        after: int,
+    ) -> None: ...

@@ -73,7 +73,9 @@ class ReplanRead(BaseModel):
         description="The day's plan was frozen: only what the disruption forced has changed",
     )
     experts_notified: list[int] = Field(
-        default_factory=list, description="Experts whose route changed (told in the route app)"
+        default_factory=list,
+        description="Experts whose route changed (shown in the route app; on a frozen day each "
+        "also gets one 'route changed' message in the outbox, channel `app`)",
     )
 
     @classmethod

@@ -17,9 +17,12 @@ from api.cli import main
 from api.problems import PROBLEM_JSON
 from api.settings import get_settings
 from scheduler.booking.models import ACTIVE_STATUSES, Offer, Visit
-from scheduler.capacity.models import Expert
+from scheduler.capacity.models import ExceptionKind, Expert, ShiftException
 from scheduler.catalog.models import ServiceType
 from scheduler.day import state as day_state
+from scheduler.notify import experts as expert_messages
+from scheduler.notify.models import OutboxMessage
+from scheduler.planning import lifecycle
 from scheduler.tenants.models import Municipality
 
 __all__ = ["world"]  # the fixture, shared with test_planning_api
@@ -98,6 +101,107 @@ def test_the_plan_state_is_draft_until_16h_the_working_day_before(world: World) 
     assert dt.datetime.fromisoformat(body["freeze_at"]) > NOW
     today = world.client.get(_url(f"/days/{NOW.date()}/plan-state"), headers=world.headers())
     assert today.json()["state"] == "frozen"
+
+
+def test_a_planner_reads_and_sets_the_freeze_and_the_plan_state_follows(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GET gives the default (16:00, 1 working day); PUT 17:30 is stored, read back, logged with
+    who changed it (no personal data), and Tuesday's draft plan now freezes Monday 17:30 local
+    (16:30 UTC). Monday's plan, frozen since Friday, is stored frozen and reported."""
+    c = world.client
+    url = _url("/plan-freeze")
+    r = c.get(url, headers=world.headers())
+    assert r.status_code == 200, r.text
+    assert r.json() == {"freeze_time": "16:00", "freeze_days_before": 1, "kept_frozen": []}
+    caplog.set_level(logging.INFO, logger="aanhuis.planning.lifecycle")
+    r = c.put(url, json={"freeze_time": "17:30", "freeze_days_before": 1}, headers=world.headers())
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "freeze_time": "17:30",
+        "freeze_days_before": 1,
+        "kept_frozen": [NOW.date().isoformat()],
+    }
+    again = c.get(url, headers=world.headers()).json()
+    assert (again["freeze_time"], again["freeze_days_before"]) == ("17:30", 1)
+    state = c.get(_url(f"/days/{DAY}/plan-state"), headers=world.headers()).json()
+    assert state["state"] == "draft"
+    assert dt.datetime.fromisoformat(state["freeze_at"]) == dt.datetime(
+        2025, 3, 3, 16, 30, tzinfo=dt.UTC
+    )
+    audit = [rec.getMessage() for rec in caplog.records if "freeze of municipality" in rec.message]
+    assert len(audit) == 1
+    assert "17:30" in audit[0] and "was 16:00" in audit[0] and "planner:" in audit[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"freeze_time": "25:00", "freeze_days_before": 1},
+        {"freeze_time": "7:30", "freeze_days_before": 1},
+        {"freeze_time": "16:00:00", "freeze_days_before": 1},
+        {"freeze_time": "16h", "freeze_days_before": 1},
+        {"freeze_time": "16:00", "freeze_days_before": 6},
+        {"freeze_time": "16:00", "freeze_days_before": -1},
+        {"freeze_time": "16:00"},
+        {"freeze_time": "16:00", "freeze_days_before": 1, "freeze_date": "2025-03-04"},
+    ],
+)
+def test_a_bad_freeze_is_a_422_problem_and_changes_nothing(
+    world: World, body: dict[str, object]
+) -> None:
+    """Time as HH:MM (24 h), working days 0 to 5, both fields, nothing else."""
+    r = world.client.put(_url("/plan-freeze"), json=body, headers=world.headers())
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    with world.sessions() as s:
+        m = s.get(Municipality, world.municipality_id)
+        assert m is not None
+        assert (m.freeze_time, m.freeze_days_before) == (dt.time(16, 0), 1)
+
+
+def test_a_planner_of_another_town_cannot_read_or_set_the_freeze(world: World) -> None:
+    """403 problems for a planner of another municipality; the setting stays."""
+    other = world.headers(world.other_token)
+    assert world.client.get(_url("/plan-freeze"), headers=other).status_code == 403
+    r = world.client.put(
+        _url("/plan-freeze"), json={"freeze_time": "09:00", "freeze_days_before": 0}, headers=other
+    )
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    mine = world.client.get(_url("/plan-freeze"), headers=world.headers()).json()
+    assert mine["freeze_time"] == "16:00"
+
+
+def test_a_replan_of_a_frozen_day_over_the_api_tells_the_experts_whose_route_changed(
+    world: World,
+) -> None:
+    """The API wires the expert notifier: after the freeze, a sick expert's day re-planned with
+    `POST …/replan` leaves one "route changed" message per expert in `experts_notified`, linking
+    to the route app's page of that day at the configured base URL."""
+    with world.sessions() as s:
+        m = s.get(Municipality, world.municipality_id)
+        assert m is not None
+        lifecycle._mark_frozen(s, m, DAY)
+        load: dict[int, int] = {}
+        for v in _visits(world).values():
+            if v.expert_id is not None:
+                load[v.expert_id] = load.get(v.expert_id, 0) + 1
+        sick = max(load, key=lambda e: load[e])
+        s.add(ShiftException(expert_id=sick, date=DAY, kind=ExceptionKind.SICKNESS, created_at=NOW))
+        m.capacity_version += 1
+        s.commit()
+    r = world.client.post(_url(f"/days/{DAY}/replan"), headers=world.headers())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["frozen"] and sick in body["experts_notified"]
+    with world.sessions() as s:
+        messages = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == expert_messages.ROUTE_CHANGED)
+        ).all()
+    assert sorted(x.expert_id or 0 for x in messages) == sorted(body["experts_notified"])
+    base = world.client.app.state.settings.base_url.rstrip("/")  # type: ignore[attr-defined]
+    assert all(f"{base}/expert/?datum={DAY.isoformat()}" in x.body for x in messages)
 
 
 def test_a_planner_sets_and_clears_the_expert_of_a_visit(world: World) -> None:

@@ -31,6 +31,7 @@ from api.web import planner_kpis
 from api.web.i18n import Translator, format_time
 from api.web.messages import MESSAGES
 from api.web.planner import SECTIONS
+from api.web.planner_changes import REASON_KEYS
 from api.web.planner_proposal import change_lines
 from scheduler.booking.models import (
     ACTIVE_STATUSES,
@@ -50,6 +51,7 @@ from scheduler.notify.models import OutboxMessage
 from scheduler.planning import jobs
 from scheduler.planning.models import ExpertDay, OptimisationJob, Proposal
 from scheduler.planning.schemas import DayFigures, MoveRead, ProposalRead, RouteRead, StopRead
+from scheduler.planning.service import MOVE_REASONS
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import booking as booking_usecases
 from scheduler.waitlist import service as waitlist
@@ -853,6 +855,33 @@ def test_reporting_sick_lists_the_visits_then_replans_them(site: Site) -> None:
     assert msg("planner.outcome.saved") in text
 
 
+def test_the_replan_outcome_says_why_each_visit_of_the_sick_expert_moved(site: Site) -> None:
+    """After "save and re-plan" for a sick expert, every visit moved to a colleague carries its
+    reason in the planner's words ("de medewerker is afwezig"); a listed visit carries none."""
+    with site.sessions() as s:
+        orders = _day_orders(s, site.facts["municipality_id"])
+        # The least busy expert: colleagues have room for their visits.
+        expert_id, visit_ids = min(
+            ((e, vs) for e, vs in orders.items() if vs), key=lambda kv: len(kv[1])
+        )
+    site.sign_in("planner")
+    r = site.post(
+        f"{BASE}/dag/{DAY.isoformat()}/ziekmelding",
+        {"medewerker": str(expert_id), "herplannen": "ja"},
+    )
+    assert r.status_code == 200
+    html = Html(r.text)
+    absent = msg("planner.outcome.reason", reason=msg("planner.outcome.reason.absent"))
+    with site.sessions() as s:
+        visits = list(s.scalars(select(Visit).where(Visit.id.in_(visit_ids))))
+    moved = [v for v in visits if v.expert_day_id is not None]
+    assert moved, "the world's busiest expert has visits colleagues can take"
+    for v in moved:
+        assert v.expert_id != expert_id
+        assert html.text_of(f"verplaatst-{v.reference}").endswith(absent)
+    assert html.text.count(absent) == len(moved)
+
+
 def test_leave_over_two_days_on_the_expert_page_asks_then_replans(site: Site) -> None:
     """Recording leave (date to date) on the expert's absence page: the visits of both days
     are listed first; "save and re-plan" records a whole-day absence per date."""
@@ -1179,6 +1208,8 @@ def test_every_built_message_key_exists() -> None:
     keys |= {f"planner.forbidden.{r}" for r in ("planner", "expert")}
     keys |= {f"planner.forbidden.home.{r}" for r in ("planner", "expert")}
     assert {d.unit for d in kpis.DEFINITIONS} <= set(planner_kpis.UNITS)
+    assert set(REASON_KEYS) == set(MOVE_REASONS)
+    keys |= set(REASON_KEYS.values())
     missing = sorted(k for k in keys if k not in MESSAGES)
     assert not missing, missing
     for key in keys:

@@ -43,6 +43,7 @@ BODIES: dict[str, dict[str, Any]] = {
     # Notify's receipts are authenticated by the callback token, never by a session.
     "/api/v1/notify/callback": {"id": "f" * 36, "status": "delivered"},
     "/api/v1/bookings/{reference}/other-expert": {"confirm": True},
+    "/api/v1/municipalities/{slug}/plan-freeze": {"freeze_time": "09:00", "freeze_days_before": 0},
 }
 EVIL = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
 

@@ -25,6 +25,8 @@ from scheduler.booking.models import ACTIVE_STATUSES, Visit
 from scheduler.capacity.models import ExceptionKind, Expert, ShiftException
 from scheduler.day import state as day_state
 from scheduler.day.freeze import freeze_at
+from scheduler.notify import experts as expert_messages
+from scheduler.notify.models import OutboxMessage
 from scheduler.planning import lifecycle
 from scheduler.planning import service as planning
 from scheduler.planning.models import ExpertDay, PlanningDay
@@ -265,6 +267,147 @@ def test_an_absence_on_a_frozen_day_moves_only_that_experts_visits(
     ).all()
     assert set(notified) == routes_changed
     assert violations_of_day(session, m, DAY) == []
+
+
+BASE_URL = "https://aanhuis.example.nl"
+
+
+def _tell(
+    session: Session,
+    *,
+    municipality: Municipality,
+    expert_id: int,
+    date: dt.date,
+    version: int,
+    before: int,
+    after: int,
+) -> None:
+    """The API's expert notifier (:func:`api.runtime.expert_notifier`) without its settings."""
+    expert_messages.queue_route_changed(
+        session,
+        municipality=municipality,
+        expert_id=expert_id,
+        date=date,
+        version=version,
+        before=before,
+        after=after,
+        base_url=BASE_URL,
+        now=clock.now(),
+    )
+
+
+def _route_messages(session: Session, town: int) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.municipality_id == town,
+                OutboxMessage.kind == expert_messages.ROUTE_CHANGED,
+            )
+            .order_by(OutboxMessage.expert_id)
+        )
+    )
+
+
+def _report_sick(session: Session, m: Municipality, town: int) -> tuple[int, list[int]]:
+    sick, theirs = _busiest(session, town)
+    session.add(
+        ShiftException(
+            expert_id=sick, date=DAY, kind=ExceptionKind.SICKNESS, created_at=clock.now()
+        )
+    )
+    m.capacity_version += 1
+    session.commit()
+    return sick, theirs
+
+
+def test_after_the_freeze_each_expert_whose_route_changed_gets_one_message(
+    town: int, session: Session
+) -> None:
+    """Frozen day, an expert falls ill: each expert whose route changed (the sick one included)
+    gets exactly one "route changed" message in the outbox (channel: the route app, which shows
+    it at once), with the date, visit counts and the route app's link of that day, and nothing of
+    the citizens; an expert whose route stayed gets none. Queueing it again for the same re-plan
+    adds nothing."""
+    m = _m(session, town)
+    lifecycle._mark_frozen(session, m, DAY)
+    stops_before = _stops(session, town)
+    sick, _ = _report_sick(session, m, town)
+    result = disruption.replan_day(
+        session,
+        municipality=m,
+        date=DAY,
+        travel=TRAVEL,
+        notify=None,
+        actor="t",
+        time_limit=2,
+        tell_experts=_tell,
+    )
+    assert result.frozen and sick in result.experts_notified
+    stops_after = _stops(session, town)
+    unchanged = {e for e in stops_after if stops_after[e] == stops_before.get(e, [])}
+    assert unchanged, "some expert keeps their route (the test needs one)"
+    messages = _route_messages(session, town)
+    assert [x.expert_id for x in messages] == sorted(result.experts_notified)
+    assert not unchanged & {x.expert_id for x in messages}
+    visits = list(session.scalars(select(Visit).where(Visit.municipality_id == town)))
+    personal = {
+        value
+        for v in visits
+        for value in (
+            v.citizen_name,
+            v.citizen_phone,
+            v.citizen_email,
+            v.contact_name,
+            v.street,
+            v.postcode,
+            v.notes,
+        )
+        if value
+    }
+    for x in messages:
+        assert x.channel == expert_messages.ROUTE_APP and x.recipient is None
+        assert x.visit_id is None and x.sent_at is not None
+        assert "dinsdag 4 maart 2025" in x.subject
+        assert f"{BASE_URL}/expert/?datum=2025-03-04" in x.body
+        after = len(stops_after.get(x.expert_id or 0, []))
+        assert f"Je hebt nu {after} bezoek" in x.body
+        assert not [p for p in personal if p in x.subject or p in x.body]
+        assert not any(v.reference in x.body for v in visits)
+    sick_message = next(x for x in messages if x.expert_id == sick)
+    assert "Je hebt nu 0 bezoeken" in sick_message.body
+    # The same re-plan's message again (a retried call): nothing new.
+    _tell(
+        session,
+        municipality=m,
+        expert_id=sick,
+        date=DAY,
+        version=result.version,
+        before=len(stops_before[sick]),
+        after=0,
+    )
+    session.commit()
+    assert len(_route_messages(session, town)) == len(messages)
+
+
+def test_before_the_freeze_a_replan_tells_no_expert(town: int, session: Session) -> None:
+    """A draft day's routes are not final: the same absence re-plans the day, changes routes,
+    and queues no "route changed" message."""
+    m = _m(session, town)
+    assert lifecycle.plan_state(session, m, DAY).state == "draft"
+    _report_sick(session, m, town)
+    result = disruption.replan_day(
+        session,
+        municipality=m,
+        date=DAY,
+        travel=TRAVEL,
+        notify=None,
+        actor="t",
+        time_limit=2,
+        tell_experts=_tell,
+    )
+    assert not result.frozen and result.experts_notified
+    assert _route_messages(session, town) == []
 
 
 def test_figures_replay_the_routes_of_the_day(town: int, session: Session) -> None:
