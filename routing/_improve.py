@@ -224,6 +224,25 @@ class RuinRecreate:
             self.blob = pack(inst, self.compat_set, self.neighbours, self.klass, usable)
         #: Seconds per C run; ejection chains are tried between runs.
         self.chunk = 0.1
+        #: A cap on moves (:meth:`cap_moves`): at most this many served visits on another
+        #: vehicle than their current one; ``None``: no cap.
+        self.max_moves: int | None = None
+        self.home = [-1] * inst.n
+
+    def cap_moves(self, max_moves: int) -> None:
+        """Never accept a plan with more than ``max_moves`` visits away from their current
+        vehicle (unless it has no more than the plan it came from), nor keep one as the best."""
+        index = {veh.id: k for k, veh in enumerate(self.inst.problem.vehicles)}
+        self.max_moves = max_moves
+        self.home = [
+            index.get(v.current_vehicle, -1) if v.current_vehicle is not None else -1
+            for v in self.inst.problem.visits
+        ]
+        if self._moves() > max_moves:
+            self.best_key = (1 << 62, 0, 0.0)  # a start over the cap is no best
+
+    def _moves(self) -> int:
+        return sum(1 for i, k in enumerate(self.where) if k >= 0 and self.home[i] not in (-1, k))
 
     def _touch(self, k: int) -> None:
         if k not in self.saved:
@@ -462,7 +481,9 @@ class RuinRecreate:
         return self._eject(self.rng.choice(pool), depth)
 
     def _keep_if_best(self) -> None:
-        """Remember the current routes when they beat the best so far."""
+        """Remember the current routes when they beat the best so far (and keep to the cap)."""
+        if self.max_moves is not None and self._moves() > self.max_moves:
+            return
         key = self._key()
         if key < self.best_key:
             self.best_key = key
@@ -533,7 +554,14 @@ class RuinRecreate:
             self._recreate(todo, len(removed), first=focus)
             cost = self._total()
             self.iterations += 1
-            if cost < self.cost - temp * math.log(rng.random() + 1e-300):
+            capped = False
+            if self.max_moves is not None:
+                # over the cap, and more moves than the plan it came from (where, as it was)
+                moves = self._moves()
+                home = self.home
+                before = sum(1 for i, k in enumerate(where) if k >= 0 and home[i] not in (-1, k))
+                capped = moves > self.max_moves and moves > before
+            if not capped and cost < self.cost - temp * math.log(rng.random() + 1e-300):
                 self.cost = cost
                 self._keep_if_best()
             else:
@@ -579,6 +607,8 @@ class RuinRecreate:
                     self.max_string,
                     self.blink,
                     self.focus_share,
+                    -1 if self.max_moves is None else self.max_moves,
+                    *(self.home if self.max_moves is not None else ()),
                 ],
                 dtype=np.float64,
             )

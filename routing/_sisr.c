@@ -5,8 +5,8 @@
  * acceptance, best solution by (served priority, served count, cost). It covers routes with any
  * number of breaks (up to MAXW - 1) of one window each, so split shifts and the extra breaks of
  * a disruption day too; deliveries (no pickups); the locked pairs of fixed visits (nothing is
- * inserted between them); and the planner's objective (working time and assignment costs).
- * Breaks with several windows and pickups stay in Python. Route times are the forward earliest
+ * inserted between them); and the planner's objective (working time and assignment costs), optionally under a cap
+ * on moves. Breaks with several windows and pickups stay in Python. Route times are the forward earliest
  * and backward latest times of routing/_schedule.py (RouteState._times0 / _times1 for no break
  * or one, Instance.forward / arrivals for more), so every answer here is the answer the Python
  * schedule gives.
@@ -17,7 +17,8 @@
  *   routes   int64, writable: current routes [len[nv], seq[n]] then best routes (same layout)
  *   keys     float64[3], writable: best key (-served priority, -served count, cost)
  *   params   float64: seed, seconds, t_start, t_end, avg_removed, max_string, blink,
- *            focus_share
+ *            focus_share, max_moves (-1: no cap), then with a cap each visit's home route
+ *            (its current vehicle's index, -1 none)
  * The current routes are searched from for ``seconds``; current and best are written back.
  */
 #define PY_SSIZE_T_CLEAN
@@ -440,6 +441,11 @@ typedef struct {
     double *keybuf;
     i64 stamp;
     double blink, focus_share, avg_removed, max_string;
+    /* A cap on moves (params[8] >= 0): at most max_moves served visits u may sit on another
+     * route than home[u] (their current vehicle; -1 none). A plan over the cap is never
+     * accepted, unless it has no more moves than the plan it came from. */
+    i64 max_moves;
+    const double *home;
 } Search;
 
 static void touch(Search *S, i64 k) {
@@ -685,6 +691,16 @@ static int key_less(Key a, Key b) {
     return a.cost < b.cost;
 }
 
+/* Served visits on another route than their current vehicle's. */
+static i64 moves_of(const Search *S) {
+    i64 m = 0;
+    for (i64 i = 0; i < S->in.n; i++) {
+        i64 h = (i64)S->home[i];
+        if (S->where[i] >= 0 && h >= 0 && S->where[i] != h) m++;
+    }
+    return m;
+}
+
 static double total(const Search *S) {
     double c = 0;
     for (i64 k = 0; k < S->in.nv; k++) c += (double)S->routes[k].cost;
@@ -783,11 +799,17 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
     if (parse_inst(&vb, in) < 0) goto fail5;
     in->pen = (const double *)vp.buf;
     const double *q = (const double *)vq.buf;
-    if (vq.len / 8 < 8 || vk.len / 8 < 3 || vp.len / 8 < in->n ||
+    if (vq.len / 8 < 9 || vk.len / 8 < 3 || vp.len / 8 < in->n ||
         vr.len / 8 < 2 * (in->nv + in->n)) {
         PyErr_SetString(PyExc_ValueError, "buffers too short");
         goto fail5;
     }
+    S.max_moves = q[8] >= 0 ? (i64)q[8] : -1;
+    if (S.max_moves >= 0 && vq.len / 8 < 9 + in->n) {
+        PyErr_SetString(PyExc_ValueError, "a cap on moves needs each visit's home route");
+        goto fail5;
+    }
+    S.home = q + 9;
     const i64 n = in->n, nv = in->nv;
     i64 *rt = (i64 *)vr.buf;
     double *keys = (double *)vk.buf;
@@ -887,6 +909,7 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
     }
     Key best_key = {(i64)keys[0], (i64)keys[1], (i64)keys[2]};
     double cur = total(&S);
+    i64 cur_moves = S.max_moves >= 0 ? moves_of(&S) : 0;
     i64 iterations = 0;
 
     Py_BEGIN_ALLOW_THREADS;
@@ -926,10 +949,13 @@ static PyObject *py_sisr(PyObject *self, PyObject *args) {
         recreate(&S, m, focus, retried);
         double cost = total(&S);
         iterations++;
-        if (cost < cur - temp * log(rnd(&S.rng) + 1e-300)) {
+        i64 mv = S.max_moves >= 0 ? moves_of(&S) : 0;
+        int capped = S.max_moves >= 0 && mv > S.max_moves && mv > cur_moves;
+        if (!capped && cost < cur - temp * log(rnd(&S.rng) + 1e-300)) {
             cur = cost;
+            cur_moves = mv;
             Key key = key_of(&S);
-            if (key_less(key, best_key)) {
+            if ((S.max_moves < 0 || mv <= S.max_moves) && key_less(key, best_key)) {
                 best_key = key;
                 i64 ab = 0;
                 for (i64 k = 0; k < nv; k++) {

@@ -96,6 +96,12 @@ class SolveParams:
         not improved for this many seconds. ``-1`` (the default) means
         ``max(1, time_limit / 2)`` (shorter windows stop the annealing before it has cooled:
         booked days then end up with a few per cent more travel); ``None`` never stops early.
+    max_moves
+        A cap on moves: the ruin-and-recreate never takes on a plan in which more than this many
+        served visits sit with another vehicle than their ``current_vehicle`` (it may pass
+        through plans with as many moves as the one it came from, so a start over the cap only
+        comes down), and the best plan is kept within the cap. The OR-Tools phase does not
+        know the cap: its plan is used only when it keeps to it. ``None``: no cap.
     """
 
     @property
@@ -119,8 +125,11 @@ class SolveParams:
     log: bool = False
     stall: float | None = -1.0
     free_share: float = 0.0
+    max_moves: int | None = None
 
     def __post_init__(self) -> None:
+        if self.max_moves is not None and self.max_moves < 0:
+            raise ValueError("max_moves must be at least 0 or None")
         if not self.time_limit > 0:
             raise ValueError("time_limit must be positive")
         if not 0 <= self.free_share < 1:
@@ -261,6 +270,8 @@ def solve(
     regret_insert(inst, routes, todo, usable=usable)
     best = [list(seq) for seq in routes]
     best_key = _judge(problem, inst, best)
+    if _over_cap(problem, params, best):
+        best_key = _OVER_CAP  # any plan within the cap is better
     mark = time.perf_counter()
     times["construction"] = mark - started
     times["construction_cost"] = float(best_key[2])
@@ -288,12 +299,12 @@ def solve(
                 free_inst, routes, usable, rng, params, arc, free_deadline, stall
             )
             key = _judge(problem, inst, found_free)
-            if key < best_key:
+            if key < best_key and not _over_cap(problem, params, found_free):
                 best, best_key = [list(s) for s in found_free], key
             start_routes = found_free
         found_rr = _ruin_recreate(inst, start_routes, usable, rng, params, arc, rr_deadline, stall)
         key = _judge(problem, inst, found_rr)
-        if key < best_key:
+        if key < best_key and not _over_cap(problem, params, found_rr):
             best, best_key = [list(s) for s in found_rr], key
         routes = [list(s) for s in best]
     now = time.perf_counter()
@@ -305,7 +316,7 @@ def solve(
     ortools_deadline = started + params.time_limit - min(1.0, 0.1 * params.time_limit)
     if ortools_deadline - now > 0.05 and n > 0 and any(usable):
         found = _search(problem, inst, usable, chains, routes, params, ortools_deadline, stall)
-        if found is not None:
+        if found is not None and not _over_cap(problem, params, found):
             key = _judge(problem, inst, found)
             if key < best_key:
                 best, best_key = found, key
@@ -347,9 +358,31 @@ def _ruin_recreate(
         max_string=params.sisr_max_sequence,
     )
     rr.soften(arc, params.drop_penalty_arcs)
+    if params.max_moves is not None:
+        rr.cap_moves(params.max_moves)
     return rr.run(
         deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc, stall
     )
+
+
+#: The key of a plan over the cap on moves: worse than any plan within it.
+_OVER_CAP = (1 << 62, 0, 0.0)
+
+
+def _over_cap(problem: Problem, params: SolveParams, routes: Sequence[Sequence[int]]) -> bool:
+    """Whether ``routes`` move more visits from their current vehicle than ``max_moves``."""
+    if params.max_moves is None:
+        return False
+    moves = 0
+    for k, seq in enumerate(routes):
+        vid = problem.vehicles[k].id
+        moves += sum(
+            1
+            for i in seq
+            if problem.visits[i].current_vehicle is not None
+            and problem.visits[i].current_vehicle != vid
+        )
+    return moves > params.max_moves
 
 
 def _judge(

@@ -78,16 +78,16 @@ MODES = routing_model.MODES
 #: a move must save at least this much travel and waiting to be proposed. Chosen from the table
 #: of ``python -m benchmarks stability`` (README, "Stable day plans").
 MOVE_COST = 15 * 60
-#: ``balanced`` changes the expert of at most this share of the day's planned visits: beyond it,
-#: the moves that save least are taken back (a plan that reshuffles the day is not applied).
+#: ``balanced`` changes the expert of at most this share of the day's planned visits: its search
+#: never takes on a plan with more moves (a plan that reshuffles the day is not applied).
 MAX_MOVE_SHARE = 0.2
-#: ``balanced`` first searches at this low stability cost to find the moves that save working
-#: time, then prices them up from :data:`MOVE_COST` in steps of :data:`LADDER_STEP` (at most
-#: :data:`LADDER_STEPS` searches) until at most :data:`MAX_MOVE_SHARE` move (:func:`_balanced`).
-SCOUT_MOVE_COST = 5 * 60
-LADDER_STEP = 150
-LADDER_STEPS = 5
-MIN_STEP = 40
+#: ``balanced`` searches under the cap at this price per move (or the stability cost, when that is
+#: lower): a search at the full stability cost from the current plan rarely leaves it (one move
+#: seldom pays, a few together do). The moves that do not pay the stability cost are given back
+#: afterwards (:func:`_balanced`).
+SEARCH_MOVE_COST = 5 * 60
+#: Share of ``balanced``'s time for the search that keeps every expert (its start and fallback).
+KEEP_SHARE = 0.1
 #: The stability cost after the freeze, when the expert has been told their route.
 TOLD_MOVE_COST = 60 * 60
 
@@ -523,95 +523,58 @@ def _initial_of(routes: Mapping[int, Sequence[StopRef]]) -> tuple[InitialRoute, 
 def _balanced(
     snapshot: DaySnapshot, problem: Problem, params: SolveParams
 ) -> dict[int, tuple[StopRef, ...]]:
-    """``balanced``: the shortest plan whose moves each pay and that moves at most the cap.
+    """``balanced``: the shortest plan that moves at most the cap, each move paying its cost.
 
-    A search at the stability cost alone starts next to the current plan and rarely leaves it
-    (one move seldom pays; a few together do), and giving back most of a free plan's moves one
-    by one leaves routes nobody would design. So the moves are found from the free side and
-    priced up step by step, each step a search warm-started from the plan before:
+    1. A search that keeps every expert's visits (:data:`KEEP_SHARE` of the time) improves the
+       order and times of each route.
+    2. From that plan, a search with a hard cap on moves (``SolveParams.max_moves``: at most
+       :data:`MAX_MOVE_SHARE` of the visits served now change expert) at the low price of
+       :data:`SEARCH_MOVE_COST` per move (the rest of the time). The cap keeps the plan
+       recognisable; the low price lets the search find the moves that only pay together.
+    3. The moves that do not pay the stability cost (``problem.objective``) are given back to
+       their expert (:func:`take_back_moves`).
 
-    - a scout search at the low :data:`SCOUT_MOVE_COST` (3/8 of the time) finds the moves that
-      save working time;
-    - a ladder of searches at the stability cost and then :data:`LADDER_STEP` more per step
-      (together 3/8 of the time) gives back the moves that do not pay at that price, until at
-      most ``MAX_MOVE_SHARE`` of the visits served now move;
-    - a search keeping every expert (1/4 of the time).
-
-    Each plan of the scout and the ladder has the moves that do not pay for the stability cost
-    given back (:func:`take_back_moves`, also down to the cap where one-by-one giving back can).
-    Among the plans that serve every visit served now, move at most the cap and whose objective
-    (working time plus the moves' stability cost) is no worse than keeping every expert's, the
-    one with the least working time (travel plus waiting) wins, the fewest moves on a tie.
-    Ladder steps not needed polish the winner: each visit pinned to the expert the winner gives
-    it, only order and times may change.
+    Of the two plans, the one with the least working time (travel plus waiting) wins among
+    those that serve every visit served now, keep to the cap and whose objective (working time
+    plus the moves' stability cost) is no worse than keeping every expert's; else the plan that
+    keeps every expert.
     """
     objective = problem.objective
     assert objective is not None
     served_before = set(snapshot.kept)
     cap = int(MAX_MOVE_SHARE * len(served_before))
-
-    def priced(cost: int) -> Problem:
-        return replace(problem, objective=replace(objective, move_cost=cost))
-
-    def fits(routes: Mapping[int, Sequence[StopRef]]) -> bool:
-        return served_before <= served_visits(routes) and (
-            _objective(problem, snapshot, routes).moved <= cap
-        )
-
-    scout_cost = min(SCOUT_MOVE_COST, objective.move_cost)
-    scout_params = replace(params, time_limit=params.time_limit * 3 / 8)
-    step_params = replace(params, time_limit=params.time_limit * 3 / 8 / LADDER_STEPS)
-    plan = _routes_of(snapshot, solve(priced(scout_cost), scout_params, initial=snapshot.initial))
-    candidates = [plan]
-    # The ladder: from the last plan with too many moves, a step up in price (the stability cost
-    # first, then LADDER_STEP more, doubling while too many moves are left); once a step lands
-    # within the cap, the next steps halve the price gap (a big step may give back far more than
-    # needed), until the gap is under MIN_STEP or the steps are used.
-    over, over_cost, fit_cost = plan, objective.move_cost, None
-    step, steps = 0, 0
-    while steps < LADDER_STEPS and (fit_cost is None or fit_cost - over_cost >= MIN_STEP):
-        steps += 1
-        cost = over_cost + step if fit_cost is None else (over_cost + fit_cost) // 2
-        plan = _routes_of(snapshot, solve(priced(cost), step_params, initial=_initial_of(over)))
-        candidates.append(plan)
-        if fits(plan):
-            fit_cost = cost
-        else:
-            over, over_cost = plan, cost
-            step = 2 * step or LADDER_STEP
-    candidates = [take_back_moves(snapshot, problem, r, max_moves=cap) for r in candidates]
     kept_problem = mode_problem(snapshot, "keep_experts", move_cost=objective.move_cost)
-    rest = replace(params, time_limit=params.time_limit / 4)
-    candidates.append(_routes_of(snapshot, solve(kept_problem, rest, initial=snapshot.initial)))
-    # Together the moves must pay their stability cost: no plan whose objective is worse than
-    # keeping every expert's (the guard in plan_day would refuse it).
-    kept_key = _objective(problem, snapshot, candidates[-1]).key
-    fit = [r for r in candidates if fits(r) and _objective(problem, snapshot, r).key <= kept_key]
-    if not fit:
-        return min(candidates, key=lambda r: _objective(problem, snapshot, r).key)
-    best = min(
-        fit, key=lambda r: (_working_of(snapshot, r), _objective(problem, snapshot, r).moved)
-    )
-    left = LADDER_STEPS - steps
-    if left <= 0 or best is candidates[-1]:
-        return best
-    # The time the ladder did not need polishes the winner: every visit stays with the expert
-    # the winner gives it, only order and times change (so the moves stay those of the winner).
-    expert = {i: e for e, stops in best.items() for k, i in stops if k is StepType.VISIT}
-    polish = replace(
-        problem,
-        visits=tuple(
-            replace(v, pinned_vehicle=expert[v.id])
-            if v.pinned_vehicle is None and v.id in expert
-            else v
-            for v in problem.visits
+    kept = _routes_of(
+        snapshot,
+        solve(
+            kept_problem,
+            replace(params, time_limit=params.time_limit * KEEP_SHARE),
+            initial=snapshot.initial,
         ),
     )
-    polish_params = replace(step_params, time_limit=step_params.time_limit * left)
-    polished = _routes_of(snapshot, solve(polish, polish_params, initial=_initial_of(best)))
-    if fits(polished) and _working_of(snapshot, polished) < _working_of(snapshot, best):
-        return polished
-    return best
+    search = replace(
+        problem,
+        objective=replace(objective, move_cost=min(SEARCH_MOVE_COST, objective.move_cost)),
+    )
+    capped = _routes_of(
+        snapshot,
+        solve(
+            search,
+            replace(params, time_limit=params.time_limit * (1 - KEEP_SHARE), max_moves=cap),
+            initial=_initial_of(kept),
+        ),
+    )
+    capped = take_back_moves(snapshot, problem, capped, max_moves=cap)
+    kept_key = _objective(problem, snapshot, kept).key
+    value = _objective(problem, snapshot, capped)
+    if (
+        served_before <= served_visits(capped)
+        and value.moved <= cap
+        and value.key <= kept_key
+        and _working_of(snapshot, capped) < _working_of(snapshot, kept)
+    ):
+        return capped
+    return kept
 
 
 def _working_of(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> int:
@@ -639,11 +602,10 @@ def plan_day(
     "no improvement". Serving visits that had no place before (at-risk ones) may cost working
     time: serving every visit comes first.
 
-    ``balanced`` (:func:`_balanced`): a scout search at a low stability cost finds the moves that
-    save working time; searches at a rising stability cost, each from the plan before, give back
-    the moves that do not pay until at most :data:`MAX_MOVE_SHARE` of the visits move; a search
-    keeping every expert competes. The plan with the least working time wins among those that
-    serve every visit served now, keep to the cap and whose moves together pay their cost.
+    ``balanced`` (:func:`_balanced`): from a plan that keeps every expert's visits, a search with
+    a hard cap (at most :data:`MAX_MOVE_SHARE` of the visits change expert) at a low price per
+    move; then each move that does not pay its stability cost goes back to its expert. It wins
+    over keeping every expert when it has less working time and its moves pay.
 
     ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
     an option. The fewest changes: every working expert whose day still fits keeps all of their

@@ -11,9 +11,11 @@ import dataclasses
 import random
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from routing import _improve
 from routing.model import (
     Break,
     InitialRoute,
@@ -178,6 +180,58 @@ def test_a_move_is_made_only_when_it_pays_for_itself() -> None:
         problem = dataclasses.replace(base, objective=objective)
         moved[name] = moved_visits(problem, solve(problem, QUICK, initial))
     assert moved == {"free": [2], "20 min": [], "5 min": [2]}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 3), st.booleans())
+def test_a_cap_on_moves_is_never_exceeded(problem: Problem, cap: int, compiled: bool) -> None:
+    """With moves free (the strongest pull to move) and a cap of ``cap`` moves, in the C loop and
+    in the Python loop: the plan moves at most ``cap`` visits from their current vehicle, and is
+    no worse than the current plan it started from (which moves none)."""
+    problem, plan, initial = with_current_plan(problem)
+    problem = dataclasses.replace(problem, objective=Objective.for_mode("free"))
+    with pytest.MonkeyPatch.context() as mp:
+        if not compiled:
+            mp.setattr(_improve, "_sisr", None)
+        sol = solve(problem, dataclasses.replace(QUICK, max_moves=cap), initial)
+    replays_cleanly(problem, sol)
+    assert len(moved_visits(problem, sol)) <= cap
+    assert objective_of(problem, sol).key <= objective_of(problem, plan).key
+
+
+def _swapped_day() -> tuple[Problem, list[InitialRoute]]:
+    """Two experts at opposite ends of a line, each currently serving the three visits next to
+    the other's home: in ``free`` mode all six change expert."""
+    visits = tuple(
+        Visit(i, loc, duration=600, current_vehicle=vehicle)
+        for i, loc, vehicle in ((1, 1, 2), (2, 2, 2), (3, 3, 2), (4, 13, 1), (5, 14, 1), (6, 15, 1))
+    )
+    vehicles = (Vehicle(1, 0, 0), Vehicle(2, 16, 16))
+    problem = Problem(visits, vehicles, {"car": line(17)}, objective=Objective.for_mode("free"))
+    return problem, [InitialRoute(1, (4, 5, 6)), InitialRoute(2, (1, 2, 3))]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_cap_binds_and_the_search_uses_it(compiled: bool) -> None:
+    """On the swapped day, free mode moves all six visits; with a cap of k moves the plan moves
+    exactly k (each move here saves travel) and works less the more moves it may make."""
+    problem, initial = _swapped_day()
+    working = {}
+    with pytest.MonkeyPatch.context() as mp:
+        if not compiled:
+            mp.setattr(_improve, "_sisr", None)
+        assert len(moved_visits(problem, solve(problem, QUICK, initial))) == 6
+        for cap in (0, 1, 2):
+            sol = solve(problem, dataclasses.replace(QUICK, max_moves=cap), initial)
+            replays_cleanly(problem, sol)
+            assert len(moved_visits(problem, sol)) == cap
+            working[cap] = objective_of(problem, sol).working
+    assert working[0] > working[1] > working[2]
+
+
+def test_a_negative_cap_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_moves"):
+        SolveParams(max_moves=-1)
 
 
 def test_a_preferred_vehicle_is_kept_unless_impossible() -> None:
