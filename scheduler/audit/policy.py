@@ -3,8 +3,9 @@
 | surface | what it shows | when |
 |---|---|---|
 | expert's route app | address, service and window of their own visits | always |
-| expert's route app | name, phone, contact, needs and notes | from the freeze (the working day
-  before the visit) to the end of the day after it, unless the citizen withheld phone or notes |
+| expert's route app | name, phone, contact, needs and notes | from the day of the plan's freeze
+  (the municipality's setting; by default the working day before) to the end of the day after
+  the visit, unless the citizen withheld phone or notes |
 | expert calendar feed | service, address and window | always; never name, phone or notes |
 | planners' lists (day view, capacity) | initials and postcode | always |
 | planners' full data | everything | on request with a reason, logged |
@@ -29,9 +30,14 @@ def freeze_day(visit_date: dt.date) -> dt.date:
     return day
 
 
-def expert_window_open(visit_date: dt.date, today: dt.date) -> bool:
-    """Whether the expert may see who they visit: from the freeze to the end of the day after."""
-    return freeze_day(visit_date) <= today <= visit_date + dt.timedelta(days=1)
+def expert_window_open(visit_date: dt.date, today: dt.date, opens: dt.date | None = None) -> bool:
+    """Whether the expert may see who they visit: from the freeze to the end of the day after.
+
+    ``opens`` is the (local) day the plan of ``visit_date`` freezes, by the municipality's
+    setting (:func:`scheduler.day.freeze.freeze_at`); by default :func:`freeze_day`.
+    """
+    first = freeze_day(visit_date) if opens is None else min(opens, visit_date)
+    return first <= today <= visit_date + dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,10 @@ class ExpertView:
 EVERYTHING = ExpertView(name=True, phone=True, contact=True, needs=True, notes=True)
 
 
-def expert_view(visit: Visit, today: dt.date) -> ExpertView:
-    """What the assigned expert sees of ``visit`` on ``today`` (the citizen's choices included)."""
-    open_ = expert_window_open(visit.date, today)
+def expert_view(visit: Visit, today: dt.date, opens: dt.date | None = None) -> ExpertView:
+    """What the assigned expert sees of ``visit`` on ``today`` (the citizen's choices included);
+    ``opens``: the day the plan freezes (:func:`expert_window_open`)."""
+    open_ = expert_window_open(visit.date, today, opens)
     return ExpertView(
         name=open_,
         phone=open_ and visit.share_phone,

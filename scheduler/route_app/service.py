@@ -44,6 +44,7 @@ from scheduler.booking.models import (
 )
 from scheduler.booking.needs import describe
 from scheduler.capacity.models import Expert
+from scheduler.day.freeze import freeze_at
 from scheduler.day.locks import bump_day_version, lock_expert_days
 from scheduler.day.timing import (
     ExpertDayView,
@@ -160,6 +161,8 @@ def _route_read(
     actionable = view.state.origin <= now + FUTURE_TOLERANCE
     # Who the citizen is shows only around the visit, and never what they withheld.
     today = clock.local_date(now, tz)
+    # ... from the day the plan freezes (the municipality's setting) on.
+    opens = clock.local_date(freeze_at(state.municipality, state.date), tz)
     stops: list[VisitStop | BreakStop] = []
     previous = state.expert_point(view.expert.id)
     number = 0
@@ -188,7 +191,7 @@ def _route_read(
         nexts = sorted(TRANSITIONS.get(v.status, frozenset()), key=EXPERT_STATUSES.index)
         if not actionable or (busy is not None and busy != ref):
             nexts = []
-        sees = EVERYTHING if for_planner else expert_view(v, today)
+        sees = EVERYTHING if for_planner else expert_view(v, today, opens)
         stops.append(
             VisitStop(
                 number=number,

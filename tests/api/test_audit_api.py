@@ -173,6 +173,32 @@ def test_two_days_ahead_the_expert_sees_no_name_or_phone(
     assert stop(today, REFS["V1"])["citizen"] == {"name": "Jan de Vries", "phone": "0612345678"}
 
 
+def test_the_expert_sees_who_they_visit_from_the_municipalitys_freeze_on(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """With the plan frozen two working days ahead (``freeze_days_before`` 2, set through the
+    API), Wednesday's route shows the names on Monday; with 0 (the day itself), Tuesday's route
+    shows none on Monday."""
+    with sessions() as s:
+        add_day(s, world, DAY + dt.timedelta(days=2))
+        add_day(s, world, DAY + dt.timedelta(days=1))
+    slug = "teststad"
+
+    def names(day: dt.date) -> set[str | None]:
+        route = client.get(
+            "/api/v1/me/route", params={"date": str(day)}, headers=staff(world, "anouk")
+        ).json()
+        return {v["citizen"]["name"] for v in route["stops"] if v["kind"] == "visit"}
+
+    freeze = f"/api/v1/municipalities/{slug}/plan-freeze"
+    body = {"freeze_time": "16:00", "freeze_days_before": 2}
+    assert client.put(freeze, json=body, headers=staff(world, "planner")).status_code == 200
+    assert None not in names(DAY + dt.timedelta(days=2))
+    body = {"freeze_time": "16:00", "freeze_days_before": 0}
+    assert client.put(freeze, json=body, headers=staff(world, "planner")).status_code == 200
+    assert names(DAY + dt.timedelta(days=1)) == {None}
+
+
 def test_a_withheld_phone_number_stays_hidden_on_the_day_itself(
     client: TestClient, world: World
 ) -> None:

@@ -40,6 +40,16 @@ def test_the_expert_window(visit: dt.date, today: dt.date, open_: bool) -> None:
     assert expert_window_open(visit, today) is open_
 
 
+def test_the_window_opens_on_the_day_the_municipalitys_plan_freezes() -> None:
+    """With the freeze two working days ahead the window opens then; with the freeze on the day
+    itself, not the day before."""
+    wednesday = MONDAY + dt.timedelta(days=2)
+    assert expert_window_open(wednesday, MONDAY, opens=MONDAY)
+    assert not expert_window_open(wednesday, MONDAY, opens=MONDAY + dt.timedelta(days=1))
+    assert not expert_window_open(wednesday, wednesday - dt.timedelta(days=1), opens=wednesday)
+    assert expert_window_open(wednesday, wednesday, opens=wednesday)
+
+
 @pytest.mark.parametrize(("phone", "notes"), [(True, True), (False, True), (True, False)])
 def test_withheld_fields_stay_hidden_inside_the_window(phone: bool, notes: bool) -> None:
     """What the citizen withheld is hidden even on the day; the rest shows."""
