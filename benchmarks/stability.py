@@ -1,6 +1,6 @@
 """Stable day plans: visits moved against working time saved, per mode and move cost.
 
-The tenant is ``aanhuis seed --demo --experts 15 --days 10 --fill 0.6`` with seeds 21, 22, 23
+The tenant is ``aanhuis seed --demo --experts 15 --days 10 --fill 0.6`` with seeds 21 to 25
 (``--quick``: 6 experts, 3 days, seed 21), seeded once with the clock frozen at
 :data:`benchmarks.offers.NOW` (a Monday morning) and cached like the offers benchmark's tenant.
 For the busiest day of the coming week (most active visits), the day is read once
@@ -48,7 +48,7 @@ from scheduler.db import make_engine, make_sessionmaker
 from scheduler.planning import service as planning
 from scheduler.tenants.models import Municipality
 
-FULL = [demo.DemoSize(experts=15, days=10, fill=0.6, seed=s) for s in (21, 22, 23)]
+FULL = [demo.DemoSize(experts=15, days=10, fill=0.6, seed=s) for s in (21, 22, 23, 24, 25)]
 QUICK = [demo.DemoSize(experts=6, days=3, fill=0.6, seed=21)]
 #: Move costs of ``balanced`` in the table (seconds of working time per visit that moves).
 MOVE_COSTS = (300, 600, 720, 900, 1200, 1800, 3600)

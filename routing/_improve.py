@@ -354,12 +354,24 @@ class RuinRecreate:
         blink = self.blink
         retried = set(todo[n_removed:])
         near_only = self.near_only
+        # Under a cap on moves, once the plan is at the cap a visit may only go back to its own
+        # vehicle (a plan over the cap would be refused anyway).
+        cap = -1 if self.max_moves is None else self.max_moves
+        moves_now = self._moves() if cap >= 0 else 0
         for u in todo:
             best = INF
             best_k = -1
             best_p = -1
             compat = self.compat_set[u]
-            if near_only and u not in retried:
+            home = self.home[u] if cap >= 0 else -1
+            at_cap = home >= 0 and moves_now >= cap
+            if at_cap:
+                cand: set[int] | list[int] = set()
+                if home in compat:
+                    back = states[home].insertion(u)
+                    if back[0] < INF:
+                        best, best_k, best_p = back[0], home, back[1]
+            elif near_only and u not in retried:
                 # Routes holding one of the nearest visits, and the empty ones.
                 cand = {k for k in (where[c] for c in self.near[u]) if k in compat}
                 cand.update(k for k in empties.values() if k in compat)
@@ -376,7 +388,7 @@ class RuinRecreate:
                 c = found[0]
                 if c < best and rng.random() >= blink:
                     best, best_k, best_p = c, k, found[1]
-            if best_k < 0 and near_only and u not in retried and cand is not compat:
+            if best_k < 0 and not at_cap and near_only and u not in retried and cand is not compat:
                 # Nothing nearby fits: try every vehicle before giving up on the visit.
                 for k in self.compat[u]:
                     st = states[k]
@@ -391,6 +403,8 @@ class RuinRecreate:
             if best_k < 0:
                 self.unserved.add(u)
                 continue
+            if home >= 0 and best_k != home:
+                moves_now += 1
             st = states[best_k]
             was_empty = not st.seq
             self._touch(best_k)

@@ -580,6 +580,16 @@ static void add_candidate(Search *S, i64 u, i64 k, i64 *nc) {
     }
 }
 
+/* Served visits on another route than their current vehicle's. */
+static i64 moves_of(const Search *S) {
+    i64 m = 0;
+    for (i64 i = 0; i < S->in.n; i++) {
+        i64 h = (i64)S->home[i];
+        if (S->where[i] >= 0 && h >= 0 && S->where[i] != h) m++;
+    }
+    return m;
+}
+
 static void recreate(Search *S, i64 m, i64 first, char *retried) {
     const Inst *in = &S->in;
     i64 *todo = S->todo;
@@ -615,12 +625,22 @@ static void recreate(Search *S, i64 m, i64 first, char *retried) {
     for (i64 k = 0; k < in->nv; k++)
         if (!S->routes[k].len && in->usable[k] && empties[in->klass[k]] < 0)
             empties[in->klass[k]] = k;
+    /* Under a cap on moves, once the plan is at the cap a visit may only go back to its own
+     * vehicle (a plan over the cap would be refused anyway). */
+    i64 moves_now = S->max_moves >= 0 ? moves_of(S) : 0;
     for (i64 j = 0; j < m; j++) {
         i64 u = todo[j];
         Place best = {INF, -1, -1};
         const i64 *cl = S->compat_list + u * in->nv;
         i64 cn = S->compat_n[u];
-        if (!retried[u]) {
+        i64 h = S->max_moves >= 0 ? (i64)S->home[u] : -1;
+        if (h >= 0 && moves_now >= S->max_moves) {
+            if (in->compat[u * in->nv + h]) {
+                i64 p;
+                i64 c = insertion(in, &S->routes[h], h, u, &p);
+                if (c < INF) best = (Place){c, h, p};
+            }
+        } else if (!retried[u]) {
             /* Routes holding one of the nearest visits, and the empty ones. */
             S->stamp++;
             i64 nc = 0;
@@ -639,6 +659,7 @@ static void recreate(Search *S, i64 m, i64 first, char *retried) {
         }
         if (best.k < 0) continue; /* stays unserved */
         i64 bk = best.k;
+        if (h >= 0 && bk != h) moves_now++;
         int was_empty = S->routes[bk].len == 0;
         touch(S, bk);
         insert_at(S, bk, u, best.pos);
@@ -689,16 +710,6 @@ static int key_less(Key a, Key b) {
     if (a.prio != b.prio) return a.prio < b.prio;
     if (a.count != b.count) return a.count < b.count;
     return a.cost < b.cost;
-}
-
-/* Served visits on another route than their current vehicle's. */
-static i64 moves_of(const Search *S) {
-    i64 m = 0;
-    for (i64 i = 0; i < S->in.n; i++) {
-        i64 h = (i64)S->home[i];
-        if (S->where[i] >= 0 && h >= 0 && S->where[i] != h) m++;
-    }
-    return m;
 }
 
 static double total(const Search *S) {

@@ -88,6 +88,8 @@ MAX_MOVE_SHARE = 0.2
 SEARCH_MOVE_COST = 5 * 60
 #: Share of ``balanced``'s time for the search that keeps every expert (its start and fallback).
 KEEP_SHARE = 0.1
+#: Share of ``balanced``'s time for the last search under the cap, at the full stability cost.
+PAYING_SHARE = 0.3
 #: The stability cost after the freeze, when the expert has been told their route.
 TOLD_MOVE_COST = 60 * 60
 
@@ -498,6 +500,9 @@ def take_back_moves(
     return out
 
 
+Routes = dict[int, tuple[StopRef, ...]]
+
+
 def _routes_of(snapshot: DaySnapshot, solution: Solution) -> dict[int, tuple[StopRef, ...]]:
     routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
     for route in solution.routes:
@@ -529,20 +534,28 @@ def _balanced(
        order and times of each route.
     2. From that plan, a search with a hard cap on moves (``SolveParams.max_moves``: at most
        :data:`MAX_MOVE_SHARE` of the visits served now change expert) at the low price of
-       :data:`SEARCH_MOVE_COST` per move (the rest of the time). The cap keeps the plan
+       :data:`SEARCH_MOVE_COST` per move (most of the time). The cap keeps the plan
        recognisable; the low price lets the search find the moves that only pay together.
     3. The moves that do not pay the stability cost (``problem.objective``) are given back to
-       their expert (:func:`take_back_moves`).
+       their expert (:func:`take_back_moves`), and an expert the moves left alone keeps the
+       better order of the two searches (:func:`_better_orders`).
+    4. From there, a search under the same cap at the stability cost itself
+       (:data:`PAYING_SHARE` of the time) spends the room the giving back freed on moves that do
+       pay; its moves that do not are given back too. It is kept when it works less.
 
-    Of the two plans, the one with the least working time (travel plus waiting) wins among
-    those that serve every visit served now, keep to the cap and whose objective (working time
-    plus the moves' stability cost) is no worse than keeping every expert's; else the plan that
-    keeps every expert.
+    The result is proposed when it serves every visit served now, keeps to the cap, has less
+    working time than keeping every expert and its objective (working time plus the moves'
+    stability cost) is no worse; else the plan that keeps every expert.
     """
     objective = problem.objective
     assert objective is not None
     served_before = set(snapshot.kept)
     cap = int(MAX_MOVE_SHARE * len(served_before))
+
+    def search(p: Problem, share: float, start: Mapping[int, Sequence[StopRef]]) -> Routes:
+        limits = replace(params, time_limit=params.time_limit * share, max_moves=cap)
+        return _routes_of(snapshot, solve(p, limits, initial=_initial_of(start)))
+
     kept_problem = mode_problem(snapshot, "keep_experts", move_cost=objective.move_cost)
     kept = _routes_of(
         snapshot,
@@ -552,29 +565,49 @@ def _balanced(
             initial=snapshot.initial,
         ),
     )
-    search = replace(
+    cheap = replace(
         problem,
         objective=replace(objective, move_cost=min(SEARCH_MOVE_COST, objective.move_cost)),
     )
-    capped = _routes_of(
-        snapshot,
-        solve(
-            search,
-            replace(params, time_limit=params.time_limit * (1 - KEEP_SHARE), max_moves=cap),
-            initial=_initial_of(kept),
-        ),
-    )
-    capped = take_back_moves(snapshot, problem, capped, max_moves=cap)
+    plan = search(cheap, 1 - KEEP_SHARE - PAYING_SHARE, kept)
+    plan = _better_orders(snapshot, problem, take_back_moves(snapshot, problem, plan), kept)
+    again = take_back_moves(snapshot, problem, search(problem, PAYING_SHARE, plan))
+    if _working_of(snapshot, again) < _working_of(snapshot, plan):
+        plan = again
     kept_key = _objective(problem, snapshot, kept).key
-    value = _objective(problem, snapshot, capped)
+    value = _objective(problem, snapshot, plan)
     if (
-        served_before <= served_visits(capped)
+        served_before <= served_visits(plan)
         and value.moved <= cap
         and value.key <= kept_key
-        and _working_of(snapshot, capped) < _working_of(snapshot, kept)
+        and _working_of(snapshot, plan) < _working_of(snapshot, kept)
     ):
-        return capped
+        return plan
     return kept
+
+
+def _better_orders(
+    snapshot: DaySnapshot,
+    problem: Problem,
+    routes: Mapping[int, Sequence[StopRef]],
+    other: Mapping[int, Sequence[StopRef]],
+) -> dict[int, tuple[StopRef, ...]]:
+    """``routes``, with each expert's route replaced by the one in ``other`` where that serves
+    the same visits with less working time (routes are independent: the plan only improves)."""
+    out = {e: tuple(s) for e, s in routes.items()}
+    for eid, stops in other.items():
+        mine = out.get(eid)
+        if mine is None:
+            continue
+        same = {i for k, i in stops if k is StepType.VISIT} == {
+            i for k, i in mine if k is StepType.VISIT
+        }
+        if not same:
+            continue
+        theirs, ours = _working(problem, eid, stops), _working(problem, eid, mine)
+        if theirs is not None and (ours is None or theirs < ours):
+            out[eid] = tuple(stops)
+    return out
 
 
 def _working_of(snapshot: DaySnapshot, routes: Mapping[int, Sequence[StopRef]]) -> int:
