@@ -20,7 +20,10 @@ The objective is VROOM's (travel cost) unless the problem carries a planner's
 :class:`routing.model.Objective`: then every phase minimises working time (travel plus waiting)
 plus the move and preference costs, and the phases' results are compared by the exact objective
 of their replayed routes (:func:`routing.objective.objective_of`, balance included), so a solve
-from a feasible current plan never returns a worse one.
+from a feasible current plan never returns a worse one. With ``SolveParams.max_moves`` the search
+keeps to a cap on moves: the ruin-and-recreate never takes on a plan with more visits away from
+their current vehicle (once at the cap, a re-inserted visit may only go back to its own), and
+OR-Tools' plan counts only within the cap (the planner's ``balanced`` mode uses this).
 
 The solver keeps its word on time: the search phases stop early once their best has not improved
 for ``SolveParams.stall_seconds``; OR-Tools is stopped from a search monitor at its deadline,
