@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -25,10 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.model import StepType
-from routing.replay import Replay, StopRef
 from routing.travel import TravelTimeProvider
 from scheduler import clock
-from scheduler.booking.models import ACTIVE_STATUSES, Visit, VisitStatus
+from scheduler.booking.models import Visit, VisitStatus
 from scheduler.capacity import service as capacity
 from scheduler.capacity.models import Closure, Expert, ShiftException, WeeklyShift
 from scheduler.capacity.schemas import ClosureIn, ExceptionIn, ExpertUpdate, ShiftIn
@@ -36,6 +34,7 @@ from scheduler.catalog import service as catalog
 from scheduler.catalog.models import ServiceType
 from scheduler.catalog.schemas import ServiceTypeUpdate
 from scheduler.day.locks import bump_capacity_version, lock_expert_days
+from scheduler.day.promises import broken_visits, newly_broken, visit_days
 from scheduler.day.shifts import days, dutch_public_holidays, today_of
 from scheduler.day.state import DayState, load_day
 from scheduler.day.timing import retime, write_route
@@ -130,64 +129,6 @@ class Replan:
     tell_experts: ExpertNotifier | None = None
 
 
-def broken_visits(
-    state: DayState, travel: TravelTimeProvider, expert_ids: Iterable[int] | None = None
-) -> tuple[set[int], set[int]]:
-    """Visits whose expert-day cannot be driven as planned, as (unstaffed, infeasible) id sets.
-
-    Unstaffed: the visit's expert does not work that date (any more). Infeasible: the expert works,
-    but replaying the stop order breaks a promise or the shift; visits are taken out of the order
-    one at a time until the rest replays cleanly: first a visit the expert may not serve, then the
-    first that arrives after its window, then the last visit before a break that starts too late,
-    else the last visit of the day (shift overrun, too many visits). What remains can be kept.
-    """
-    wanted = None if expert_ids is None else set(expert_ids)
-    unstaffed: set[int] = set()
-    infeasible: set[int] = set()
-    for eid, day in state.expert_days.items():
-        if wanted is not None and eid not in wanted:
-            continue
-        planned = [
-            int(s["id"]) for s in day.stops if s["type"] == "visit" and int(s["id"]) in state.visits
-        ]
-        if not planned:
-            continue
-        if eid not in state.shifts or eid not in state.experts:
-            unstaffed.update(planned)
-            continue
-        stops = state.stops(eid)
-        while any(k is StepType.VISIT for k, _ in stops):
-            timed = retime(state, eid, stops, travel)
-            if timed.feasible:
-                break
-            victim = _victim(state, eid, stops, timed)
-            infeasible.add(victim)
-            stops = [s for s in stops if s != (StepType.VISIT, victim)]
-    return unstaffed, infeasible
-
-
-def _victim(state: DayState, expert_id: int, stops: Sequence[StopRef], timed: Replay) -> int:
-    """The visit to take out of an infeasible order first (see :func:`broken_visits`)."""
-    skills = set(state.experts[expert_id].skills)
-    order = [i for k, i in stops if k is StepType.VISIT]
-    for vid in order:
-        if state.services[state.visits[vid].service_type_id].skill not in skills:
-            return vid
-    breaks = {b.id: b for b in state.shifts[expert_id].breaks}
-    last_visit: int | None = None
-    for step in timed.route.steps:
-        if step.type is StepType.VISIT and step.id is not None:
-            v = state.visits[step.id]
-            if step.arrival > state.seconds(v.window_end):
-                return step.id
-            last_visit = step.id
-        elif step.type is StepType.BREAK and step.id in breaks:
-            rule = breaks[step.id]
-            if step.arrival > state.seconds(rule.latest) and last_visit is not None:
-                return last_visit
-    return order[-1]
-
-
 def _affected(state: DayState, visit_id: int) -> Affected:
     v = state.visits[visit_id]
     return Affected(
@@ -198,38 +139,6 @@ def _affected(state: DayState, visit_id: int) -> Affected:
         window_end=v.window_end.astimezone(state.tz),
         expert_id=v.expert_id,
     )
-
-
-def visit_days(
-    session: Session,
-    municipality: Municipality,
-    *,
-    expert_ids: Iterable[int] | None = None,
-    dates: Iterable[dt.date] | None = None,
-    service_type_id: int | None = None,
-) -> dict[dt.date, set[int]]:
-    """Upcoming dates with active planned visits, each with the experts holding them."""
-    query = (
-        select(Visit.date, Visit.expert_id)
-        .where(
-            Visit.municipality_id == municipality.id,
-            Visit.status.in_(ACTIVE_STATUSES),
-            Visit.expert_id.is_not(None),
-            Visit.date >= today_of(municipality),
-        )
-        .distinct()
-    )
-    if expert_ids is not None:
-        query = query.where(Visit.expert_id.in_(list(expert_ids)))
-    if dates is not None:
-        query = query.where(Visit.date.in_(list(dates)))
-    if service_type_id is not None:
-        query = query.where(Visit.service_type_id == service_type_id)
-    out: dict[dt.date, set[int]] = defaultdict(set)
-    for day, expert_id in session.execute(query):
-        assert expert_id is not None
-        out[day].add(expert_id)
-    return dict(out)
 
 
 def _day_experts(session: Session, municipality: Municipality, day: dt.date) -> set[int]:
@@ -341,14 +250,13 @@ class PromiseGuard:
         """Check the applied (flushed) change; refuse, or commit it and re-plan what it broke.
 
         A visit already at risk before the change is not blamed on it, unless the change takes
-        its expert's whole day away (an absence is a disruption that must be re-planned).
+        its expert's whole day away (:func:`~scheduler.day.promises.newly_broken`).
         """
         self.session.flush()
         after, unstaffed = self._broken()
-        lost_day = unstaffed - self.unstaffed_before
+        blamed = newly_broken(self.before, self.unstaffed_before, after, unstaffed)
         broken = sorted(
-            (a for vid, a in after.items() if vid in lost_day or vid not in self.before),
-            key=lambda a: (a.date, a.window_start, a.reference),
+            (after[vid] for vid in blamed), key=lambda a: (a.date, a.window_start, a.reference)
         )
         if broken and not self.replan.enabled:
             self.session.rollback()

@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from scheduler import clock
 from scheduler.capacity.models import Expert, WeeklyShift
+from scheduler.day.promises import visit_days
 from scheduler.day.shifts import days, get_experts
 from scheduler.errors import Conflict
 from scheduler.rota import service as rota
 from scheduler.rota.models import RotaProposal
 from scheduler.tenants.models import Municipality
-from scheduler.usecases.capacity_changes import Outcome, PromiseGuard, Replan, visit_days
+from scheduler.usecases.capacity_changes import Outcome, PromiseGuard, Replan
 
 log = logging.getLogger("aanhuis.rota")
 

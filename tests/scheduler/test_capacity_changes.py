@@ -23,6 +23,7 @@ from scheduler.capacity.models import Closure, ExceptionKind, Expert, ShiftExcep
 from scheduler.capacity.schemas import ClosureIn, ExceptionIn, ExpertUpdate, ShiftIn
 from scheduler.catalog.models import ServiceType
 from scheduler.catalog.schemas import ServiceTypeUpdate
+from scheduler.day import promises
 from scheduler.day import shifts as day_shifts
 from scheduler.day import state as day_state
 from scheduler.day import timing as day_timing
@@ -198,7 +199,7 @@ def test_broken_visits_leave_a_day_that_replays_cleanly(
                     if b.earliest < end and b.latest + dt.timedelta(minutes=b.minutes) > shift.start
                 )
                 state.shifts[eid] = ExpertShift(eid, day, shift.start, end, kept)
-            unstaffed, infeasible = capacity_changes.broken_visits(state, TRAVEL)
+            unstaffed, infeasible = promises.broken_visits(state, TRAVEL)
             assert unstaffed == gone
             for eid in state.shifts:
                 stops = [
@@ -438,7 +439,7 @@ def test_a_visit_already_at_risk_is_not_blamed_on_an_unrelated_change(
     late.window_start = late.window_end - dt.timedelta(hours=2)
     session.commit()
     state = day_state.load_day(session, seeded, day)
-    assert late.id in capacity_changes.broken_visits(state, TRAVEL)[1]
+    assert late.id in promises.broken_visits(state, TRAVEL)[1]
     session.commit()
     expert = capacity.get_expert(session, municipality=seeded, expert_id=expert_id)
     earlier = [
