@@ -141,6 +141,7 @@ def demo_case(limit: float) -> dict[str, object]:
                     weeks=4,
                     time_limit=limit,
                     actor="benchmark",
+                    travel=HaversineTravel(),
                 )
                 return dict(proposal.result)
         finally:

@@ -101,6 +101,7 @@ def _rota(args: argparse.Namespace) -> int:
                 weeks=args.weeks,
                 time_limit=args.time_limit,
                 actor="cli",
+                travel=travel_provider(settings),
             )
             result = proposal.result
             solver = result["solver"]

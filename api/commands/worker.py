@@ -86,7 +86,7 @@ def _work(args: argparse.Namespace) -> int:
             ran = jobs.run_pending(sessions, travel)
             if ran:
                 log.info("ran %d optimisation job(s)", ran, extra={"count": ran})
-            rotas = rota_jobs.run_pending(sessions)
+            rotas = rota_jobs.run_pending(sessions, travel)
             if rotas:
                 log.info("ran %d rota proposal(s)", rotas, extra={"count": rotas})
             if time.monotonic() - last_reminders >= args.reminders_every:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from api.deps import MunicipalityDep, Planner, ResourceId, SessionDep, SettingsDep, require_planner
 from api.problems import problem_responses
 from api.routers.capacity import ReplanDep
+from api.runtime import TravelDep
 from scheduler.bounds import Day
 from scheduler.rota import service as rota
 from scheduler.rota.schemas import (
@@ -160,6 +161,7 @@ def propose(
     planner: Planner,
     session: SessionDep,
     settings: SettingsDep,
+    travel: TravelDep,
     response: Response,
     prefer: Annotated[
         str | None,
@@ -191,6 +193,7 @@ def propose(
         weeks=body.weeks,
         time_limit=limit,
         actor=actor,
+        travel=travel,
     )
     return RotaProposalRead.of(proposal, rota.status_of(proposal, municipality))
 

@@ -81,7 +81,7 @@ def rota_page(pp: PlannerDep, session: SessionDep) -> Response:
 
 
 @router.post(f"{PREFIX}/rooster", response_class=HTMLResponse)
-def propose(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
+def propose(pp: PlannerDep, form: PostedForm, session: SessionDep, travel: TravelDep) -> Response:
     """Propose a rota from the form (first day, weeks); show it."""
     t = pp.t
     pp.page.here = f"{pp.base}/rooster"
@@ -102,6 +102,7 @@ def propose(pp: PlannerDep, form: PostedForm, session: SessionDep) -> Response:
             weeks=int(weeks_text),
             time_limit=PAGE_TIME_LIMIT,
             actor=pp.actor,
+            travel=travel,
         )
     except InvalidInput as exc:
         session.rollback()

@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.db import transaction
 from scheduler.rota import service as rota
@@ -55,7 +56,7 @@ def _claim(factory: sessionmaker[Session], now: dt.datetime) -> str | None:
         return job.id
 
 
-def run_next(factory: sessionmaker[Session]) -> str | None:
+def run_next(factory: sessionmaker[Session], travel: TravelTimeProvider) -> str | None:
     """Claim and solve the oldest due rota proposal; its id, or None when none is due."""
     job_id = _claim(factory, clock.now())
     if job_id is None:
@@ -70,6 +71,7 @@ def run_next(factory: sessionmaker[Session]) -> str | None:
                 start=job.start,
                 weeks=job.weeks,
                 time_limit=job.time_limit,
+                travel=travel,
             )
     except Exception as exc:  # recorded on the job; the worker goes on
         log.warning("rota job %s failed: %s", job_id, type(exc).__name__)
@@ -85,9 +87,9 @@ def run_next(factory: sessionmaker[Session]) -> str | None:
     return job_id
 
 
-def run_pending(factory: sessionmaker[Session]) -> int:
+def run_pending(factory: sessionmaker[Session], travel: TravelTimeProvider) -> int:
     """Solve due rota proposals until none is left; how many were run."""
     done = 0
-    while run_next(factory) is not None:
+    while run_next(factory, travel) is not None:
         done += 1
     return done

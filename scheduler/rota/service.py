@@ -4,6 +4,7 @@ database, the current rota, and proposals (made, stored and read; applying is a 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -13,11 +14,21 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
-from scheduler.capacity.models import ExceptionKind, Expert, ShiftException
+from scheduler.capacity.models import ExceptionKind, Expert, ShiftException, WeeklyShift
 from scheduler.clock import zone
-from scheduler.day.shifts import closed_dates, get_experts, shifts_between, today_of
+from scheduler.day.promises import broken_visits, newly_broken, visit_days
+from scheduler.day.shifts import (
+    closed_dates,
+    days,
+    get_experts,
+    shift_of,
+    shifts_between,
+    today_of,
+)
+from scheduler.day.state import load_day
 from scheduler.errors import InvalidInput, NotFound
 from scheduler.rota import explain
 from scheduler.rota.forecast import Forecast, forecast
@@ -394,29 +405,103 @@ def _iso(problem: RotaProblem, day: dt.date, t: dt.time) -> str:
     return problem.at(day, t).isoformat()
 
 
-def _visits_to_replan(
-    session: Session, municipality: Municipality, broken: Sequence[tuple[int, dt.date]]
+def weekly_shift(a: dict[str, Any]) -> WeeklyShift | None:
+    """A proposal's assignment as the weekly shift valid on its one date that applying writes
+    (None for an extra shift recorded by hand: it stays an exception)."""
+    if a["pattern"] == "fixed":
+        return None
+    day = dt.date.fromisoformat(str(a["date"]))
+    start = dt.datetime.fromisoformat(str(a["start"]))
+    end = dt.datetime.fromisoformat(str(a["end"]))
+    b_from, b_until = a.get("break_earliest"), a.get("break_latest")
+    return WeeklyShift(
+        weekday=day.weekday(),
+        start=start.time().replace(tzinfo=None),
+        end=end.time().replace(tzinfo=None),
+        break_earliest=dt.time.fromisoformat(str(b_from)) if b_from else None,
+        break_latest=dt.time.fromisoformat(str(b_until)) if b_until else None,
+        break_minutes=int(str(a["break_minutes"])),
+        valid_from=day,
+        valid_until=day,
+    )
+
+
+def visits_to_replan(
+    session: Session,
+    *,
+    municipality: Municipality,
+    first: dt.date,
+    last: dt.date,
+    assignments: Sequence[dict[str, Any]],
+    travel: TravelTimeProvider,
 ) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for eid, day in broken:
-        for ref, w_start, w_end in session.execute(
-            select(Visit.reference, Visit.window_start, Visit.window_end).where(
-                Visit.municipality_id == municipality.id,
-                Visit.expert_id == eid,
-                Visit.date == day,
-                Visit.status.in_(ACTIVE_STATUSES),
-            )
+    """The booked visits applying these assignments (a proposal's result) would re-plan: the
+    same route check applying does (:func:`~scheduler.day.promises.broken_visits`, blamed by
+    :func:`~scheduler.day.promises.newly_broken`), run on each expert-day holding visits whose
+    working time the rota changes. Reads only: the proposed shifts replace the current ones in
+    memory."""
+    tz = zone(municipality.timezone)
+    proposed: dict[tuple[int, dt.date], list[WeeklyShift]] = defaultdict(list)
+    for a in assignments:
+        shift = weekly_shift(a)
+        if shift is not None:
+            proposed[(int(a["expert_id"]), dt.date.fromisoformat(str(a["date"])))].append(shift)
+    horizon = list(days(first, last))
+    watched = visit_days(session, municipality, dates=horizon)
+    if not watched:
+        return []
+    closed = set(closed_dates(session, municipality=municipality, first=first, last=last))
+    exceptions: dict[int, list[ShiftException]] = defaultdict(list)
+    for exc in session.scalars(
+        select(ShiftException).where(
+            ShiftException.expert_id.in_({e for ids in watched.values() for e in ids}),
+            ShiftException.date >= first,
+            ShiftException.date <= last,
+        )
+    ):
+        exceptions[exc.expert_id].append(exc)
+    out: list[tuple[dt.date, dt.datetime, str, dict[str, Any]]] = []
+    for day in sorted(watched):
+        state = load_day(session, municipality, day, expert_ids=watched[day])
+        shifts = dict(state.shifts)
+        for eid in watched[day]:
+            expert = state.experts.get(eid)
+            new = None
+            if expert is not None:
+                new = shift_of(
+                    expert,
+                    day,
+                    tz,
+                    shifts=proposed.get((eid, day), []),
+                    exceptions=exceptions[eid],
+                    closed=day in closed,
+                )
+            if new is None:
+                shifts.pop(eid, None)
+            else:
+                shifts[eid] = new
+        changed = {eid for eid in watched[day] if shifts.get(eid) != state.shifts.get(eid)}
+        if not changed:
+            continue
+        unstaffed_before, infeasible_before = broken_visits(state, travel, changed)
+        after = dataclasses.replace(state, shifts=shifts)
+        unstaffed_after, infeasible_after = broken_visits(after, travel, changed)
+        for vid in newly_broken(
+            unstaffed_before | infeasible_before,
+            unstaffed_before,
+            unstaffed_after | infeasible_after,
+            unstaffed_after,
         ):
-            out.append(
-                {
-                    "reference": ref,
-                    "date": day.isoformat(),
-                    "window_start": w_start.isoformat(),
-                    "window_end": w_end.isoformat(),
-                    "expert_id": eid,
-                }
-            )
-    return out
+            v = state.visits[vid]
+            row = {
+                "reference": v.reference,
+                "date": day.isoformat(),
+                "window_start": v.window_start.isoformat(),
+                "window_end": v.window_end.isoformat(),
+                "expert_id": v.expert_id,
+            }
+            out.append((day, v.window_start, v.reference, row))
+    return [row for *_, row in sorted(out, key=lambda t: t[:3])]
 
 
 def compute(
@@ -426,32 +511,35 @@ def compute(
     start: dt.date,
     weeks: int,
     time_limit: float,
+    travel: TravelTimeProvider,
     workers: int = 2,
 ) -> tuple[bool, dict[str, Any], int]:
     """Solve a rota for the horizon: (feasible, the proposal's result, the capacity version it
-    was made against). Reads only; the caller stores it."""
+    was made against). Reads only; the caller stores it. ``travel`` times the route check of
+    the visits to re-plan (:func:`visits_to_replan`), as applying does."""
     check_horizon(municipality, start, weeks)
     version = municipality.capacity_version
     problem, predicted, current = build_problem(
         session, municipality=municipality, start=start, weeks=weeks
     )
     solution = solve(problem, time_limit=time_limit, workers=workers)
+    assignments = [
+        {
+            "expert_id": a.expert_id,
+            "date": a.date.isoformat(),
+            "start": _iso(problem, a.date, a.start),
+            "end": _iso(problem, a.date, a.end),
+            "pattern": a.code,
+            "break_minutes": a.break_minutes,
+            "break_earliest": a.break_earliest.isoformat() if a.break_earliest else None,
+            "break_latest": a.break_latest.isoformat() if a.break_latest else None,
+        }
+        for a in solution.assignments
+    ]
     result: dict[str, Any] = {
         "status": solution.status,
         "reasons": explain.reasons(problem, solution.core),
-        "assignments": [
-            {
-                "expert_id": a.expert_id,
-                "date": a.date.isoformat(),
-                "start": _iso(problem, a.date, a.start),
-                "end": _iso(problem, a.date, a.end),
-                "pattern": a.code,
-                "break_minutes": a.break_minutes,
-                "break_earliest": a.break_earliest.isoformat() if a.break_earliest else None,
-                "break_latest": a.break_latest.isoformat() if a.break_latest else None,
-            }
-            for a in solution.assignments
-        ],
+        "assignments": assignments,
         "coverage": {
             "before": coverage(problem, current).public(),
             "after": coverage(problem, solution.assignments).public()
@@ -464,7 +552,16 @@ def compute(
             if solution.feasible
             else None,
         },
-        "replan": _visits_to_replan(session, municipality, solution.broken),
+        "replan": visits_to_replan(
+            session,
+            municipality=municipality,
+            first=start,
+            last=start + dt.timedelta(days=7 * weeks - 1),
+            assignments=assignments,
+            travel=travel,
+        )
+        if solution.feasible
+        else [],
         "solver": {
             "seconds": round(solution.seconds, 2),
             "penalty": solution.penalty,
@@ -494,6 +591,7 @@ def propose(
     weeks: int,
     time_limit: float,
     actor: str,
+    travel: TravelTimeProvider,
     workers: int = 2,
 ) -> RotaProposal:
     """Solve a rota for the horizon and store it as an open proposal with its figures (commits).
@@ -506,6 +604,7 @@ def propose(
         start=start,
         weeks=weeks,
         time_limit=time_limit,
+        travel=travel,
         workers=workers,
     )
     proposal = RotaProposal(

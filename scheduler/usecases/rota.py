@@ -130,25 +130,10 @@ def apply(
     for eid, expert in sorted(experts.items()):
         _cut(expert, first, last)
         for a in shifts_by_expert.get(eid, []):
-            if a["pattern"] == "fixed":
-                continue  # an extra shift recorded by hand: it stays an exception
-            day = dt.date.fromisoformat(str(a["date"]))
-            start = dt.datetime.fromisoformat(str(a["start"]))
-            end = dt.datetime.fromisoformat(str(a["end"]))
-            b_from, b_until = a.get("break_earliest"), a.get("break_latest")
-            expert.shifts.append(
-                WeeklyShift(
-                    weekday=day.weekday(),
-                    start=start.time().replace(tzinfo=None),
-                    end=end.time().replace(tzinfo=None),
-                    break_earliest=dt.time.fromisoformat(str(b_from)) if b_from else None,
-                    break_latest=dt.time.fromisoformat(str(b_until)) if b_until else None,
-                    break_minutes=int(str(a["break_minutes"])),
-                    valid_from=day,
-                    valid_until=day,
-                )
-            )
-            written += 1
+            shift = rota.weekly_shift(a)
+            if shift is not None:
+                expert.shifts.append(shift)
+                written += 1
     proposal.status = "applied"
     proposal.applied_at = clock.now()
     outcome = guard.finish()

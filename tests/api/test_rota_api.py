@@ -17,6 +17,7 @@ from support import SeedDemo
 
 from api.app import create_app
 from api.settings import Settings
+from routing.travel import HaversineTravel
 from scheduler import demo
 from scheduler.accounts import service as accounts
 from scheduler.accounts.models import Role
@@ -177,7 +178,7 @@ def test_respond_async_queues_for_the_worker(client: TestClient, db_url: str) ->
     problem(client.post(f"{BASE}/rota/proposals/{body['id']}/apply"), 409)
     engine = make_engine(db_url)
     try:
-        assert rota_jobs.run_pending(make_sessionmaker(engine)) == 1
+        assert rota_jobs.run_pending(make_sessionmaker(engine), HaversineTravel()) == 1
     finally:
         engine.dispose()
     read = client.get(made.headers["Location"]).json()

@@ -27,7 +27,7 @@ from scheduler.errors import Conflict, PromisesAtRisk
 from scheduler.rota import service as rota
 from scheduler.rota.forecast import Cell, backtest, level_profile
 from scheduler.rota.models import RotaProposal
-from scheduler.rota.problem import Assignment, MinimumCover, Part
+from scheduler.rota.problem import Assignment, MinimumCover, Part, ShiftType
 from scheduler.rota.rules import broken_promises, violations
 from scheduler.tenants.models import Municipality
 from scheduler.usecases import capacity_changes
@@ -75,7 +75,13 @@ def _assignments(proposal: RotaProposal) -> list[Assignment]:
 
 def _propose(session: Session, m: Municipality, weeks: int = 4) -> RotaProposal:
     return rota.propose(
-        session, municipality=m, start=START, weeks=weeks, time_limit=10, actor="planner:1"
+        session,
+        municipality=m,
+        start=START,
+        weeks=weeks,
+        time_limit=10,
+        actor="planner:1",
+        travel=TRAVEL,
     )
 
 
@@ -144,6 +150,47 @@ def test_applying_writes_exactly_the_proposed_shifts(
     }
     with pytest.raises(Conflict):
         rota_usecases.apply(session, municipality=seeded, proposal_id=proposal.id, replan=_replan())
+
+
+def test_the_proposal_lists_exactly_the_visits_apply_re_plans(
+    session: Session, seeded: Municipality
+) -> None:
+    """Issue 13. The day shift pins a 150-minute break at 10:00: a shift still spans its
+    booked visits (the bound check lets them through), yet a visit whose window lies under the
+    break cannot be reached in the route. The proposal lists exactly the visits applying
+    refuses for (some of them inside their shift's bounds), and applying with re-planning
+    re-plans exactly those."""
+    rota.replace_shift_types(
+        session,
+        municipality=seeded,
+        types=[
+            ShiftType("day", "Dag", dt.time(8), dt.time(17, 30), 150, dt.time(10), dt.time(10)),
+            *rota.DEFAULT_SHIFT_TYPES[1:],
+        ],
+    )
+    proposal = _propose(session, seeded, weeks=2)
+    assert proposal.feasible, proposal.result["reasons"]
+    listed = {r["reference"] for r in proposal.result["replan"]}
+    problem, _, _ = rota.build_problem(session, municipality=seeded, start=START, weeks=2)
+    off_bounds = set(broken_promises(problem, _assignments(proposal)))
+    within_bounds = {
+        v.reference
+        for v in session.scalars(
+            select(Visit).where(
+                Visit.municipality_id == seeded.id,
+                Visit.reference.in_(listed),
+            )
+        )
+        if (v.expert_id, v.date) not in off_bounds
+    }
+    assert within_bounds, "some listed visits fit their shift's bounds but not its route"
+    with pytest.raises(PromisesAtRisk) as refused:
+        rota_usecases.apply(session, municipality=seeded, proposal_id=proposal.id, replan=_replan())
+    assert {a["reference"] for a in refused.value.extra["affected"]} == listed
+    applied = rota_usecases.apply(
+        session, municipality=seeded, proposal_id=proposal.id, replan=_replan(True)
+    )
+    assert {a.reference for a in applied.outcome.affected} == listed
 
 
 def test_a_capacity_change_makes_the_proposal_stale(session: Session, seeded: Municipality) -> None:
