@@ -241,8 +241,15 @@ class RuinRecreate:
         if self._moves() > max_moves:
             self.best_key = (1 << 62, 0, 0.0)  # a start over the cap is no best
 
-    def _moves(self) -> int:
-        return sum(1 for i, k in enumerate(self.where) if k >= 0 and self.home[i] not in (-1, k))
+    def _moves(self, where: list[int] | None = None) -> int:
+        """Served visits away from their current vehicle, in ``where`` (default: the current
+        plan's)."""
+        home = self.home
+        return sum(
+            1
+            for i, k in enumerate(self.where if where is None else where)
+            if k >= 0 and home[i] not in (-1, k)
+        )
 
     def _touch(self, k: int) -> None:
         if k not in self.saved:
@@ -572,9 +579,7 @@ class RuinRecreate:
             if self.max_moves is not None:
                 # over the cap, and more moves than the plan it came from (where, as it was)
                 moves = self._moves()
-                home = self.home
-                before = sum(1 for i, k in enumerate(where) if k >= 0 and home[i] not in (-1, k))
-                capped = moves > self.max_moves and moves > before
+                capped = moves > self.max_moves and moves > self._moves(where)
             if not capped and cost < self.cost - temp * math.log(rng.random() + 1e-300):
                 self.cost = cost
                 self._keep_if_best()

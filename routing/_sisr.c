@@ -5,9 +5,9 @@
  * acceptance, best solution by (served priority, served count, cost). It covers routes with any
  * number of breaks (up to MAXW - 1) of one window each, so split shifts and the extra breaks of
  * a disruption day too; deliveries (no pickups); the locked pairs of fixed visits (nothing is
- * inserted between them); and the planner's objective (working time and assignment costs), optionally under a cap
- * on moves. Breaks with several windows and pickups stay in Python. Route times are the forward earliest
- * and backward latest times of routing/_schedule.py (RouteState._times0 / _times1 for no break
+ * inserted between them); and the planner's objective (working time and assignment costs),
+ * optionally under a cap on moves. Breaks with several windows and pickups stay in Python. Route
+ * times are the forward earliest and backward latest times of routing/_schedule.py (RouteState._times0 / _times1 for no break
  * or one, Instance.forward / arrivals for more), so every answer here is the answer the Python
  * schedule gives.
  *

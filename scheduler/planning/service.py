@@ -500,11 +500,12 @@ def take_back_moves(
     return out
 
 
+#: Each working expert's stop order.
 Routes = dict[int, tuple[StopRef, ...]]
 
 
-def _routes_of(snapshot: DaySnapshot, solution: Solution) -> dict[int, tuple[StopRef, ...]]:
-    routes: dict[int, tuple[StopRef, ...]] = {eid: () for eid in snapshot.working}
+def _routes_of(snapshot: DaySnapshot, solution: Solution) -> Routes:
+    routes: Routes = {eid: () for eid in snapshot.working}
     for route in solution.routes:
         routes[route.vehicle] = _stops_of(route)
     return routes
@@ -525,9 +526,7 @@ def _initial_of(routes: Mapping[int, Sequence[StopRef]]) -> tuple[InitialRoute, 
     )
 
 
-def _balanced(
-    snapshot: DaySnapshot, problem: Problem, params: SolveParams
-) -> dict[int, tuple[StopRef, ...]]:
+def _balanced(snapshot: DaySnapshot, problem: Problem, params: SolveParams) -> Routes:
     """``balanced``: the shortest plan that moves at most the cap, each move paying its cost.
 
     1. A search that keeps every expert's visits (:data:`KEEP_SHARE` of the time) improves the
@@ -571,16 +570,17 @@ def _balanced(
     )
     plan = search(cheap, 1 - KEEP_SHARE - PAYING_SHARE, kept)
     plan = _better_orders(snapshot, problem, take_back_moves(snapshot, problem, plan), kept)
+    working = _working_of(snapshot, plan)
     again = take_back_moves(snapshot, problem, search(problem, PAYING_SHARE, plan))
-    if _working_of(snapshot, again) < _working_of(snapshot, plan):
-        plan = again
+    if (working_again := _working_of(snapshot, again)) < working:
+        plan, working = again, working_again
     kept_key = _objective(problem, snapshot, kept).key
     value = _objective(problem, snapshot, plan)
     if (
         served_before <= served_visits(plan)
         and value.moved <= cap
         and value.key <= kept_key
-        and _working_of(snapshot, plan) < _working_of(snapshot, kept)
+        and working < _working_of(snapshot, kept)
     ):
         return plan
     return kept
@@ -591,7 +591,7 @@ def _better_orders(
     problem: Problem,
     routes: Mapping[int, Sequence[StopRef]],
     other: Mapping[int, Sequence[StopRef]],
-) -> dict[int, tuple[StopRef, ...]]:
+) -> Routes:
     """``routes``, with each expert's route replaced by the one in ``other`` where that serves
     the same visits with less working time (routes are independent: the plan only improves)."""
     out = {e: tuple(s) for e, s in routes.items()}
@@ -637,8 +637,9 @@ def plan_day(
 
     ``balanced`` (:func:`_balanced`): from a plan that keeps every expert's visits, a search with
     a hard cap (at most :data:`MAX_MOVE_SHARE` of the visits change expert) at a low price per
-    move; then each move that does not pay its stability cost goes back to its expert. It wins
-    over keeping every expert when it has less working time and its moves pay.
+    move; each move that does not pay its stability cost goes back to its expert; a second
+    search under the cap at the stability cost uses the room that freed. It wins over keeping
+    every expert when it has less working time and its moves pay.
 
     ``purpose="replan"``: the day has changed (an expert is absent), so the current plan is not
     an option. The fewest changes: every working expert whose day still fits keeps all of their
