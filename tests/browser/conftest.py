@@ -186,6 +186,8 @@ def assert_accessible() -> Callable[[Any, str], list[dict[str, Any]]]:
     axe = Axe()
 
     def check(page: Any, name: str) -> list[dict[str, Any]]:
+        # A page still loading has no stylesheets yet: axe would judge the browser's defaults.
+        page.wait_for_load_state("load")
         results = axe.run(page, options=AXE_OPTIONS)
         violations: list[dict[str, Any]] = results.response["violations"]
         if violations:

@@ -72,9 +72,13 @@ def mine(server: Any) -> Any:
 
 
 def nav(page: Any, key: str) -> None:
-    page.get_by_role("navigation", name=text("planner.nav.label")).get_by_role(
-        "link", name=text(f"planner.nav.{key}"), exact=True
-    ).click()
+    """Follow a planner menu link and wait until the new page has loaded, stylesheets included:
+    the old page's heading is visible too, so a check that only waits for a heading can run on
+    a page whose CSS has not arrived (axe then sees the browser's default link colours)."""
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name=text("planner.nav.label")).get_by_role(
+            "link", name=text(f"planner.nav.{key}"), exact=True
+        ).click()
 
 
 def test_planner_walks_overview_capacity_day_optimise_apply_kpis(
@@ -295,10 +299,12 @@ def test_disruption_desk_and_management_pages_are_accessible(
     assert_accessible(page, "shifts")
     screenshot(page, "planner-8-shifts")
     nav(page, "experts")
-    page.get_by_role("main").get_by_role("link", name=text("planner.experts.edit")).first.click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("main").get_by_role("link", name=text("planner.experts.edit")).first.click()
     assert_accessible(page, "expert form")
     nav(page, "services")
-    page.locator(f"a[href='{BASE}/diensten/wmo-intake']").click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator(f"a[href='{BASE}/diensten/wmo-intake']").click()
     assert_accessible(page, "service form")
 
     nav(page, "desk")
