@@ -299,8 +299,9 @@ def test_disruption_desk_and_management_pages_are_accessible(
     assert_accessible(page, "shifts")
     screenshot(page, "planner-8-shifts")
     nav(page, "experts")
+    edit = page.get_by_role("main").get_by_role("link", name=text("planner.experts.edit"))
     with page.expect_navigation(wait_until="load"):
-        page.get_by_role("main").get_by_role("link", name=text("planner.experts.edit")).first.click()
+        edit.first.click()
     assert_accessible(page, "expert form")
     nav(page, "services")
     with page.expect_navigation(wait_until="load"):
