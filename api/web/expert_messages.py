@@ -38,6 +38,24 @@ EXPERT_MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Er staan geen bezoeken voor je gepland.",
         "en": "No visits are planned for you.",
     },
+    "expert.plan.final.label": {"nl": "Definitief.", "en": "Final."},
+    "expert.plan.final": {
+        "nl": "Dit is je route. Alleen uitval of ziekte verandert hem nog; dat zie je dan hier.",
+        "en": "This is your route. Only an absence or disruption changes it now; you will see "
+        "that here.",
+    },
+    "expert.plan.draft.label": {"nl": "Concept.", "en": "Draft."},
+    "expert.plan.draft": {
+        "nl": "De planning kan deze route nog veranderen tot {moment}; dan wordt hij definitief.",
+        "en": "Planning may still change this route until {moment}; then it is final.",
+    },
+    "expert.route_changed.title": {"nl": "Je route is gewijzigd", "en": "Your route has changed"},
+    "expert.route_changed": {
+        "nl": "Een herplanning heeft deze route gewijzigd op {moment}. Bekijk je bezoeken, de "
+        "volgorde en de tijden opnieuw.",
+        "en": "A re-plan changed this route on {moment}. Check your visits, their order and the "
+        "times again.",
+    },
     "expert.at_risk.title": {"nl": "Je loopt uit", "en": "You are running late"},
     "expert.at_risk": {
         "nl": "{count} bezoek(en) halen het afgesproken tijdvak niet meer. De planner ziet dit "

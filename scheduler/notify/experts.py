@@ -4,7 +4,8 @@ Experts have no e-mail address or phone number in the model (:class:`~scheduler.
 Expert`; their users sign in with a token or the municipality's identity provider), so the route
 app is the channel: the message is stored in the outbox with channel ``app`` and counts as handed
 over when the re-plan that caused it commits — from then on the route app shows the new route
-(``changed_at``) and the message links to that day. No worker sends it and it is never a phone
+with "Je route is gewijzigd" and the moment of the re-plan (``changed_at``), and the message links
+to that day. No worker sends it and it is never a phone
 task. A channel that reaches the expert's pocket (e-mail, SMS through Notify) needs an address on
 the expert first.
 

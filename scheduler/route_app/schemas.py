@@ -156,6 +156,11 @@ class RouteRead(BaseModel):
     changed_at: dt.datetime | None = Field(
         default=None, description="When a re-plan last changed this route (a disruption)"
     )
+    freezes_at: dt.datetime | None = Field(
+        default=None,
+        description="When the day's plan freezes (the municipality's freeze time, local): until "
+        "then the route is a draft that planning may still change.",
+    )
     start: RouteStart
     stops: list[Stop]
     end: RouteEnd

@@ -259,6 +259,7 @@ def _route_read(
         changed_at=view.row.changed_at.astimezone(tz)
         if view.row is not None and view.row.changed_at is not None
         else None,
+        freezes_at=freeze_at(state.municipality, state.date).astimezone(tz),
         start=RouteStart(
             label=view.expert.start_label,
             location=Point(lat=start_point[1], lon=start_point[0]),

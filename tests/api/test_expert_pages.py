@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from route_app_world import DAY, World, add_day, at, build
+from route_app_world import DAY, TRAVEL, World, add_day, at, build
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,7 +24,10 @@ from api.web.expert import safe_next
 from api.web.messages import MESSAGES
 from scheduler import clock
 from scheduler.booking.models import Visit, VisitEvent, VisitStatus
+from scheduler.capacity.models import ExceptionKind, ShiftException
 from scheduler.notify.models import OutboxMessage
+from scheduler.tenants.models import Municipality
+from scheduler.usecases import disruption
 
 
 def text(key: str, lang: str = "nl", **values: object) -> str:
@@ -339,3 +342,62 @@ def test_wait_until_is_local_time_on_both_dst_days(
     first = card(page, v1_id)
     assert text("expert.visit.wait_until", time="09:00") in first
     assert text("expert.visit.wait_arrival", time="08:40") in first
+
+
+# -- draft or final; a re-plan after the expert had the route ------------------------------------
+
+
+def test_the_route_says_whether_it_is_final_or_still_a_draft(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """Monday's plan froze on Friday at 16:00, so on Monday morning the route is final. The
+    Monday after is a draft until Friday 19 June 16:00 (the default freeze: 16:00 on the working
+    day before), and the page names that moment in Amsterdam time."""
+    later = DAY + dt.timedelta(days=7)
+    with sessions() as s:
+        add_day(s, world, later)
+    sign_in(client, world.tokens["anouk"])
+    today = client.get("/expert/").text
+    assert text("expert.plan.final") in today
+    assert text("expert.plan.draft.label") not in today
+    draft = client.get(f"/expert/?datum={later.isoformat()}").text
+    assert text("expert.plan.draft", moment="vrijdag 19 juni 16:00") in draft
+    assert text("expert.plan.final") not in draft
+    route = client.get(
+        "/api/v1/me/route",
+        params={"date": later.isoformat()},
+        headers={"Authorization": f"Bearer {world.tokens['anouk']}"},
+    )
+    assert route.json()["freezes_at"] == "2026-06-19T16:00:00+02:00"
+    assert route.json()["final"] is False
+
+
+def test_a_re_plan_after_the_freeze_shows_on_the_route_of_each_expert_it_changed(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """Anouk falls ill on the (frozen) day at 08:45; the re-plan moves what Bram can take. Each
+    expert whose route changed sees "Je route is gewijzigd" with the moment of the re-plan; a
+    page without a re-plan says nothing of the kind."""
+    sign_in(client, world.tokens["bram"])
+    assert text("expert.route_changed.title") not in client.get("/expert/").text
+    with sessions() as s:
+        m = s.get(Municipality, world.municipality.id)
+        assert m is not None
+        s.add(
+            ShiftException(
+                expert_id=world.anouk.id,
+                date=DAY,
+                kind=ExceptionKind.SICKNESS,
+                created_at=clock.now(),
+            )
+        )
+        m.capacity_version += 1
+        s.commit()
+        result = disruption.replan_day(
+            s, municipality=m, date=DAY, travel=TRAVEL, notify=None, actor="t", time_limit=1
+        )
+    assert world.bram.id in result.experts_notified
+    page = client.get("/expert/").text
+    assert text("expert.route_changed.title") in page
+    assert text("expert.route_changed", moment="maandag 15 juni 08:45") in page
+    assert text("expert.plan.final") in page
