@@ -162,7 +162,8 @@ def _route_read(
     # Who the citizen is shows only around the visit, and never what they withheld.
     today = clock.local_date(now, tz)
     # ... from the day the plan freezes (the municipality's setting) on.
-    opens = clock.local_date(freeze_at(state.municipality, state.date), tz)
+    freezes = freeze_at(state.municipality, state.date).astimezone(tz)
+    opens = freezes.date()
     stops: list[VisitStop | BreakStop] = []
     previous = state.expert_point(view.expert.id)
     number = 0
@@ -259,7 +260,7 @@ def _route_read(
         changed_at=view.row.changed_at.astimezone(tz)
         if view.row is not None and view.row.changed_at is not None
         else None,
-        freezes_at=freeze_at(state.municipality, state.date).astimezone(tz),
+        freezes_at=freezes,
         start=RouteStart(
             label=view.expert.start_label,
             location=Point(lat=start_point[1], lon=start_point[0]),
