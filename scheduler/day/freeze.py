@@ -13,6 +13,10 @@ import datetime as dt
 from scheduler import clock
 from scheduler.tenants.models import Municipality
 
+#: The most working days before its date a plan may freeze (five: a week, weekend included, stays
+#: inside the worker's look-ahead, :data:`scheduler.planning.lifecycle.LOOK_AHEAD_DAYS`).
+MAX_FREEZE_DAYS_BEFORE = 5
+
 
 def freeze_at(municipality: Municipality, date: dt.date) -> dt.datetime:
     """The instant (UTC) the plan of ``date`` freezes."""

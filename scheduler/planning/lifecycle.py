@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from routing.travel import TravelTimeProvider
 from scheduler import clock
 from scheduler.booking.models import ACTIVE_STATUSES, Visit
-from scheduler.day.freeze import freeze_at
+from scheduler.day.freeze import MAX_FREEZE_DAYS_BEFORE, freeze_at
 from scheduler.errors import Conflict
 from scheduler.planning import service as planning
 from scheduler.planning.models import PlanningDay
@@ -38,9 +38,6 @@ log = logging.getLogger("aanhuis.planning.lifecycle")
 
 #: Days ahead the worker looks for plans to freeze (a freeze lies at most a few days ahead).
 LOOK_AHEAD_DAYS = 7
-#: The most working days before its date a plan may freeze (five: a week, weekend included,
-#: stays inside :data:`LOOK_AHEAD_DAYS`).
-MAX_FREEZE_DAYS_BEFORE = 5
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scheduler.day.freeze import MAX_FREEZE_DAYS_BEFORE
 from scheduler.planning.models import OptimisationJob, Proposal
 
 #: How an optimisation may change who visits whom (see :data:`scheduler.planning.service.MODES`):
@@ -203,14 +204,13 @@ class FreezeSettingsIn(BaseModel):
     )
     freeze_days_before: int = Field(
         ge=0,
-        le=5,
+        le=MAX_FREEZE_DAYS_BEFORE,
         description="Working days (Monday to Friday) before the date; 0 is the day itself",
         examples=[1],
     )
 
     def time(self) -> dt.time:
-        hours, minutes = self.freeze_time.split(":")
-        return dt.time(int(hours), int(minutes))
+        return dt.time.fromisoformat(self.freeze_time)
 
 
 class FreezeSettingsRead(BaseModel):
