@@ -5,7 +5,6 @@ Only ``api/`` reads settings; the domain gets ready-made adapters.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, cast
@@ -22,7 +21,6 @@ from scheduler.geocoding import Geocoder, GeopyGeocoder, RegisterGeocoder
 from scheduler.notify.mailer import SmtpMailer
 from scheduler.notify.notifynl import DemoGateway, NotifyConfig, NotifyGateway, NotifyRoutes
 from scheduler.security import KeyRing
-from scheduler.tenants.models import Municipality
 from scheduler.usecases.notifier import ExpertNotifier, Notifier
 
 
@@ -91,29 +89,7 @@ def expert_notifier(settings: Settings) -> ExpertNotifier:
     """Tell an expert their route changed: a message in the outbox linking to the route app."""
     from scheduler.notify import experts
 
-    def _tell(
-        session: Session,
-        *,
-        municipality: Municipality,
-        expert_id: int,
-        date: dt.date,
-        version: int,
-        before: int,
-        after: int,
-    ) -> None:
-        experts.queue_route_changed(
-            session,
-            municipality=municipality,
-            expert_id=expert_id,
-            date=date,
-            version=version,
-            before=before,
-            after=after,
-            base_url=settings.base_url,
-            now=clock.now(),
-        )
-
-    return _tell
+    return experts.route_changed_notifier(settings.base_url)
 
 
 def notify_routes(settings: Settings) -> NotifyRoutes | None:

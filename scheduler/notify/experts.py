@@ -18,10 +18,12 @@ same re-plan queues nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler import clock
 from scheduler.notify.models import OutboxMessage
 from scheduler.notify.templates import format_date
 from scheduler.tenants.models import Municipality
@@ -61,13 +63,16 @@ def queue_route_changed(
     before: int,
     after: int,
     base_url: str,
-    now: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> OutboxMessage | None:
     """Queue "your route of ``date`` changed" for the expert (flush only; the caller commits).
 
     ``version`` is the day's version the re-plan wrote; ``before`` and ``after`` are the expert's
-    visit counts. Returns None when this re-plan's message to the expert is already queued.
+    visit counts; ``now`` defaults to the clock. Returns None when this re-plan's message to the
+    expert is already queued. With ``base_url`` bound (:func:`route_changed_notifier`) it is the
+    use cases' :class:`~scheduler.usecases.notifier.ExpertNotifier`.
     """
+    now = now or clock.now()
     key = f"{ROUTE_CHANGED}:{expert_id}:{date.isoformat()}:{version}"
     session.flush()  # sessions do not autoflush: the look-up must see this transaction's rows
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
@@ -93,3 +98,8 @@ def queue_route_changed(
     session.add(message)
     session.flush()
     return message
+
+
+def route_changed_notifier(base_url: str) -> functools.partial[OutboxMessage | None]:
+    """:func:`queue_route_changed` for a deployment whose route app lives at ``base_url``."""
+    return functools.partial(queue_route_changed, base_url=base_url)

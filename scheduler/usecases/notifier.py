@@ -49,8 +49,9 @@ class ExpertNotifier(Protocol):
     """Tells an expert that their route of ``date`` changed, inside the caller's transaction.
 
     ``version`` is the day's version the change wrote (one message per expert and version);
-    ``before`` and ``after`` are the expert's visit counts. The API builds one from its settings
-    (:func:`api.runtime.expert_notifier`; the message links to the route app).
+    ``before`` and ``after`` are the expert's visit counts; what it returns is not used. The one
+    implementation is :func:`scheduler.notify.experts.route_changed_notifier` (the API binds its
+    address in :func:`api.runtime.expert_notifier`; the message links to the route app).
     """
 
     def __call__(
@@ -63,4 +64,4 @@ class ExpertNotifier(Protocol):
         version: int,
         before: int,
         after: int,
-    ) -> None: ...
+    ) -> object: ...

@@ -272,28 +272,8 @@ def test_an_absence_on_a_frozen_day_moves_only_that_experts_visits(
 BASE_URL = "https://aanhuis.example.nl"
 
 
-def _tell(
-    session: Session,
-    *,
-    municipality: Municipality,
-    expert_id: int,
-    date: dt.date,
-    version: int,
-    before: int,
-    after: int,
-) -> None:
-    """The API's expert notifier (:func:`api.runtime.expert_notifier`) without its settings."""
-    expert_messages.queue_route_changed(
-        session,
-        municipality=municipality,
-        expert_id=expert_id,
-        date=date,
-        version=version,
-        before=before,
-        after=after,
-        base_url=BASE_URL,
-        now=clock.now(),
-    )
+#: The API's expert notifier (:func:`api.runtime.expert_notifier`) without its settings.
+_tell = expert_messages.route_changed_notifier(BASE_URL)
 
 
 def _route_messages(session: Session, town: int) -> list[OutboxMessage]:
