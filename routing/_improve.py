@@ -125,6 +125,10 @@ def pack(
     return np.concatenate([np.array(head + offsets, dtype=np.int64), *parts])
 
 
+#: The key of a plan over a cap on moves: worse than any plan within it.
+OVER_CAP = (INF, 0, 0.0)
+
+
 class RuinRecreate:
     """State of the search: current and best routes."""
 
@@ -239,7 +243,7 @@ class RuinRecreate:
             for v in self.inst.problem.visits
         ]
         if self._moves() > max_moves:
-            self.best_key = (1 << 62, 0, 0.0)  # a start over the cap is no best
+            self.best_key = OVER_CAP  # a start over the cap is no best
 
     def _moves(self, where: list[int] | None = None) -> int:
         """Served visits away from their current vehicle, in ``where`` (default: the current

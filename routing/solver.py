@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from routing._construct import regret_insert, repair
-from routing._improve import RuinRecreate
+from routing._improve import OVER_CAP, RuinRecreate
 from routing._ortools_model import OrtoolsModel, SearchConfig
 from routing._schedule import Instance
 from routing.model import InitialRoute, Problem, Route, Solution
@@ -274,7 +274,7 @@ def solve(
     best = [list(seq) for seq in routes]
     best_key = _judge(problem, inst, best)
     if _over_cap(problem, params, best):
-        best_key = _OVER_CAP  # any plan within the cap is better
+        best_key = OVER_CAP  # any plan within the cap is better
     mark = time.perf_counter()
     times["construction"] = mark - started
     times["construction_cost"] = float(best_key[2])
@@ -366,10 +366,6 @@ def _ruin_recreate(
     return rr.run(
         deadline, params.sa_initial_temperature * arc, params.sa_final_temperature * arc, stall
     )
-
-
-#: The key of a plan over the cap on moves: worse than any plan within it.
-_OVER_CAP = (1 << 62, 0, 0.0)
 
 
 def _over_cap(problem: Problem, params: SolveParams, routes: Sequence[Sequence[int]]) -> bool:
